@@ -1,0 +1,186 @@
+"""HiGHS through ``highspy.Highs`` directly, with an optional MIP start.
+
+Unlike :mod:`solver.backends.highs_scipy`, this adapter hands HiGHS the column-wise
+matrix itself (``passModel``), can pass a feasible starting solution
+(``setSolution``), and reads the dual bound and node count from ``getInfo``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+
+import highspy
+import numpy as np
+
+from solver.backends.base import Solution, Status
+from solver.model import LinearModel
+from solver.tolerances import MIP_REL_GAP
+
+__all__ = ["map_status", "quiet_stdout", "solve_highspy"]
+
+_MS = highspy.HighsModelStatus
+
+# HighsModelStatus -> (Status, whether a limit was hit).  A limit with an incumbent
+# becomes Status.FEASIBLE, without one Status.TIME_LIMIT (see map_status).
+_HIGHS_STATUS: dict[highspy.HighsModelStatus, tuple[Status, bool]] = {
+    _MS.kNotset: (Status.ERROR, False),
+    _MS.kLoadError: (Status.ERROR, False),
+    _MS.kModelError: (Status.ERROR, False),
+    _MS.kPresolveError: (Status.ERROR, False),
+    _MS.kSolveError: (Status.ERROR, False),
+    _MS.kPostsolveError: (Status.ERROR, False),
+    _MS.kModelEmpty: (Status.OPTIMAL, False),
+    _MS.kOptimal: (Status.OPTIMAL, False),
+    _MS.kInfeasible: (Status.INFEASIBLE, False),
+    _MS.kUnboundedOrInfeasible: (Status.INFEASIBLE, False),
+    _MS.kUnbounded: (Status.UNBOUNDED, False),
+    _MS.kObjectiveBound: (Status.TIME_LIMIT, True),
+    _MS.kObjectiveTarget: (Status.TIME_LIMIT, True),
+    _MS.kTimeLimit: (Status.TIME_LIMIT, True),
+    _MS.kIterationLimit: (Status.TIME_LIMIT, True),
+    _MS.kUnknown: (Status.ERROR, False),
+    _MS.kSolutionLimit: (Status.TIME_LIMIT, True),
+    _MS.kInterrupt: (Status.TIME_LIMIT, True),
+    _MS.kMemoryLimit: (Status.ERROR, False),
+}
+
+
+def map_status(model_status: highspy.HighsModelStatus, has_x: bool) -> Status:
+    """Map a ``HighsModelStatus`` to :class:`Status` through one table.
+
+    Parameters
+    ----------
+    model_status : highspy.HighsModelStatus
+        ``Highs.getModelStatus()``.
+    has_x : bool
+        Whether HiGHS holds a feasible primal solution (an incumbent).
+
+    Returns
+    -------
+    Status
+        ``FEASIBLE`` for a limit hit with an incumbent; ``ERROR`` for statuses
+        missing from the table.
+
+    Examples
+    --------
+    >>> map_status(highspy.HighsModelStatus.kTimeLimit, True).value
+    'feasible'
+    >>> map_status(highspy.HighsModelStatus.kTimeLimit, False).value
+    'time_limit'
+    """
+    status, limit = _HIGHS_STATUS.get(model_status, (Status.ERROR, False))
+    if limit and has_x:
+        return Status.FEASIBLE
+    return status
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 (HiGHS prints a banner from C++ on first use)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _to_lp(model: LinearModel) -> highspy.HighsLp:
+    a = model.arrays()
+    csc = model.matrix().tocsc()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.num_vars
+    lp.num_row_ = model.num_rows
+    lp.col_cost_ = a["c"]
+    lp.col_lower_ = np.maximum(a["lb"], -inf)
+    lp.col_upper_ = np.minimum(a["ub"], inf)
+    lp.row_lower_ = np.maximum(a["row_lb"], -inf)
+    lp.row_upper_ = np.minimum(a["row_ub"], inf)
+    lp.offset_ = model.obj_constant
+    lp.sense_ = highspy.ObjSense.kMaximize if model.maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data
+    kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+    lp.integrality_ = [kinds[int(k)] for k in a["integrality"]]
+    return lp
+
+
+def _new_highs(time_limit: float | None) -> highspy.Highs:
+    with quiet_stdout():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    return h
+
+
+def _set_start(h: highspy.Highs, start: np.ndarray) -> None:
+    sol = highspy.HighsSolution()
+    sol.col_value = [float(v) for v in start]
+    sol.value_valid = True
+    h.setSolution(sol)
+
+
+def solve_highspy(
+    model: LinearModel,
+    *,
+    time_limit: float | None = None,
+    start: np.ndarray | None = None,
+) -> Solution:
+    """Solve ``model`` with ``highspy.Highs``, optionally from a MIP start.
+
+    Parameters
+    ----------
+    model : LinearModel
+        The model to solve.
+    time_limit : float, optional
+        Wall-clock limit in seconds.
+    start : numpy.ndarray, optional
+        A (preferably feasible) value for every column, passed with
+        ``setSolution``; HiGHS uses it as its first incumbent if it is feasible.
+
+    Returns
+    -------
+    Solution
+        The mapped result (``bound`` is ``mip_dual_bound``, ``nodes`` is
+        ``mip_node_count``); never raises for solver trouble.
+    """
+    h = _new_highs(time_limit)
+    t0 = time.perf_counter()
+    h.passModel(_to_lp(model))
+    if start is not None:
+        _set_start(h, np.asarray(start, dtype=float))
+    h.run()
+    seconds = time.perf_counter() - t0
+    raw = h.getModelStatus()
+    info = h.getInfo()
+    has_x = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+    status = map_status(raw, has_x)
+    x = np.asarray(h.getSolution().col_value, dtype=float) if status.has_solution else None
+    objective = None if x is None else model.objective_value(x)
+    bound: float | None = float(info.mip_dual_bound) if any(model.integer) else None
+    if bound is None or not math.isfinite(bound):
+        bound = objective if status is Status.OPTIMAL else None
+    nodes = int(info.mip_node_count) if info.mip_node_count >= 0 else None
+    return Solution(
+        status=status,
+        message=f"HiGHS via highspy: {h.modelStatusToString(raw)} ({raw.name})",
+        x=x,
+        objective=objective,
+        bound=bound,
+        nodes=nodes,
+        seconds=seconds,
+        backend="highspy",
+    )

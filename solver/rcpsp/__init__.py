@@ -1,0 +1,33 @@
+"""Resource-constrained project scheduling (RCPSP): the milestone side with durations.
+
+Read PSPLIB ``.sm`` files (:func:`read_sm`), build a heuristic schedule
+(:func:`heuristic_schedule`), minimize the makespan with one of three
+time-indexed MILP formulations (:func:`solve_rcpsp`) and check any schedule
+against the instance (:func:`verify_schedule`).
+"""
+
+from __future__ import annotations
+
+from solver.rcpsp.formulations import FORMULATIONS, TimeIndexedModel, build_model, root_lp_bound
+from solver.rcpsp.psplib import PSPLIBError, RCPSPInstance, parse_sm, read_sm
+from solver.rcpsp.sgs import Schedule, heuristic_schedule, lower_bound, serial_sgs
+from solver.rcpsp.solve import BACKENDS, RCPSPResult, solve_rcpsp, verify_schedule
+
+__all__ = [
+    "BACKENDS",
+    "FORMULATIONS",
+    "PSPLIBError",
+    "RCPSPInstance",
+    "RCPSPResult",
+    "Schedule",
+    "TimeIndexedModel",
+    "build_model",
+    "heuristic_schedule",
+    "lower_bound",
+    "parse_sm",
+    "read_sm",
+    "root_lp_bound",
+    "serial_sgs",
+    "solve_rcpsp",
+    "verify_schedule",
+]
