@@ -1,0 +1,42 @@
+# The README's two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP_RUN  := $(VENV)/.installed-run
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $@ $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	$(BIN)/relief solve
+	$(BIN)/relief check
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check solver tests benchmarks
+	$(BIN)/ruff format --check solver tests benchmarks
+
+typecheck: $(STAMP_TEST)
+	$(BIN)/mypy solver
+
+unit: $(STAMP_TEST)
+	$(BIN)/python -m pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP_RUN)
+	$(BIN)/python benchmarks/bench_default.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""HiGHS through :func:`scipy.optimize.milp` (the default backend)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from solver.backends.base import Solution, Status
+from solver.model import LinearModel
+from solver.tolerances import MIP_REL_GAP
+
+# scipy.optimize.milp status codes -> our Status (scipy docs, OptimizeResult.status).
+_SCIPY_STATUS: dict[int, tuple[Status, str]] = {
+    0: (Status.OPTIMAL, "optimal solution found"),
+    1: (Status.TIME_LIMIT, "iteration or time limit reached"),
+    2: (Status.INFEASIBLE, "problem is infeasible"),
+    3: (Status.UNBOUNDED, "problem is unbounded"),
+    4: (Status.ERROR, "other HiGHS error"),
+}
+
+
+def map_status(code: int, has_x: bool) -> Status:
+    """Map a ``scipy.optimize.milp`` status code to :class:`Status`.
+
+    Parameters
+    ----------
+    code : int
+        ``OptimizeResult.status``.
+    has_x : bool
+        Whether a primal solution was returned (a time-limited incumbent).
+
+    Returns
+    -------
+    Status
+        ``FEASIBLE`` for a limit hit with an incumbent, else the table entry.
+
+    Examples
+    --------
+    >>> map_status(1, True).value
+    'feasible'
+    >>> map_status(7, False).value
+    'error'
+    """
+    status, _ = _SCIPY_STATUS.get(code, (Status.ERROR, "unknown status"))
+    if status is Status.TIME_LIMIT and has_x:
+        return Status.FEASIBLE
+    return status
+
+
+def solve_highs(model: LinearModel, *, time_limit: float | None = None) -> Solution:
+    """Solve ``model`` with HiGHS through :func:`scipy.optimize.milp`.
+
+    Parameters
+    ----------
+    model : LinearModel
+        The model to solve.
+    time_limit : float, optional
+        Wall-clock limit in seconds.
+
+    Returns
+    -------
+    Solution
+        The mapped result; never raises for solver trouble.
+    """
+    a = model.arrays()
+    sign = -1.0 if model.maximize else 1.0
+    options: dict[str, object] = {"mip_rel_gap": MIP_REL_GAP, "disp": False}
+    if time_limit is not None:
+        options["time_limit"] = float(time_limit)
+    constraints = []
+    if model.num_rows:
+        constraints.append(LinearConstraint(model.matrix(), a["row_lb"], a["row_ub"]))
+    t0 = time.perf_counter()
+    res = milp(
+        sign * a["c"],
+        integrality=a["integrality"],
+        bounds=Bounds(a["lb"], a["ub"]),
+        constraints=constraints,
+        options=options,
+    )
+    seconds = time.perf_counter() - t0
+    x = None if res.x is None else np.asarray(res.x, dtype=float)
+    status = map_status(int(res.status), x is not None)
+    objective = None if x is None else model.objective_value(x)
+    bound = getattr(res, "mip_dual_bound", None)
+    if bound is not None and math.isfinite(bound):
+        bound = sign * float(bound) + model.obj_constant
+    else:
+        bound = objective if status is Status.OPTIMAL else None
+    nodes = getattr(res, "mip_node_count", None)
+    return Solution(
+        status=status,
+        message=f"HiGHS via scipy: {res.message} (scipy status {res.status})",
+        x=x,
+        objective=objective,
+        bound=bound,
+        nodes=None if nodes is None else int(nodes),
+        seconds=seconds,
+        backend="highs",
+    )

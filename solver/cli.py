@@ -1,0 +1,191 @@
+"""The ``relief`` command.
+
+Exit codes: 0 solved (or valid), 1 no solution (infeasible, time limit
+without incumbent, not incentive-compatible), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from solver import default_scenario_path
+from solver.backends import BACKENDS
+from solver.formulation.common import OBJECTIVES
+from solver.plan import Plan, dumps, load_schedule
+from solver.render import render_plan
+from solver.scenario import Scenario, ScenarioError, load_scenario
+from solver.schema import json_schema
+from solver.solve import FORMULATIONS, evaluate, solve
+
+EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input (reported with exit code 2)."""
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file, so nothing is left half-written.
+
+    Parameters
+    ----------
+    path : str or Path
+        Destination.
+    text : str
+        Content.
+    """
+    dest = Path(path)
+    if not dest.parent.exists():
+        raise UsageError(f"{dest}: directory {dest.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, dest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def scenario_arg(path: str | None) -> Scenario:
+    """Load the scenario named on the command line, or the shipped default."""
+    return load_scenario(path if path else default_scenario_path())
+
+
+def _cmd_solve(args: argparse.Namespace) -> int:
+    scenario = scenario_arg(args.scenario)
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError(f"--time-limit is {args.time_limit}; it must be positive (seconds)")
+    plan: Plan
+    if args.plan:
+        plan = evaluate(scenario, load_schedule(args.plan, scenario), objective=args.objective)
+    else:
+        plan = solve(
+            scenario,
+            backend=args.backend,
+            objective=args.objective,
+            formulation=args.formulation,
+            require_ic=args.require_ic or None,
+            time_limit=args.time_limit,
+        )
+    doc = dumps(plan)
+    if args.out:
+        write_atomic(args.out, doc + "\n")
+    print(doc if args.json else render_plan(plan))
+    return EXIT_OK if plan.status.has_solution else EXIT_NO_SOLUTION
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    s = load_scenario(args.scenario)
+    bundles = {m.bundle for m in s.measures if m.bundle}
+    print(
+        f"{args.scenario}: valid scenario '{s.name}': {s.phases} phases, "
+        f"{len(s.measures)} measures ({len(bundles)} bundles), {len(s.milestones)} milestones, "
+        f"{len(s.actors)} actors, {len(s.instruments)} instruments"
+    )
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _add_solve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "solve", help="find the best phasing of a scenario (default: the shipped one)"
+    )
+    p.add_argument("scenario", nargs="?", help="scenario file (.toml or .json)")
+    p.add_argument("--backend", choices=BACKENDS, default="highs")
+    p.add_argument(
+        "--objective",
+        choices=OBJECTIVES,
+        default=None,
+        help="default: the scenario's parameters.objective (leverage)",
+    )
+    p.add_argument("--formulation", choices=FORMULATIONS, default="step")
+    p.add_argument(
+        "--require-ic", action="store_true", help="impose incentive compatibility in every phase"
+    )
+    p.add_argument("--time-limit", type=float, default=None, metavar="S")
+    p.add_argument("--plan", help="evaluate this plan file instead of optimising")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--out", help="also write the JSON document to this file")
+    p.set_defaults(func=_cmd_solve)
+
+
+def _plugins() -> list[tuple[Callable, Callable]]:
+    """Subcommands contributed by optional modules (game check, RCPSP, ...)."""
+    found = []
+    try:
+        from solver.game import cli as game_cli
+
+        found.append((game_cli.add_check_parser, game_cli.run_check))
+        found.append((game_cli.add_game_parser, game_cli.run_game))
+    except ImportError:
+        pass
+    try:
+        from solver.rcpsp import cli as rcpsp_cli
+
+        found.append((rcpsp_cli.add_parser, rcpsp_cli.run))
+    except ImportError:
+        pass
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``relief`` command."""
+    parser = argparse.ArgumentParser(
+        prog="relief",
+        description="Sequence sanctions relief against denuclearization steps.",
+        epilog="Exit codes: 0 solved, 1 no solution, 2 bad input.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_solve(sub)
+    p = sub.add_parser("validate", help="check a scenario file and summarise it")
+    p.add_argument("scenario")
+    p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    p.set_defaults(func=_cmd_schema)
+    for add, run in _plugins():
+        sp = add(sub)
+        if sp is not None and not sp.get_default("func"):
+            sp.set_defaults(func=run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``relief`` command; return its exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 solved, 1 no solution, 2 bad input.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ScenarioError as exc:
+        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (UsageError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Options and variable maps shared by the relief-sequencing formulations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from solver.model import LinearModel
+from solver.scenario import Scenario
+
+OBJECTIVES = ("leverage", "speed", "weighted")
+
+SECONDARY_WEIGHT = 1e-2
+"""theta: weight of the mean leverage behind the minimum in the ``leverage`` objective."""
+
+TIEBREAK_WEIGHT = 1e-4
+"""Weight (relative to the objective's scale) of the deterministic tie-break terms."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build a sequencing model.
+
+    Attributes
+    ----------
+    objective : {"leverage", "speed", "weighted"}
+        Objective (see ``docs/formulation.md``).
+    require_ic : bool
+        Add the linear incentive-compatibility rows ``L_k >= 0``.
+    credibility : dict
+        Instrument id -> snapback credibility replacing the nominal value
+        (used by the incentive-check loop).
+    elastic_windows : bool
+        Emit phase-window lower bounds as rows (so infeasibility analysis can
+        relax them) instead of variable bounds.
+    """
+
+    objective: str = "leverage"
+    require_ic: bool = False
+    credibility: dict[str, float] = field(default_factory=dict)
+    elastic_windows: bool = False
+
+
+@dataclass(frozen=True)
+class VarMap:
+    """Column indices of the model's variables.
+
+    Attributes
+    ----------
+    y : numpy.ndarray
+        ``y[m, k-1]``: measure ``m`` granted by the end of phase ``k``.
+    z : numpy.ndarray
+        ``z[d, k-1]``: milestone ``d`` done by the end of phase ``k``.
+    leverage : numpy.ndarray or None
+        ``L_k`` columns (absent for pure ``speed`` models).
+    lmin : int or None
+        Column of ``min_k L_k``.
+    """
+
+    y: np.ndarray
+    z: np.ndarray
+    leverage: np.ndarray | None
+    lmin: int | None
+
+
+@dataclass
+class Built:
+    """A built model with its variable map and metadata."""
+
+    model: LinearModel
+    vars: VarMap
+    scenario: Scenario
+    options: BuildOptions
+    info: dict[str, Any] = field(default_factory=dict)

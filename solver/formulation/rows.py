@@ -1,0 +1,367 @@
+"""Constraint families of the sequencing MIP, one function per family.
+
+Each function adds rows to a :class:`~solver.model.LinearModel` given the
+state columns ``y`` (measures) and ``z`` (milestones), arrays of column
+indices with phases ``1..K`` in columns ``0..K-1``.  Row names are phrased for
+analysts because the infeasibility analysis reports them verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from solver.formulation.common import (
+    SECONDARY_WEIGHT,
+    TIEBREAK_WEIGHT,
+    BuildOptions,
+    VarMap,
+)
+from solver.model import INF, LinearModel
+from solver.payoffs import Coefficients, continuation_weights
+from solver.scenario import Scenario
+
+
+def _delta_row(arr: np.ndarray, weights: np.ndarray, k: int) -> dict[int, float]:
+    """Coefficients of ``sum_i w_i (x[i,k] - x[i,k-1])`` (1-based ``k``)."""
+    coefs: dict[int, float] = {}
+    for i, w in enumerate(weights):
+        coefs[int(arr[i, k - 1])] = coefs.get(int(arr[i, k - 1]), 0.0) + float(w)
+        if k > 1:
+            coefs[int(arr[i, k - 2])] = coefs.get(int(arr[i, k - 2]), 0.0) - float(w)
+    return coefs
+
+
+def windows(
+    model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, opts: BuildOptions
+) -> None:
+    """Phase windows: nothing before ``first``; nothing new after ``last``."""
+    groups = (
+        (y, s.measures, s.measure_window, "granted"),
+        (z, s.milestones, s.milestone_window, "done"),
+    )
+    for arr, items, window, verb in groups:
+        for i, e in enumerate(items):
+            lo, hi = window(e)  # type: ignore[operator]
+            for k in range(hi + 1, s.phases + 1):
+                model.add_row(
+                    f"{e.id} may not be {verb} after phase {hi} (window)",
+                    {int(arr[i, k - 1]): 1.0, int(arr[i, hi - 1]): -1.0},
+                    ub=0.0,
+                    group="window",
+                )
+            if opts.elastic_windows and lo > 1:
+                model.add_row(
+                    f"{e.id} may not be {verb} before phase {lo} (window)",
+                    {int(arr[i, lo - 2]): 1.0},
+                    ub=0.0,
+                    group="window",
+                )
+
+
+def mandatory(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> None:
+    """Mandatory measures and milestones: ``x[e, mandatory_by] = 1``."""
+    for arr, items, verb in ((y, s.measures, "granted"), (z, s.milestones, "done")):
+        for i, e in enumerate(items):
+            if e.mandatory_by is not None:
+                model.add_row(
+                    f"{e.id} must be {verb} by phase {e.mandatory_by} (mandatory_by)",
+                    {int(arr[i, e.mandatory_by - 1]): 1.0},
+                    lb=1.0,
+                    group="mandatory",
+                )
+
+
+def _prec(model: LinearModel, succ: int, pred: int | None, name: str) -> None:
+    """``x_succ <= x_pred`` (or ``x_succ <= 0`` when the predecessor index is before phase 1)."""
+    coefs = {succ: 1.0} if pred is None else {succ: 1.0, pred: -1.0}
+    model.add_row(name, coefs, ub=0.0, group="precedence")
+
+
+def precedence(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> None:
+    """Weak (same phase allowed) and strict precedence, with milestone durations.
+
+    A milestone of duration ``D`` done by phase ``k`` started in phase
+    ``k - D + 1``: a weak prerequisite must be done by then, a strict one by
+    the phase before.
+    """
+    mi = {m.id: i for i, m in enumerate(s.measures)}
+    di = {d.id: i for i, d in enumerate(s.milestones)}
+    for i, d in enumerate(s.milestones):
+        for shift, preds, kind in (
+            (d.duration - 1, d.requires, "requires"),
+            (d.duration, d.after, "after"),
+        ):
+            for p in preds:
+                for k in range(1, s.phases + 1):
+                    kp = k - shift
+                    pred = int(z[di[p], kp - 1]) if kp >= 1 else None
+                    _prec(
+                        model,
+                        int(z[i, k - 1]),
+                        pred,
+                        f"{d.id} {kind} {p}: done by phase {k} needs {p} by phase {kp}",
+                    )
+    for i, m in enumerate(s.measures):
+        links = (
+            (m.requires_measures, y, mi, 0, "requires"),
+            (m.after_measures, y, mi, 1, "after"),
+            (m.requires_milestones, z, di, 0, "requires"),
+            (m.after_milestones, z, di, 1, "after"),
+        )
+        for preds, arr, index, shift, kind in links:
+            for p in preds:
+                for k in range(1, s.phases + 1):
+                    kp = k - shift
+                    pred = int(arr[index[p], kp - 1]) if kp >= 1 else None
+                    _prec(
+                        model,
+                        int(y[i, k - 1]),
+                        pred,
+                        f"{m.id} {kind} {p}: granted by phase {k} needs {p} by phase {kp}",
+                    )
+
+
+def _actions(s: Scenario) -> dict[str, list[int]]:
+    """Instrument id -> representative measure index of each grant action (bundle)."""
+    seen: set[str] = set()
+    out: dict[str, list[int]] = {}
+    for i, m in enumerate(s.measures):
+        key = m.bundle if m.bundle is not None else f"#{m.id}"
+        if key in seen:
+            continue
+        seen.add(key)
+        out.setdefault(m.instrument, []).append(i)
+    return out
+
+
+def coordination(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> None:
+    """Bundles, actor consent conditions, instrument capacity and coalition cohesion."""
+    first: dict[str, int] = {}
+    for i, m in enumerate(s.measures):
+        if m.bundle is None:
+            continue
+        j = first.setdefault(m.bundle, i)
+        if j != i:
+            for k in range(s.phases):
+                model.add_row(
+                    f"bundle {m.bundle}: {m.id} moves with {s.measures[j].id}",
+                    {int(y[i, k]): 1.0, int(y[j, k]): -1.0},
+                    lb=0.0,
+                    ub=0.0,
+                    group="bundle",
+                )
+    di = {d.id: i for i, d in enumerate(s.milestones)}
+    actors = {a.id: a for a in s.actors}
+    for i, m in enumerate(s.measures):
+        for a in m.consent:
+            for d in actors[a].consent_requires:
+                for k in range(s.phases):
+                    model.add_row(
+                        f"{a} consents to {m.id} only after {d} (phase {k + 1})",
+                        {int(y[i, k]): 1.0, int(z[di[d], k]): -1.0},
+                        ub=0.0,
+                        group="consent",
+                    )
+    caps = {i.id: i.capacity for i in s.instruments if i.capacity is not None}
+    for inst, reps in _actions(s).items():
+        if inst not in caps:
+            continue
+        for k in range(1, s.phases + 1):
+            model.add_row(
+                f"instrument {inst}: at most {caps[inst]} new grant(s) in phase {k}",
+                _delta_row(y[reps], np.ones(len(reps)), k),
+                ub=float(caps[inst]),
+                group="capacity",
+            )
+    _cohesion(model, s, y, z)
+
+
+def _cohesion(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> None:
+    for a in s.actors:
+        if a.reservation is None:
+            continue
+        for k in range(s.phases):
+            coefs: dict[int, float] = {}
+            for i, d in enumerate(s.milestones):
+                coefs[int(z[i, k])] = a.value_share * d.value
+            for i, m in enumerate(s.measures):
+                if a.id in m.actor_costs:
+                    coefs[int(y[i, k])] = -m.actor_costs[a.id]
+            model.add_row(
+                f"cohesion: {a.id}'s payoff in phase {k + 1} >= its reservation {a.reservation:g}",
+                coefs,
+                lb=a.reservation,
+                group="cohesion",
+            )
+
+
+def progress(
+    model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
+) -> None:
+    """Per-phase minimum and maximum progress, and minimum new relief."""
+    p = s.parameters
+    for k in range(1, s.phases + 1):
+        lo = p.min_progress[k - 1] if p.min_progress else 0.0
+        hi = p.max_progress[k - 1] if p.max_progress else INF
+        if lo > 0 or hi < INF:
+            model.add_row(
+                f"progress in phase {k}: coalition value of new steps in [{lo:g}, {hi:g}]",
+                _delta_row(z, co.u, k),
+                lb=lo,
+                ub=hi,
+                group="progress",
+            )
+        if p.min_relief and p.min_relief[k - 1] > 0:
+            model.add_row(
+                f"relief in phase {k}: new relief >= {p.min_relief[k - 1]:g} USD m/yr",
+                _delta_row(y, co.v, k),
+                lb=p.min_relief[k - 1],
+                group="relief",
+            )
+
+
+def participation(
+    model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
+) -> None:
+    """``sum_m v_m y[m,k] >= alpha sum_d c_d z[d,k]`` for every phase."""
+    alpha = s.parameters.reciprocity
+    for k in range(s.phases):
+        coefs = {int(y[i, k]): float(v) for i, v in enumerate(co.v)}
+        coefs.update({int(z[i, k]): -alpha * float(c) for i, c in enumerate(co.c)})
+        model.add_row(
+            f"participation in phase {k + 1}: relief >= {alpha:g} x cost of steps",
+            coefs,
+            lb=0.0,
+            group="participation",
+        )
+
+
+def reversibility(
+    model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
+) -> None:
+    """Irreversibility balance ``sum v(1-r) y <= rho sum c(1-b) z`` when ``rho`` is set."""
+    rho = s.parameters.irreversibility_ratio
+    if rho is None:
+        return
+    for k in range(s.phases):
+        coefs = {int(y[i, k]): float(v) for i, v in enumerate(co.v * (1 - co.r))}
+        coefs.update({int(z[i, k]): -rho * float(c) for i, c in enumerate(co.c * (1 - co.b))})
+        model.add_row(
+            f"irreversibility balance in phase {k + 1}: irreversible relief <= "
+            f"{rho:g} x irreversible step cost",
+            coefs,
+            ub=0.0,
+            group="reversibility",
+        )
+
+
+def leverage(
+    model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
+) -> tuple[np.ndarray, int]:
+    """Define ``L_k = V^C_k - V^D_k`` and ``Lmin <= L_k`` (see ``solver.payoffs``).
+
+    The expected clawback ``E_k = p_k A_k`` with ``p_k = max_d p_d z[d,k]`` and
+    ``A_k = sum_m v_m q_m r_m y[m,k]`` is linearised exactly with one selector
+    ``s[d,k]`` per milestone (which step's detection applies).
+    """
+    kk, f = s.phases, co.delta / (1.0 - co.delta)
+    w = continuation_weights(co.delta, kk)
+    a = co.v * co.q * co.r
+    a_max, p_max = float(a.sum()), float(co.p.max(initial=0.0))
+    lev = np.array([model.add_var(f"L[{k + 1}]", lb=-INF) for k in range(kk)])
+    lmin = model.add_var("Lmin", lb=-INF)
+    for k in range(kk):
+        e = model.add_var(f"E[{k + 1}]", ub=a_max * p_max)
+        coefs: dict[int, float] = {int(lev[k]): 1.0, e: -f}
+        for t in range(kk):
+            for i, v in enumerate(co.v):
+                coefs[int(y[i, t])] = -(w[k, t] * v - (f * v if t == k else 0.0))
+            for i, c in enumerate(co.c):
+                coefs[int(z[i, t])] = w[k, t] * c - (f * c * (1 - co.b[i]) if t == k else 0.0)
+        model.add_row(
+            f"definition of leverage L_{k + 1}", coefs, lb=0.0, ub=0.0, group="definition"
+        )
+        model.add_row(
+            f"Lmin <= L_{k + 1}", {lmin: 1.0, int(lev[k]): -1.0}, ub=0.0, group="definition"
+        )
+        _clawback(model, k, e, y, z, co, a, a_max, p_max)
+    return lev, lmin
+
+
+def _clawback(
+    model: LinearModel,
+    k: int,
+    e: int,
+    y: np.ndarray,
+    z: np.ndarray,
+    co: Coefficients,
+    a: np.ndarray,
+    a_max: float,
+    p_max: float,
+) -> None:
+    """Rows making ``E_k <= p_k A_k`` exact at the optimum (``E_k`` is maximised)."""
+    acol = model.add_var(f"A[{k + 1}]", ub=a_max)
+    model.add_row(
+        f"definition of A_{k + 1}",
+        {acol: 1.0, **{int(y[i, k]): -float(x) for i, x in enumerate(a)}},
+        lb=0.0,
+        ub=0.0,
+        group="definition",
+    )
+    sel: dict[int, float] = {e: 1.0}
+    one: dict[int, float] = {}
+    for i, pd in enumerate(co.p):
+        if pd <= 0.0:
+            continue
+        sk = model.add_var(f"s[{i},{k + 1}]", ub=1.0, integer=True)
+        sel[sk] = -pd * a_max
+        one[sk] = 1.0
+        big = (p_max - pd) * a_max
+        model.add_row(
+            f"clawback E_{k + 1} via step {i}",
+            {e: 1.0, acol: -pd, sk: big},
+            ub=big,
+            group="definition",
+        )
+        model.add_row(
+            f"selector {i} needs step done (phase {k + 1})",
+            {sk: 1.0, int(z[i, k]): -1.0},
+            ub=0.0,
+            group="definition",
+        )
+    model.add_row(f"E_{k + 1} <= p_max A_max sum s", sel, ub=0.0, group="definition")
+    if one:
+        model.add_row(f"one detection selector in phase {k + 1}", one, ub=1.0, group="definition")
+
+
+def objective(
+    model: LinearModel, s: Scenario, vm: VarMap, co: Coefficients, opts: BuildOptions
+) -> dict[str, Any]:
+    """Set the objective coefficients; return the weights used."""
+    kk, delta = s.phases, co.delta
+    disc = np.array([delta**k for k in range(kk)])
+    weights: Mapping[str, float]
+    if opts.objective == "leverage":
+        weights = {"leverage": 1.0, "speed": 0.0, "relief": 0.0}
+    elif opts.objective == "speed":
+        weights = {"leverage": 0.0, "speed": 1.0, "relief": 0.0}
+    else:
+        weights = {"leverage": 1.0, "speed": 1.0, "relief": 0.0} | dict(s.parameters.weights)
+    scale = max(1.0, float(co.v.sum() + co.c.sum()))
+    tb = TIEBREAK_WEIGHT
+    if weights["leverage"] and vm.lmin is not None and vm.leverage is not None:
+        model.obj[vm.lmin] += weights["leverage"]
+        for col in vm.leverage:
+            model.obj[int(col)] += weights["leverage"] * SECONDARY_WEIGHT / kk
+    speed_w = weights["speed"] if weights["speed"] else tb * scale / max(1.0, float(co.u.sum()))
+    for i, u in enumerate(co.u):
+        for k in range(kk):
+            model.obj[int(vm.z[i, k])] += speed_w * u * disc[k] * (1 - delta)
+    relief_w = weights["relief"] if weights["relief"] else tb
+    for i, v in enumerate(co.v):
+        for k in range(kk):
+            model.obj[int(vm.y[i, k])] -= relief_w * (v + 1.0) * disc[k] * (1 - delta)
+    return {"weights": dict(weights)}

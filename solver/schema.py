@@ -1,0 +1,369 @@
+"""Declarative field tables for scenario files, and the JSON Schema built from them.
+
+One table drives three things: type and range validation in
+:mod:`solver.scenario`, the JSON Schema printed by ``relief schema``, and the
+field reference in ``docs/scenario.md``.  Cross-reference rules (unknown ids,
+cycles, windows against the phase count) live in :mod:`solver.validate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: Value kinds understood by the validator.
+KINDS = (
+    "str",
+    "int",
+    "number",
+    "bool",
+    "list[str]",
+    "list[number]",
+    "window",
+    "map[number]",
+    "map[int]",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a scenario section.
+
+    Attributes
+    ----------
+    name : str
+        Key in the file.
+    kind : str
+        One of :data:`KINDS`.
+    doc : str
+        One-line description with units.
+    required : bool
+        Whether the key must be present.
+    minimum, maximum : float or None
+        Inclusive bounds for numbers (and the numbers of lists and maps).
+    exclusive : bool
+        When true the bounds are exclusive (``minimum < x < maximum``).
+    choices : tuple of str
+        Allowed values for a string field (empty: any).
+    """
+
+    name: str
+    kind: str
+    doc: str
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive: bool = False
+    choices: tuple[str, ...] = ()
+
+
+OBJECTIVES = ("leverage", "speed", "weighted")
+INSTRUMENT_KINDS = (
+    "unsc_resolution",
+    "reverse_veto",
+    "sunset",
+    "executive",
+    "statute",
+    "unilateral",
+    "treaty",
+    "board_vote",
+)
+
+TOP: tuple[Field, ...] = (
+    Field("name", "str", "Short scenario name.", required=True),
+    Field("description", "str", "Free text describing the scenario and its sources."),
+    Field("phases", "int", "Number of phases K (phases are numbered 1..K).", True, 1, 50),
+    Field("phase_names", "list[str]", "Optional label per phase; K entries."),
+    Field("parameters", "table", "Global parameters (see `[parameters]`)."),
+    Field("actors", "array", "Coalition actors (see `[[actors]]`)."),
+    Field("instruments", "array", "Legal instruments (see `[[instruments]]`)."),
+    Field("measures", "array", "Relief measures (see `[[measures]]`).", required=True),
+    Field("milestones", "array", "Target steps (see `[[milestones]]`).", required=True),
+)
+
+PARAMETERS: tuple[Field, ...] = (
+    Field(
+        "discount",
+        "number",
+        "Target's per-phase discount factor delta, in (0, 1).",
+        False,
+        0.0,
+        1.0,
+        exclusive=True,
+    ),
+    Field(
+        "reciprocity",
+        "number",
+        "alpha: cumulative relief (USD m/yr) must be >= alpha x cumulative step cost.",
+        False,
+        0.0,
+    ),
+    Field(
+        "irreversibility_ratio",
+        "number",
+        "rho: irreversible relief <= rho x irreversible step cost, every phase.",
+        False,
+        0.0,
+    ),
+    Field(
+        "reversibility_threshold",
+        "number",
+        "Measures with reversibility below this are irreversible relief.",
+        False,
+        0.0,
+        1.0,
+    ),
+    Field(
+        "irreversible_from",
+        "int",
+        "First phase in which irreversible relief may be granted.",
+        False,
+        1,
+    ),
+    Field(
+        "min_progress",
+        "list[number]",
+        "Per phase: minimum coalition value of milestones completed in that phase.",
+        False,
+        0.0,
+    ),
+    Field(
+        "max_progress",
+        "list[number]",
+        "Per phase: maximum coalition value of milestones completed in that phase.",
+        False,
+        0.0,
+    ),
+    Field(
+        "min_relief",
+        "list[number]",
+        "Per phase: minimum value (USD m/yr) of relief newly granted in that phase.",
+        False,
+        0.0,
+    ),
+    Field("objective", "str", "Default objective.", choices=OBJECTIVES),
+    Field(
+        "weights",
+        "map[number]",
+        "Weights of the weighted objective: keys leverage, speed, relief.",
+        False,
+        0.0,
+    ),
+    Field("require_ic", "bool", "Impose the linear incentive-compatibility rows by default."),
+)
+
+ACTOR: tuple[Field, ...] = (
+    Field("id", "str", "Unique actor id.", required=True),
+    Field("name", "str", "Display name."),
+    Field("permanent_member", "bool", "Holds a UN Security Council veto."),
+    Field(
+        "value_share",
+        "number",
+        "Share of each milestone's coalition value this actor receives (cohesion).",
+        False,
+        0.0,
+    ),
+    Field(
+        "reservation",
+        "number",
+        "Cohesion: the actor's payoff must stay >= this at every phase (USD m/yr).",
+    ),
+    Field(
+        "consent_requires",
+        "list[str]",
+        "Milestones that must be done before this actor consents to any measure.",
+    ),
+    Field(
+        "snapback_gain",
+        "number",
+        "Actor's gain from re-imposing sanctions after detected backsliding (USD m).",
+        False,
+        0.0,
+    ),
+    Field(
+        "snapback_cost",
+        "number",
+        "Actor's cost of re-imposing sanctions (lost trade, friction; USD m).",
+        False,
+        0.0,
+    ),
+)
+
+INSTRUMENT: tuple[Field, ...] = (
+    Field("id", "str", "Unique instrument id.", required=True),
+    Field("name", "str", "Display name."),
+    Field(
+        "kind",
+        "str",
+        "Legal mechanism; decides whose consent a snapback needs.",
+        True,
+        choices=INSTRUMENT_KINDS,
+    ),
+    Field("veto_players", "list[str]", "Actors whose decision the snapback depends on."),
+    Field(
+        "credibility",
+        "number",
+        "q_i: probability that detected backsliding is punished through this instrument.",
+        False,
+        0.0,
+        1.0,
+    ),
+    Field(
+        "credibility_override",
+        "bool",
+        "If true, the game module uses `credibility` as given instead of deriving it.",
+    ),
+    Field(
+        "capacity", "int", "Max new grant actions (bundles or lone measures) per phase.", False, 0
+    ),
+    Field(
+        "coordination_cost",
+        "number",
+        "Coalition's cost of coordinating a snapback through this instrument (USD m).",
+        False,
+        0.0,
+    ),
+)
+
+MEASURE: tuple[Field, ...] = (
+    Field("id", "str", "Unique measure id.", required=True),
+    Field("name", "str", "Display name."),
+    Field(
+        "value", "number", "v_m: annual value of the relief to the target (USD m/yr).", True, 0.0
+    ),
+    Field(
+        "weight",
+        "number",
+        "Leverage weight of withholding this measure (weighted objective).",
+        False,
+        0.0,
+    ),
+    Field(
+        "reversibility", "number", "r_m: share of the value a snapback claws back.", True, 0.0, 1.0
+    ),
+    Field("instrument", "str", "Instrument id through which it is granted and re-imposed.", True),
+    Field("consent", "list[str]", "Actors whose consent is needed."),
+    Field("requires_measures", "list[str]", "Measures granted by the same phase or earlier."),
+    Field("after_measures", "list[str]", "Measures granted in a strictly earlier phase."),
+    Field("requires_milestones", "list[str]", "Milestones done by the same phase or earlier."),
+    Field("after_milestones", "list[str]", "Milestones done in a strictly earlier phase."),
+    Field("phase_window", "window", "[first, last] phase in which it may be granted."),
+    Field("bundle", "str", "Measures with the same bundle id are granted together."),
+    Field("mandatory_by", "int", "Must be granted by this phase (e.g. termination).", False, 1),
+    Field(
+        "actor_costs",
+        "map[number]",
+        "Cost to each actor (USD m/yr) while granted; for coalition cohesion.",
+        False,
+        0.0,
+    ),
+)
+
+MILESTONE: tuple[Field, ...] = (
+    Field("id", "str", "Unique milestone id.", required=True),
+    Field("name", "str", "Display name."),
+    Field("value", "number", "u_d: value of the step to the coalition (score).", True, 0.0),
+    Field(
+        "cost", "number", "c_d: what the step costs the target per period (USD m/yr).", True, 0.0
+    ),
+    Field(
+        "reversibility",
+        "number",
+        "b_d: share of the step the target can restore quickly.",
+        True,
+        0.0,
+        1.0,
+    ),
+    Field(
+        "detection",
+        "number",
+        "p_d: probability that reversing the step is detected.",
+        True,
+        0.0,
+        1.0,
+    ),
+    Field("requires", "list[str]", "Milestones done by the same phase or earlier."),
+    Field("after", "list[str]", "Milestones done in a strictly earlier phase."),
+    Field("phase_window", "window", "[first, last] phase in which it may be completed."),
+    Field("mandatory_by", "int", "Must be done by this phase.", False, 1),
+    Field("duration", "int", "Phases the step takes (>= 1).", False, 1),
+)
+
+SECTIONS: dict[str, tuple[Field, ...]] = {
+    "": TOP,
+    "parameters": PARAMETERS,
+    "actors": ACTOR,
+    "instruments": INSTRUMENT,
+    "measures": MEASURE,
+    "milestones": MILESTONE,
+}
+
+
+def _field_schema(f: Field) -> dict[str, Any]:
+    num: dict[str, Any] = {"type": "number"}
+    if f.minimum is not None:
+        num["exclusiveMinimum" if f.exclusive else "minimum"] = f.minimum
+    if f.maximum is not None:
+        num["exclusiveMaximum" if f.exclusive else "maximum"] = f.maximum
+    kinds: dict[str, dict[str, Any]] = {
+        "str": {"type": "string"} | ({"enum": list(f.choices)} if f.choices else {}),
+        "int": {"type": "integer"} | {k: v for k, v in num.items() if k != "type"},
+        "number": num,
+        "bool": {"type": "boolean"},
+        "list[str]": {"type": "array", "items": {"type": "string"}},
+        "list[number]": {"type": "array", "items": num},
+        "window": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+        "map[number]": {"type": "object", "additionalProperties": num},
+        "map[int]": {"type": "object", "additionalProperties": {"type": "integer"}},
+    }
+    out = dict(kinds[f.kind])
+    out["description"] = f.doc
+    return out
+
+
+def _object(fields: tuple[Field, ...]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [f.name for f in fields if f.required],
+        "properties": {f.name: _field_schema(f) for f in fields},
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of a scenario file.
+
+    Returns
+    -------
+    dict
+        A schema that editors can use to validate TOML (via a TOML language
+        server) or JSON scenario files.  Cross-reference rules (ids, cycles,
+        windows within ``1..phases``) cannot be expressed in JSON Schema and
+        are checked by ``relief validate``.
+
+    Examples
+    --------
+    >>> s = json_schema()
+    >>> sorted(s["required"])
+    ['measures', 'milestones', 'name', 'phases']
+    """
+    top = [f for f in TOP if f.kind not in ("table", "array")]
+    schema = _object(tuple(top))
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "phased-relief scenario"
+    schema["required"] = [f.name for f in TOP if f.required]
+    props = schema["properties"]
+    props["parameters"] = _object(PARAMETERS)
+    for key, fields in (
+        ("actors", ACTOR),
+        ("instruments", INSTRUMENT),
+        ("measures", MEASURE),
+        ("milestones", MILESTONE),
+    ):
+        props[key] = {"type": "array", "items": _object(fields)}
+    return schema

@@ -1,0 +1,220 @@
+"""The solve entry point: build, solve, extract, verify, explain."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+import numpy as np
+
+from solver.backends import BACKENDS, Solution, Status, run_backend
+from solver.explain import chain_conflicts, elastic_conflicts
+from solver.formulation.common import OBJECTIVES, BuildOptions, Built
+from solver.formulation.step import build
+from solver.plan import Plan, Schedule
+from solver.scenario import Scenario
+from solver.verify import verify_plan
+
+FORMULATIONS: tuple[str, ...] = ("step",)
+"""Relief-sequencing formulations accepted by :func:`solve`."""
+
+
+def extract_schedule(built: Built, x: np.ndarray) -> Schedule:
+    """Read the phase of each measure and milestone from a MIP solution."""
+    s = built.scenario
+
+    def first(cols: np.ndarray) -> int | None:
+        on = np.nonzero(x[cols] > 0.5)[0]
+        return None if on.size == 0 else int(on[0]) + 1
+
+    return Schedule(
+        measures={m.id: first(built.vars.y[i]) for i, m in enumerate(s.measures)},
+        milestones={d.id: first(built.vars.z[i]) for i, d in enumerate(s.milestones)},
+    )
+
+
+def _check_args(backend: str, objective: str, formulation: str) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"backend is {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective is {objective!r}; choose one of {', '.join(OBJECTIVES)}")
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"formulation is {formulation!r}; choose one of {', '.join(FORMULATIONS)}")
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    backend: str = "highs",
+    objective: str | None = None,
+    formulation: str = "step",
+    require_ic: bool | None = None,
+    time_limit: float | None = None,
+    credibility: Mapping[str, float] | None = None,
+    explain: bool = True,
+) -> Plan:
+    """Find the best phasing of ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    backend : {"highs", "cbc", "pulp-highs"}, optional
+        MIP backend; default HiGHS through :func:`scipy.optimize.milp`.
+    objective : {"leverage", "speed", "weighted"}, optional
+        Defaults to ``scenario.parameters.objective``.
+    formulation : {"step"}, optional
+        Model formulation.
+    require_ic : bool, optional
+        Impose ``L_k >= 0`` in every phase; defaults to the scenario's
+        ``parameters.require_ic``.
+    time_limit : float, optional
+        Seconds for the MIP.
+    credibility : Mapping, optional
+        Instrument id -> snapback credibility overriding the nominal values.
+    explain : bool, optional
+        When infeasible, run the (slower) elastic analysis.
+
+    Returns
+    -------
+    Plan
+        Always a result: infeasible and time-limited outcomes carry a status
+        and an explanation rather than raising.
+
+    Raises
+    ------
+    ValueError
+        For an unknown backend, objective or formulation name.
+
+    Examples
+    --------
+    >>> from solver import load_scenario, default_scenario_path
+    >>> plan = solve(load_scenario(default_scenario_path()))
+    >>> plan.status.value
+    'optimal'
+    """
+    objective = objective or scenario.parameters.objective
+    _check_args(backend, objective, formulation)
+    if require_ic is None:
+        require_ic = scenario.parameters.require_ic
+    opts = BuildOptions(
+        objective=objective, require_ic=require_ic, credibility=dict(credibility or {})
+    )
+    common = {"backend": backend, "formulation": formulation, "objective_name": objective}
+    t0 = time.perf_counter()
+    chains = chain_conflicts(scenario)
+    if chains:
+        return Plan(
+            Status.INFEASIBLE,
+            "infeasible: prerequisite chains miss their deadlines",
+            scenario,
+            explanation=tuple(chains),
+            timings={"build": time.perf_counter() - t0},
+            **common,
+        )
+    built = build(scenario, opts)
+    t_build = time.perf_counter() - t0
+    sol = run_backend(built.model, backend, time_limit=time_limit)
+    return _finish(built, sol, t_build, explain, common)
+
+
+def _finish(
+    built: Built, sol: Solution, t_build: float, explain: bool, common: Mapping[str, str]
+) -> Plan:
+    s = built.scenario
+    timings = {"build": t_build, "solve": sol.seconds}
+    if sol.x is None or not sol.status.has_solution:
+        expl: tuple[str, ...] = ()
+        msg = sol.message
+        if sol.status is Status.INFEASIBLE:
+            msg = f"infeasible: no phasing satisfies every constraint ({sol.message})"
+            if explain:
+                expl = tuple(elastic_conflicts(s, built.options))
+        elif sol.status is Status.TIME_LIMIT:
+            msg = f"time limit reached before any feasible phasing was found ({sol.message})"
+        return Plan(
+            sol.status,
+            msg,
+            s,
+            timings=timings,
+            explanation=expl,
+            nodes=sol.nodes,
+            bound=sol.bound,
+            **common,
+        )
+    schedule = extract_schedule(built, sol.x)
+    t1 = time.perf_counter()
+    check = verify_plan(s, schedule, require_ic=built.options.require_ic)
+    timings["verify"] = time.perf_counter() - t1
+    status = sol.status
+    msg = sol.message
+    if not check.ok:
+        status = Status.ERROR
+        msg = f"the backend's solution failed independent verification ({sol.message})"
+    return Plan(
+        status,
+        msg,
+        s,
+        schedule=schedule,
+        objective=sol.objective,
+        bound=sol.bound,
+        timings=timings,
+        violations=check.violations,
+        nodes=sol.nodes,
+        **common,
+    )
+
+
+def evaluate(scenario: Scenario, schedule: Schedule, *, objective: str | None = None) -> Plan:
+    """Score a given schedule (``relief solve --plan``) instead of optimising.
+
+    The schedule is verified; its objective is the one the MIP would assign.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    schedule : Schedule
+        The phasing to evaluate.
+    objective : str, optional
+        Objective to score with; defaults to the scenario's.
+
+    Returns
+    -------
+    Plan
+        Status ``FEASIBLE`` when the schedule passes verification, otherwise
+        ``INFEASIBLE`` with the violations listed.
+    """
+    from solver.formulation.step import build as build_step
+
+    objective = objective or scenario.parameters.objective
+    _check_args("highs", objective, "step")
+    built = build_step(scenario, BuildOptions(objective=objective))
+    check = verify_plan(scenario, schedule)
+    value = _objective_of(built, schedule)
+    status = Status.FEASIBLE if check.ok else Status.INFEASIBLE
+    msg = "given plan evaluated" if check.ok else "given plan violates constraints"
+    return Plan(
+        status,
+        msg,
+        scenario,
+        schedule=schedule,
+        objective=value,
+        backend="none",
+        formulation="fixed",
+        objective_name=objective,
+        violations=check.violations,
+        explanation=check.violations,
+    )
+
+
+def _objective_of(built: Built, schedule: Schedule) -> float:
+    """Objective value the model assigns to ``schedule`` (fixing y, z and solving the rest)."""
+    y, z = schedule.matrices(built.scenario)
+    model = built.model
+    fixed = type(model)(**{**model.__dict__, "lb": list(model.lb), "ub": list(model.ub)})
+    for arr, vals in ((built.vars.y, y), (built.vars.z, z)):
+        for idx, v in zip(arr.ravel(), vals.ravel(), strict=True):
+            fixed.lb[int(idx)] = fixed.ub[int(idx)] = float(v)
+    sol = run_backend(fixed, "highs")
+    return float("nan") if sol.objective is None else sol.objective

@@ -1,0 +1,434 @@
+"""Validation of scenario documents: every rule has its own message.
+
+Messages follow one pattern: ``<file>: <field path> is <value>; <rule>``.
+Type and range rules come from the field tables in :mod:`solver.schema`;
+cross-reference rules (ids, cycles, windows, lengths) are written out here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from solver.scenario import (
+    Actor,
+    Instrument,
+    Measure,
+    Milestone,
+    Parameters,
+    Scenario,
+    ScenarioError,
+)
+from solver.schema import (
+    ACTOR,
+    INSTRUMENT,
+    MEASURE,
+    MILESTONE,
+    PARAMETERS,
+    TOP,
+    Field,
+)
+
+WEIGHT_KEYS = ("leverage", "speed", "relief")
+
+
+class _Collector:
+    """Accumulates problems for one file."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[str] = []
+
+    def add(self, path: str, value: Any, rule: str) -> None:
+        self.problems.append(f"{self.source}: {path} is {_show(value)}; {rule}")
+
+    def plain(self, path: str, message: str) -> None:
+        self.problems.append(f"{self.source}: {path} {message}")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _check_number(c: _Collector, path: str, v: Any, f: Field) -> bool:
+    if not _is_number(v) or not math.isfinite(float(v)):
+        c.add(path, v, "it must be a finite number")
+        return False
+    lo, hi = f.minimum, f.maximum
+    if f.exclusive:
+        if (lo is not None and v <= lo) or (hi is not None and v >= hi):
+            c.add(path, v, f"it must lie strictly between {lo} and {hi}")
+            return False
+        return True
+    if lo is not None and hi is not None and not lo <= v <= hi:
+        c.add(path, v, f"it must lie in [{lo:g}, {hi:g}]")
+        return False
+    if lo is not None and v < lo:
+        c.add(path, v, f"it must be >= {lo:g}")
+        return False
+    return True
+
+
+def _check_value(c: _Collector, path: str, v: Any, f: Field) -> bool:
+    """Type- and range-check one value against its field; return validity."""
+    k = f.kind
+    if k == "str":
+        if not isinstance(v, str):
+            c.add(path, v, "it must be a string")
+            return False
+        if f.choices and v not in f.choices:
+            c.add(path, v, f"it must be one of {', '.join(f.choices)}")
+            return False
+        return True
+    if k == "int":
+        if not isinstance(v, int) or isinstance(v, bool):
+            c.add(path, v, "it must be an integer")
+            return False
+        return _check_number(c, path, v, f)
+    if k == "number":
+        return _check_number(c, path, v, f)
+    if k == "bool":
+        if not isinstance(v, bool):
+            c.add(path, v, "it must be true or false")
+            return False
+        return True
+    if k == "list[str]":
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            c.add(path, v, "it must be a list of strings")
+            return False
+        return True
+    if k == "list[number]":
+        if not isinstance(v, list):
+            c.add(path, v, "it must be a list of numbers")
+            return False
+        return all(_check_number(c, f"{path}[{i}]", x, f) for i, x in enumerate(v))
+    if k == "window":
+        ok = isinstance(v, list) and len(v) == 2
+        if not ok or not all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+            c.add(path, v, "it must be a list of two integers [first, last]")
+            return False
+        return True
+    if k in ("map[number]", "map[int]"):
+        if not isinstance(v, dict):
+            c.add(path, v, "it must be a table of numbers")
+            return False
+        return all(_check_number(c, f"{path}.{key}", x, f) for key, x in v.items())
+    raise AssertionError(f"unhandled field kind {k}")  # pragma: no cover
+
+
+def _check_table(
+    c: _Collector, path: str, obj: Any, fields: tuple[Field, ...]
+) -> dict[str, Any] | None:
+    """Check keys and values of one table; return its valid entries."""
+    if not isinstance(obj, dict):
+        c.add(path or "the document", obj, "it must be a table")
+        return None
+    known = {f.name: f for f in fields}
+    prefix = f"{path}." if path else ""
+    for key in obj:
+        if key not in known:
+            near = difflib.get_close_matches(key, list(known), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            c.plain(f"{prefix}{key}", f"is not a known field{hint}; allowed: {', '.join(known)}")
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f.name not in obj:
+            if f.required:
+                c.plain(f"{prefix}{f.name}", "is missing; it is required")
+            continue
+        if f.kind in ("table", "array") or _check_value(c, f"{prefix}{f.name}", obj[f.name], f):
+            out[f.name] = obj[f.name]
+    return out
+
+
+def _entries(c: _Collector, doc: Mapping[str, Any], key: str, fields: tuple[Field, ...]) -> list:
+    raw = doc.get(key, [])
+    if not isinstance(raw, list):
+        c.add(key, raw, "it must be an array of tables ([[" + key + "]])")
+        return []
+    rows = []
+    for i, item in enumerate(raw):
+        label = f"{key}[{i}]"
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            label = f"{key}[{i}] ({item['id']})"
+        row = _check_table(c, label, item, fields)
+        if row is not None and "id" in row:
+            rows.append((label, row))
+    ids: dict[str, str] = {}
+    for label, row in rows:
+        if row["id"] in ids:
+            c.add(f"{label}.id", row["id"], f"ids must be unique; {ids[row['id']]} has it too")
+        ids.setdefault(row["id"], label)
+    return rows
+
+
+def _tuple(row: Mapping[str, Any], key: str) -> tuple:
+    return tuple(row.get(key, ()))
+
+
+def _make_actor(row: Mapping[str, Any]) -> Actor:
+    return Actor(
+        id=row["id"],
+        name=row.get("name", ""),
+        permanent_member=row.get("permanent_member", False),
+        value_share=float(row.get("value_share", 0.0)),
+        reservation=None if "reservation" not in row else float(row["reservation"]),
+        consent_requires=_tuple(row, "consent_requires"),
+        snapback_gain=float(row.get("snapback_gain", 0.0)),
+        snapback_cost=float(row.get("snapback_cost", 0.0)),
+    )
+
+
+def _make_instrument(row: Mapping[str, Any]) -> Instrument:
+    return Instrument(
+        id=row["id"],
+        kind=row.get("kind", "executive"),
+        name=row.get("name", ""),
+        veto_players=_tuple(row, "veto_players"),
+        credibility=float(row.get("credibility", 1.0)),
+        credibility_override=row.get("credibility_override", False),
+        capacity=row.get("capacity"),
+        coordination_cost=float(row.get("coordination_cost", 0.0)),
+    )
+
+
+def _window(row: Mapping[str, Any]) -> tuple[int, int] | None:
+    w = row.get("phase_window")
+    return None if w is None else (int(w[0]), int(w[1]))
+
+
+def _make_measure(row: Mapping[str, Any]) -> Measure:
+    return Measure(
+        id=row["id"],
+        value=float(row.get("value", 0.0)),
+        reversibility=float(row.get("reversibility", 1.0)),
+        instrument=row.get("instrument", ""),
+        name=row.get("name", ""),
+        weight=float(row.get("weight", 1.0)),
+        consent=_tuple(row, "consent"),
+        requires_measures=_tuple(row, "requires_measures"),
+        after_measures=_tuple(row, "after_measures"),
+        requires_milestones=_tuple(row, "requires_milestones"),
+        after_milestones=_tuple(row, "after_milestones"),
+        phase_window=_window(row),
+        bundle=row.get("bundle"),
+        mandatory_by=row.get("mandatory_by"),
+        actor_costs={k: float(v) for k, v in row.get("actor_costs", {}).items()},
+    )
+
+
+def _make_milestone(row: Mapping[str, Any]) -> Milestone:
+    return Milestone(
+        id=row["id"],
+        value=float(row.get("value", 0.0)),
+        cost=float(row.get("cost", 0.0)),
+        reversibility=float(row.get("reversibility", 0.0)),
+        detection=float(row.get("detection", 0.0)),
+        name=row.get("name", ""),
+        requires=_tuple(row, "requires"),
+        after=_tuple(row, "after"),
+        phase_window=_window(row),
+        mandatory_by=row.get("mandatory_by"),
+        duration=int(row.get("duration", 1)),
+    )
+
+
+def _make_parameters(row: Mapping[str, Any]) -> Parameters:
+    ratio = row.get("irreversibility_ratio")
+    return Parameters(
+        discount=float(row.get("discount", 0.9)),
+        reciprocity=float(row.get("reciprocity", 1.0)),
+        irreversibility_ratio=None if ratio is None else float(ratio),
+        reversibility_threshold=float(row.get("reversibility_threshold", 0.0)),
+        irreversible_from=int(row.get("irreversible_from", 1)),
+        min_progress=tuple(float(x) for x in row.get("min_progress", ())),
+        max_progress=tuple(float(x) for x in row.get("max_progress", ())),
+        min_relief=tuple(float(x) for x in row.get("min_relief", ())),
+        objective=row.get("objective", "leverage"),
+        weights={k: float(v) for k, v in row.get("weights", {}).items()},
+        require_ic=row.get("require_ic", False),
+    )
+
+
+def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
+    """Check ``doc`` against every rule and build the :class:`Scenario`.
+
+    Parameters
+    ----------
+    doc : Mapping
+        Parsed TOML or JSON document.
+    source : str
+        File name used in messages.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every broken rule.
+    """
+    c = _Collector(source)
+    top = _check_table(c, "", doc, TOP) or {}
+    params_row = _check_table(c, "parameters", doc.get("parameters", {}), PARAMETERS) or {}
+    actors = _entries(c, doc, "actors", ACTOR)
+    instruments = _entries(c, doc, "instruments", INSTRUMENT)
+    measures = _entries(c, doc, "measures", MEASURE)
+    milestones = _entries(c, doc, "milestones", MILESTONE)
+    if c.problems:
+        raise ScenarioError(c.problems)
+    scenario = Scenario(
+        name=top["name"],
+        phases=int(top["phases"]),
+        description=top.get("description", ""),
+        phase_names=tuple(top.get("phase_names", ())),
+        parameters=_make_parameters(params_row),
+        actors=tuple(_make_actor(r) for _, r in actors),
+        instruments=tuple(_make_instrument(r) for _, r in instruments),
+        measures=tuple(_make_measure(r) for _, r in measures),
+        milestones=tuple(_make_milestone(r) for _, r in milestones),
+        source=source,
+    )
+    labels = {
+        "actors": [lb for lb, _ in actors],
+        "instruments": [lb for lb, _ in instruments],
+        "measures": [lb for lb, _ in measures],
+        "milestones": [lb for lb, _ in milestones],
+    }
+    check_semantics(scenario, labels, c)
+    if c.problems:
+        raise ScenarioError(c.problems)
+    return scenario
+
+
+def _refs(c: _Collector, path: str, ids: Iterable[str], known: set[str], what: str) -> None:
+    for x in ids:
+        if x not in known:
+            near = difflib.get_close_matches(x, sorted(known), n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            c.add(path, x, f"it names no {what}{hint}")
+
+
+def _check_window(c: _Collector, path: str, w: tuple[int, int] | None, k: int) -> None:
+    if w is None:
+        return
+    if not (1 <= w[0] <= k and 1 <= w[1] <= k):
+        c.add(path, list(w), f"both phases must lie in 1..{k} (the scenario has {k} phases)")
+    elif w[0] > w[1]:
+        c.add(path, list(w), "the first phase must not come after the last")
+
+
+def _check_phase(c: _Collector, path: str, v: int | None, k: int) -> None:
+    if v is not None and not 1 <= v <= k:
+        c.add(path, v, f"it must be a phase in 1..{k}")
+
+
+def _find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
+    """Return one directed cycle as a list of nodes (first == last), or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(n: str) -> list[str] | None:
+        state[n] = 1
+        stack.append(n)
+        for nxt in graph.get(n, ()):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)) is not None:
+                return found
+        stack.pop()
+        state[n] = 2
+        return None
+
+    for node in graph:
+        if node not in state and (found := visit(node)) is not None:
+            return found
+    return None
+
+
+def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector) -> None:
+    """Cross-reference rules: ids, windows, lengths and precedence cycles.
+
+    Parameters
+    ----------
+    s : Scenario
+        Scenario built from type-checked fields.
+    labels : Mapping
+        Per section, the field-path label of each entry (for messages).
+    c : _Collector
+        Where problems are recorded.
+    """
+    k = s.phases
+    actor_ids = {a.id for a in s.actors}
+    inst_ids = {i.id for i in s.instruments}
+    meas_ids = {m.id for m in s.measures}
+    mil_ids = {d.id for d in s.milestones}
+    p = s.parameters
+    if s.phase_names and len(s.phase_names) != k:
+        c.add("phase_names", list(s.phase_names), f"it must have one name per phase ({k})")
+    for key in ("min_progress", "max_progress", "min_relief"):
+        v = getattr(p, key)
+        if v and len(v) != k:
+            c.add(f"parameters.{key}", list(v), f"it must have one entry per phase ({k})")
+    if p.min_progress and p.max_progress and len(p.min_progress) == len(p.max_progress):
+        for i, (lo, hi) in enumerate(zip(p.min_progress, p.max_progress, strict=True)):
+            if lo > hi:
+                c.add(
+                    f"parameters.min_progress[{i}]",
+                    lo,
+                    f"it must not exceed parameters.max_progress[{i}] = {hi:g}",
+                )
+    _check_phase(c, "parameters.irreversible_from", p.irreversible_from, k)
+    for key in p.weights:
+        if key not in WEIGHT_KEYS:
+            c.add(f"parameters.weights.{key}", key, f"weights are {', '.join(WEIGHT_KEYS)}")
+    for a, lb in zip(s.actors, labels["actors"], strict=True):
+        _refs(c, f"{lb}.consent_requires", a.consent_requires, mil_ids, "milestone")
+    for i, lb in zip(s.instruments, labels["instruments"], strict=True):
+        _refs(c, f"{lb}.veto_players", i.veto_players, actor_ids, "actor")
+    for m, lb in zip(s.measures, labels["measures"], strict=True):
+        _refs(c, f"{lb}.instrument", [m.instrument], inst_ids, "instrument")
+        _refs(c, f"{lb}.consent", m.consent, actor_ids, "actor")
+        _refs(c, f"{lb}.requires_measures", m.requires_measures, meas_ids, "measure")
+        _refs(c, f"{lb}.after_measures", m.after_measures, meas_ids, "measure")
+        _refs(c, f"{lb}.requires_milestones", m.requires_milestones, mil_ids, "milestone")
+        _refs(c, f"{lb}.after_milestones", m.after_milestones, mil_ids, "milestone")
+        _refs(c, f"{lb}.actor_costs", m.actor_costs, actor_ids, "actor")
+        _check_window(c, f"{lb}.phase_window", m.phase_window, k)
+        _check_phase(c, f"{lb}.mandatory_by", m.mandatory_by, k)
+    for d, lb in zip(s.milestones, labels["milestones"], strict=True):
+        _refs(c, f"{lb}.requires", d.requires, mil_ids, "milestone")
+        _refs(c, f"{lb}.after", d.after, mil_ids, "milestone")
+        _check_window(c, f"{lb}.phase_window", d.phase_window, k)
+        _check_phase(c, f"{lb}.mandatory_by", d.mandatory_by, k)
+        if d.duration > k:
+            c.add(f"{lb}.duration", d.duration, f"it must not exceed the {k} phases")
+    _check_cycles(s, c)
+
+
+def _check_cycles(s: Scenario, c: _Collector) -> None:
+    mil_graph = {d.id: [*d.requires, *d.after] for d in s.milestones}
+    cycle = _find_cycle(mil_graph)
+    if cycle:
+        c.plain(
+            "milestones",
+            f"have a precedence cycle: {' -> '.join(cycle)}; "
+            "prerequisites must not depend on each other in a loop",
+        )
+    meas_graph = {m.id: [*m.requires_measures, *m.after_measures] for m in s.measures}
+    cycle = _find_cycle(meas_graph)
+    if cycle:
+        c.plain(
+            "measures",
+            f"have a precedence cycle: {' -> '.join(cycle)}; "
+            "prerequisites must not depend on each other in a loop",
+        )
