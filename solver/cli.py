@@ -7,6 +7,7 @@ without incumbent, not incentive-compatible), 2 bad input.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -120,22 +121,22 @@ def _add_solve(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_solve)
 
 
+_PLUGINS: tuple[tuple[str, str, str], ...] = (
+    ("solver.game.cli", "add_check_parser", "run_check"),
+    ("solver.game.cli", "add_game_parser", "run_game"),
+    ("solver.rcpsp.cli", "add_parser", "run"),
+)
+
+
 def _plugins() -> list[tuple[Callable, Callable]]:
-    """Subcommands contributed by optional modules (game check, RCPSP, ...)."""
+    """Subcommands contributed by the game and RCPSP modules (``check``, ``game``, ``rcpsp``)."""
     found = []
-    try:
-        from solver.game import cli as game_cli
-
-        found.append((game_cli.add_check_parser, game_cli.run_check))
-        found.append((game_cli.add_game_parser, game_cli.run_game))
-    except ImportError:
-        pass
-    try:
-        from solver.rcpsp import cli as rcpsp_cli
-
-        found.append((rcpsp_cli.add_parser, rcpsp_cli.run))
-    except ImportError:
-        pass
+    for module, add, run in _PLUGINS:
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        found.append((getattr(mod, add), getattr(mod, run)))
     return found
 
 

@@ -106,24 +106,25 @@ def chain_conflicts(s: Scenario) -> list[str]:
     """
     early, why = _earliest(s)
     out = []
-    items = [("milestone", d, s.milestone_window(d)[1]) for d in s.milestones]
-    items += [("measure", m, s.measure_window(m)[1]) for m in s.measures]
-    for kind, e, hi in items:
-        if e.mandatory_by is None:
+    items: list[tuple[str, str, int | None, int]] = [
+        ("milestone", d.id, d.mandatory_by, s.milestone_window(d)[1]) for d in s.milestones
+    ] + [("measure", m.id, m.mandatory_by, s.measure_window(m)[1]) for m in s.measures]
+    for kind, eid, by, hi in items:
+        if by is None:
             continue
-        deadline = min(hi, e.mandatory_by)
-        if early[e.id] > deadline:
-            chain = _chain(why, e.id)
+        deadline = min(hi, by)
+        if early[eid] > deadline:
+            chain = _chain(why, eid)
             if len(chain) > 1:
                 out.append(
-                    f"{kind} {e.id} cannot be {'finished' if kind == 'milestone' else 'granted'}"
+                    f"{kind} {eid} cannot be {'finished' if kind == 'milestone' else 'granted'}"
                     f" by phase {deadline}: its prerequisite chain {' -> '.join(chain)} "
-                    f"needs {early[e.id]} phases"
+                    f"needs {early[eid]} phases"
                 )
             else:
                 out.append(
-                    f"{kind} {e.id} must be done by phase {deadline} but cannot happen "
-                    f"before phase {early[e.id]} (its window or duration)"
+                    f"{kind} {eid} must be done by phase {deadline} but cannot happen "
+                    f"before phase {early[eid]} (its window or duration)"
                 )
     return out
 

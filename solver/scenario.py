@@ -223,10 +223,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{p}: cannot read file ({exc})"]) from None
     try:
-        if p.suffix.lower() == ".json":
-            doc = json.loads(text)
-        else:
-            doc = tomllib.loads(text)
+        doc = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{p}: not valid TOML ({exc})"]) from None
     except json.JSONDecodeError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,6 +15,13 @@ from solver.formulation.step import build
 from solver.plan import Plan, Schedule
 from solver.scenario import Scenario
 from solver.verify import verify_plan
+
+
+class _Labels(NamedTuple):
+    backend: str
+    formulation: str
+    objective_name: str
+
 
 FORMULATIONS: tuple[str, ...] = ("step",)
 """Relief-sequencing formulations accepted by :func:`solve`."""
@@ -100,7 +108,7 @@ def solve(
     opts = BuildOptions(
         objective=objective, require_ic=require_ic, credibility=dict(credibility or {})
     )
-    common = {"backend": backend, "formulation": formulation, "objective_name": objective}
+    common = _Labels(backend, formulation, objective)
     t0 = time.perf_counter()
     chains = chain_conflicts(scenario)
     if chains:
@@ -110,7 +118,7 @@ def solve(
             scenario,
             explanation=tuple(chains),
             timings={"build": time.perf_counter() - t0},
-            **common,
+            **common._asdict(),
         )
     built = build(scenario, opts)
     t_build = time.perf_counter() - t0
@@ -118,9 +126,7 @@ def solve(
     return _finish(built, sol, t_build, explain, common)
 
 
-def _finish(
-    built: Built, sol: Solution, t_build: float, explain: bool, common: Mapping[str, str]
-) -> Plan:
+def _finish(built: Built, sol: Solution, t_build: float, explain: bool, common: _Labels) -> Plan:
     s = built.scenario
     timings = {"build": t_build, "solve": sol.seconds}
     if sol.x is None or not sol.status.has_solution:
@@ -140,7 +146,7 @@ def _finish(
             explanation=expl,
             nodes=sol.nodes,
             bound=sol.bound,
-            **common,
+            **common._asdict(),
         )
     schedule = extract_schedule(built, sol.x)
     t1 = time.perf_counter()
@@ -161,7 +167,7 @@ def _finish(
         timings=timings,
         violations=check.violations,
         nodes=sol.nodes,
-        **common,
+        **common._asdict(),
     )
 
 

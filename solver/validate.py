@@ -393,8 +393,8 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
             c.add(f"parameters.weights.{key}", key, f"weights are {', '.join(WEIGHT_KEYS)}")
     for a, lb in zip(s.actors, labels["actors"], strict=True):
         _refs(c, f"{lb}.consent_requires", a.consent_requires, mil_ids, "milestone")
-    for i, lb in zip(s.instruments, labels["instruments"], strict=True):
-        _refs(c, f"{lb}.veto_players", i.veto_players, actor_ids, "actor")
+    for inst, lb in zip(s.instruments, labels["instruments"], strict=True):
+        _refs(c, f"{lb}.veto_players", inst.veto_players, actor_ids, "actor")
     for m, lb in zip(s.measures, labels["measures"], strict=True):
         _refs(c, f"{lb}.instrument", [m.instrument], inst_ids, "instrument")
         _refs(c, f"{lb}.consent", m.consent, actor_ids, "actor")

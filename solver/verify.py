@@ -121,18 +121,20 @@ def _check_coordination(s: Scenario, sch: Schedule, out: list[str]) -> None:
                     f"capacity: {inst.id} has {len(acts)} new grants in phase {k}, "
                     f"capacity {inst.capacity}"
                 )
-    for a in s.actors:
-        if a.reservation is None:
+    for actor in s.actors:
+        if actor.reservation is None:
             continue
         for k in range(1, s.phases + 1):
-            pay = sum(a.value_share * d.value for d in s.milestones if _phase(dp.get(d.id)) <= k)
-            pay -= sum(
-                m.actor_costs.get(a.id, 0.0) for m in s.measures if _phase(mp.get(m.id)) <= k
+            pay = sum(
+                actor.value_share * d.value for d in s.milestones if _phase(dp.get(d.id)) <= k
             )
-            if not feasible_leq(a.reservation, pay):
+            pay -= sum(
+                m.actor_costs.get(actor.id, 0.0) for m in s.measures if _phase(mp.get(m.id)) <= k
+            )
+            if not feasible_leq(actor.reservation, pay):
                 out.append(
-                    f"cohesion: {a.id}'s payoff {pay:.6g} in phase {k} is below its "
-                    f"reservation {a.reservation:g} (tol {FEAS_TOL:g})"
+                    f"cohesion: {actor.id}'s payoff {pay:.6g} in phase {k} is below its "
+                    f"reservation {actor.reservation:g} (tol {FEAS_TOL:g})"
                 )
 
 

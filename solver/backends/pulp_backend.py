@@ -6,8 +6,12 @@ so the mapping below reads ``sol_status`` first.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -77,7 +81,7 @@ def to_pulp(model: LinearModel) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
     sense = pulp.LpMaximize if model.maximize else pulp.LpMinimize
     prob = pulp.LpProblem(model.name.replace(" ", "_"), sense)
     xs = []
-    for j, name in enumerate(model.var_names):
+    for j, _name in enumerate(model.var_names):
         lb = model.lb[j] if math.isfinite(model.lb[j]) else None
         ub = model.ub[j] if math.isfinite(model.ub[j]) else None
         cat = pulp.LpInteger if model.integer[j] else pulp.LpContinuous
@@ -100,6 +104,21 @@ def to_pulp(model: LinearModel) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
         if math.isfinite(rl):
             prob += expr >= rl, f"r{r}l"
     return prob, xs
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence native-library banners written straight to file descriptor 1."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _make_solver(engine: str, time_limit: float | None) -> Any:
@@ -138,7 +157,8 @@ def solve_pulp(
     solver = _make_solver(engine, time_limit)
     t0 = time.perf_counter()
     try:
-        prob.solve(solver)
+        with _quiet_stdout():
+            prob.solve(solver)
     except pulp.PulpSolverError as exc:
         return Solution(
             Status.ERROR,

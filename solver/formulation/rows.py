@@ -34,44 +34,57 @@ def _delta_row(arr: np.ndarray, weights: np.ndarray, k: int) -> dict[int, float]
     return coefs
 
 
+def _window_rows(
+    model: LinearModel,
+    arr: np.ndarray,
+    i: int,
+    eid: str,
+    window: tuple[int, int],
+    verb: str,
+    k_all: int,
+    elastic: bool,
+) -> None:
+    lo, hi = window
+    for k in range(hi + 1, k_all + 1):
+        model.add_row(
+            f"{eid} may not be {verb} after phase {hi} (window)",
+            {int(arr[i, k - 1]): 1.0, int(arr[i, hi - 1]): -1.0},
+            ub=0.0,
+            group="window",
+        )
+    if elastic and lo > 1:
+        model.add_row(
+            f"{eid} may not be {verb} before phase {lo} (window)",
+            {int(arr[i, lo - 2]): 1.0},
+            ub=0.0,
+            group="window",
+        )
+
+
 def windows(
     model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, opts: BuildOptions
 ) -> None:
     """Phase windows: nothing before ``first``; nothing new after ``last``."""
-    groups = (
-        (y, s.measures, s.measure_window, "granted"),
-        (z, s.milestones, s.milestone_window, "done"),
-    )
-    for arr, items, window, verb in groups:
-        for i, e in enumerate(items):
-            lo, hi = window(e)  # type: ignore[operator]
-            for k in range(hi + 1, s.phases + 1):
-                model.add_row(
-                    f"{e.id} may not be {verb} after phase {hi} (window)",
-                    {int(arr[i, k - 1]): 1.0, int(arr[i, hi - 1]): -1.0},
-                    ub=0.0,
-                    group="window",
-                )
-            if opts.elastic_windows and lo > 1:
-                model.add_row(
-                    f"{e.id} may not be {verb} before phase {lo} (window)",
-                    {int(arr[i, lo - 2]): 1.0},
-                    ub=0.0,
-                    group="window",
-                )
+    el = opts.elastic_windows
+    for i, m in enumerate(s.measures):
+        _window_rows(model, y, i, m.id, s.measure_window(m), "granted", s.phases, el)
+    for i, d in enumerate(s.milestones):
+        _window_rows(model, z, i, d.id, s.milestone_window(d), "done", s.phases, el)
 
 
 def mandatory(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> None:
     """Mandatory measures and milestones: ``x[e, mandatory_by] = 1``."""
-    for arr, items, verb in ((y, s.measures, "granted"), (z, s.milestones, "done")):
-        for i, e in enumerate(items):
-            if e.mandatory_by is not None:
-                model.add_row(
-                    f"{e.id} must be {verb} by phase {e.mandatory_by} (mandatory_by)",
-                    {int(arr[i, e.mandatory_by - 1]): 1.0},
-                    lb=1.0,
-                    group="mandatory",
-                )
+    items: list[tuple[np.ndarray, int, str, int | None, str]] = [
+        (y, i, m.id, m.mandatory_by, "granted") for i, m in enumerate(s.measures)
+    ] + [(z, i, d.id, d.mandatory_by, "done") for i, d in enumerate(s.milestones)]
+    for arr, i, eid, by, verb in items:
+        if by is not None:
+            model.add_row(
+                f"{eid} must be {verb} by phase {by} (mandatory_by)",
+                {int(arr[i, by - 1]): 1.0},
+                lb=1.0,
+                group="mandatory",
+            )
 
 
 def _prec(model: LinearModel, succ: int, pred: int | None, name: str) -> None:

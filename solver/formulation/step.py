@@ -35,11 +35,12 @@ def _state_vars(
         for k in range(1, k_all + 1):
             ub = 0.0 if (k < lo and not opts.elastic_windows) else 1.0
             z[i, k - 1] = model.add_var(f"z[{d.id},{k}]", ub=ub, integer=True)
-    for arr, ids, what in ((y, s.measures, "granted"), (z, s.milestones, "done")):
-        for i, e in enumerate(ids):
+    ids = [(y, [m.id for m in s.measures], "granted"), (z, [d.id for d in s.milestones], "done")]
+    for arr, names, what in ids:
+        for i, eid in enumerate(names):
             for k in range(1, k_all):
                 model.add_row(
-                    f"{e.id} {what} by phase {k} stays {what} in phase {k + 1}",
+                    f"{eid} {what} by phase {k} stays {what} in phase {k + 1}",
                     {int(arr[i, k - 1]): 1.0, int(arr[i, k]): -1.0},
                     ub=0.0,
                     group="monotone",

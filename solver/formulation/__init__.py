@@ -1,0 +1,1 @@
+"""Formulation builders: each ``build(scenario, options) -> Built`` (a backend-neutral model)."""
