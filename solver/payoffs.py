@@ -91,7 +91,24 @@ def state_matrices(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``Y[m, k]`` and ``Z[d, k]`` (k = 1..K in columns 0..K-1).
 
-    ``Y[m, k] = 1`` when measure ``m`` is granted by the end of phase ``k``.
+    Parameters
+    ----------
+    measure_phase, milestone_phase : list of int or None
+        Phase of each measure / milestone (``None``: never).
+    phases : int
+        Number of phases ``K``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``Y`` and ``Z``; ``Y[m, k] = 1`` when measure ``m`` is granted by the
+        end of phase ``k``.
+
+    Examples
+    --------
+    >>> y, z = state_matrices([2, None], [1], 3)
+    >>> y.tolist(), z.tolist()
+    ([[0.0, 1.0, 1.0], [0.0, 0.0, 0.0]], [[1.0, 1.0, 1.0]])
     """
     ks = np.arange(1, phases + 1)
     y = np.array([(ks >= g) if g is not None else np.zeros(phases, bool) for g in measure_phase])

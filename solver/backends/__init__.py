@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from solver.backends.base import Solution, Status
 from solver.backends.highs_scipy import solve_highs
-from solver.backends.pulp_backend import pulp_highs_available, solve_pulp
 from solver.model import LinearModel
 
 BACKENDS: tuple[str, ...] = ("highs", "cbc", "pulp-highs")
@@ -37,8 +36,17 @@ def run_backend(model: LinearModel, backend: str, *, time_limit: float | None = 
     if backend == "highs":
         return solve_highs(model, time_limit=time_limit)
     if backend in ("cbc", "pulp-highs"):
+        from solver.backends.pulp_backend import solve_pulp  # PuLP imports slowly: load on use
+
         return solve_pulp(model, engine=backend, time_limit=time_limit)
     raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def pulp_highs_available() -> bool:
+    """Return whether PuLP can drive HiGHS (needs the ``highspy`` package)."""
+    from solver.backends.pulp_backend import pulp_highs_available as available
+
+    return available()
 
 
 __all__ = ["BACKENDS", "Solution", "Status", "pulp_highs_available", "run_backend"]

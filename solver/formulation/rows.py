@@ -64,7 +64,19 @@ def _window_rows(
 def windows(
     model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, opts: BuildOptions
 ) -> None:
-    """Phase windows: nothing before ``first``; nothing new after ``last``."""
+    """Phase windows: nothing before ``first``; nothing new after ``last``.
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    s : Scenario
+        The scenario.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    opts : BuildOptions
+        ``elastic_windows`` turns window lower bounds into rows.
+    """
     el = opts.elastic_windows
     for i, m in enumerate(s.measures):
         _window_rows(model, y, i, m.id, s.measure_window(m), "granted", s.phases, el)
@@ -73,7 +85,17 @@ def windows(
 
 
 def mandatory(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> None:
-    """Mandatory measures and milestones: ``x[e, mandatory_by] = 1``."""
+    """Mandatory measures and milestones: ``x[e, mandatory_by] = 1``.
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    s : Scenario
+        The scenario.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    """
     items: list[tuple[np.ndarray, int, str, int | None, str]] = [
         (y, i, m.id, m.mandatory_by, "granted") for i, m in enumerate(s.measures)
     ] + [(z, i, d.id, d.mandatory_by, "done") for i, d in enumerate(s.milestones)]
@@ -99,6 +121,15 @@ def precedence(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) ->
     A milestone of duration ``D`` done by phase ``k`` started in phase
     ``k - D + 1``: a weak prerequisite must be done by then, a strict one by
     the phase before.
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    s : Scenario
+        The scenario.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
     """
     mi = {m.id: i for i, m in enumerate(s.measures)}
     di = {d.id: i for i, d in enumerate(s.milestones)}
@@ -151,7 +182,17 @@ def _actions(s: Scenario) -> dict[str, list[int]]:
 
 
 def coordination(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> None:
-    """Bundles, actor consent conditions, instrument capacity and coalition cohesion."""
+    """Bundles, actor consent conditions, instrument capacity and coalition cohesion.
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    s : Scenario
+        The scenario.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    """
     first: dict[str, int] = {}
     for i, m in enumerate(s.measures):
         if m.bundle is None:
@@ -214,7 +255,19 @@ def _cohesion(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> 
 def progress(
     model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
 ) -> None:
-    """Per-phase minimum and maximum progress, and minimum new relief."""
+    """Per-phase minimum and maximum progress, and minimum new relief.
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    s : Scenario
+        The scenario.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    co : Coefficients
+        Scenario coefficients.
+    """
     p = s.parameters
     for k in range(1, s.phases + 1):
         lo = p.min_progress[k - 1] if p.min_progress else 0.0
@@ -239,7 +292,19 @@ def progress(
 def participation(
     model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
 ) -> None:
-    """``sum_m v_m y[m,k] >= alpha sum_d c_d z[d,k]`` for every phase."""
+    """``sum_m v_m y[m,k] >= alpha sum_d c_d z[d,k]`` for every phase.
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    s : Scenario
+        The scenario.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    co : Coefficients
+        Scenario coefficients.
+    """
     alpha = s.parameters.reciprocity
     for k in range(s.phases):
         coefs = {int(y[i, k]): float(v) for i, v in enumerate(co.v)}
@@ -255,7 +320,19 @@ def participation(
 def reversibility(
     model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
 ) -> None:
-    """Irreversibility balance ``sum v(1-r) y <= rho sum c(1-b) z`` when ``rho`` is set."""
+    """Irreversibility balance ``sum v(1-r) y <= rho sum c(1-b) z`` when ``rho`` is set.
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    s : Scenario
+        The scenario.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    co : Coefficients
+        Scenario coefficients.
+    """
     rho = s.parameters.irreversibility_ratio
     if rho is None:
         return
@@ -279,6 +356,22 @@ def leverage(
     The expected clawback ``E_k = p_k A_k`` with ``p_k = max_d p_d z[d,k]`` and
     ``A_k = sum_m v_m q_m r_m y[m,k]`` is linearised exactly with one selector
     ``s[d,k]`` per milestone (which step's detection applies).
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    s : Scenario
+        The scenario.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    co : Coefficients
+        Scenario coefficients (with credibility overrides).
+
+    Returns
+    -------
+    tuple
+        Columns of ``L_k`` and of ``Lmin``.
     """
     kk, f = s.phases, co.delta / (1.0 - co.delta)
     w = continuation_weights(co.delta, kk)
@@ -353,7 +446,26 @@ def _clawback(
 def objective(
     model: LinearModel, s: Scenario, vm: VarMap, co: Coefficients, opts: BuildOptions
 ) -> dict[str, Any]:
-    """Set the objective coefficients; return the weights used."""
+    """Set the objective coefficients (see ``docs/formulation.md``, Objectives).
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model whose objective is set.
+    s : Scenario
+        The scenario.
+    vm : VarMap
+        Column indices.
+    co : Coefficients
+        Scenario coefficients.
+    opts : BuildOptions
+        Which objective.
+
+    Returns
+    -------
+    dict
+        ``{"weights": ...}``: the weights used.
+    """
     kk, delta = s.phases, co.delta
     disc = np.array([delta**k for k in range(kk)])
     weights: Mapping[str, float]
