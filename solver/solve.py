@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from dataclasses import replace
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 import numpy as np
 
 from solver.backends import BACKENDS, Solution, Status, run_backend
 from solver.explain import chain_conflicts, elastic_conflicts
+from solver.formulation import aggregated, pulse, step
 from solver.formulation.common import OBJECTIVES, BuildOptions, Built
-from solver.formulation.step import build
 from solver.plan import Plan, Schedule
 from solver.scenario import Scenario
 from solver.verify import verify_plan
@@ -23,12 +24,42 @@ class _Labels(NamedTuple):
     objective_name: str
 
 
-FORMULATIONS: tuple[str, ...] = ("step",)
+FORMULATIONS: tuple[str, ...] = ("step", "pulse", "aggregated")
 """Relief-sequencing formulations accepted by :func:`solve`."""
+
+_BUILDERS: dict[str, Callable[[Scenario, BuildOptions], Built]] = {
+    "step": step.build,
+    "pulse": pulse.build,
+    "aggregated": aggregated.build,
+}
+
+
+def build_model(scenario: Scenario, options: BuildOptions, formulation: str = "step") -> Built:
+    """Build ``scenario`` in the named formulation (``step``, ``pulse``, ``aggregated``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    options : BuildOptions
+        Objective and options.
+    formulation : str, optional
+        Formulation name.
+
+    Returns
+    -------
+    Built
+        The model and its variable map.
+    """
+    return _BUILDERS[formulation](scenario, options)
 
 
 def extract_schedule(built: Built, x: np.ndarray) -> Schedule:
-    """Read the phase of each measure and milestone from a MIP solution."""
+    """Read the phase of each measure and milestone from a MIP solution.
+
+    Works for both encodings: step columns (first phase at 1) and pulse
+    columns (the phase whose column is 1).
+    """
     s = built.scenario
 
     def first(cols: np.ndarray) -> int | None:
@@ -120,7 +151,7 @@ def solve(
             timings={"build": time.perf_counter() - t0},
             **common._asdict(),
         )
-    built = build(scenario, opts)
+    built = build_model(scenario, opts, formulation)
     t_build = time.perf_counter() - t0
     sol = run_backend(built.model, backend, time_limit=time_limit)
     return _finish(built, sol, t_build, explain, common)
@@ -191,11 +222,9 @@ def evaluate(scenario: Scenario, schedule: Schedule, *, objective: str | None = 
         Status ``FEASIBLE`` when the schedule passes verification, otherwise
         ``INFEASIBLE`` with the violations listed.
     """
-    from solver.formulation.step import build as build_step
-
     objective = objective or scenario.parameters.objective
     _check_args("highs", objective, "step")
-    built = build_step(scenario, BuildOptions(objective=objective))
+    built = step.build(scenario, BuildOptions(objective=objective))
     check = verify_plan(scenario, schedule)
     value = _objective_of(built, schedule)
     status = Status.FEASIBLE if check.ok else Status.INFEASIBLE
@@ -224,3 +253,22 @@ def _objective_of(built: Built, schedule: Schedule) -> float:
             fixed.lb[int(idx)] = fixed.ub[int(idx)] = float(v)
     sol = run_backend(fixed, "highs")
     return float("nan") if sol.objective is None else sol.objective
+
+
+def root_lp_bound(built: Built) -> float | None:
+    """Objective of the LP relaxation of ``built`` (the root bound before cuts).
+
+    Parameters
+    ----------
+    built : Built
+        A built model.
+
+    Returns
+    -------
+    float or None
+        The LP optimum in the model's sense, or ``None`` when the relaxation
+        has no finite optimum.
+    """
+    relaxed = replace(built.model, integer=[False] * built.model.num_vars)
+    sol = run_backend(relaxed, "highs")
+    return sol.objective if sol.status is Status.OPTIMAL else None
