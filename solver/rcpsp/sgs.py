@@ -232,7 +232,7 @@ def justify(inst: RCPSPInstance, sched: Schedule, *, rev: RCPSPInstance | None =
         best = fwd
 
 
-def heuristic_schedule(inst: RCPSPInstance, *, iterations: int = 60, seed: Seed = 0) -> Schedule:
+def heuristic_schedule(inst: RCPSPInstance, *, iterations: int = 200, seed: Seed = 0) -> Schedule:
     """Best schedule from LFT priority plus randomized sampling, all justified.
 
     Parameters

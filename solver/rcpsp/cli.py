@@ -1,0 +1,115 @@
+"""The ``relief rcpsp FILE.sm`` subcommand: minimize a PSPLIB instance's makespan.
+
+Wire it into the ``relief`` parser with :func:`add_parser`; the parsed
+arguments go to :func:`run`, whose return value is the exit code (0 when the
+makespan is proven optimal, 1 otherwise, 2 for an unreadable or malformed file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from solver.backends.highspy_direct import quiet_stdout
+from solver.rcpsp.formulations import FORMULATIONS
+from solver.rcpsp.psplib import PSPLIBError, read_sm
+from solver.rcpsp.solve import BACKENDS, RCPSPResult, solve_rcpsp
+
+__all__ = ["add_parser", "main", "run"]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``rcpsp`` subcommand to an ``argparse`` subparsers object.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers()`` returned.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The new subparser (its ``func`` default is :func:`run`).
+    """
+    p = subparsers.add_parser(
+        "rcpsp",
+        help="minimize the makespan of a PSPLIB single-mode (.sm) instance",
+        description="Minimize the makespan of a PSPLIB single-mode RCPSP instance. "
+        "Exit 0 when proven optimal, 1 otherwise, 2 for a malformed file.",
+    )
+    p.add_argument("file", help="PSPLIB .sm file")
+    p.add_argument("--formulation", choices=FORMULATIONS, default="step")
+    p.add_argument("--backend", choices=BACKENDS, default="highs")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S", help="seconds")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=run)
+    return p
+
+
+def _summary(path: str, res: RCPSPResult) -> str:
+    lp = "n/a" if res.root_lp_bound is None else f"{res.root_lp_bound:.2f}"
+    lines = [
+        f"{path}: {res.status.value}",
+        f"  makespan     {res.makespan}  (lower bound {res.lower_bound}, gap {res.gap:.1%})",
+        f"  heuristic    {res.heuristic_makespan}",
+        f"  root LP      {lp}  ({res.formulation} formulation)",
+        f"  backend      {res.backend}, {res.nodes if res.nodes is not None else '?'} nodes,"
+        f" {res.seconds:.2f} s",
+        "  starts       " + " ".join(str(s) for s in res.schedule),
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute ``relief rcpsp`` for parsed ``args``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        With ``file``, ``formulation``, ``backend``, ``time_limit`` and ``json``.
+
+    Returns
+    -------
+    int
+        0 when solved to proven optimality, 1 otherwise, 2 for a bad file.
+    """
+    try:
+        inst = read_sm(args.file)
+    except PSPLIBError as exc:
+        print(f"relief rcpsp: error: {exc}", file=sys.stderr)
+        return 2
+    with quiet_stdout():  # solver libraries may print to fd 1 from C
+        res = solve_rcpsp(
+            inst, formulation=args.formulation, backend=args.backend, time_limit=args.time_limit
+        )
+    if args.json:
+        print(json.dumps(res.to_dict()))
+    else:
+        print(_summary(args.file, res))
+    return 0 if res.status.value == "optimal" else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the subcommand on its own (``python -m solver.rcpsp.cli FILE.sm``).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code of :func:`run`.
+    """
+    parser = argparse.ArgumentParser(prog="relief")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_parser(sub)
+    return run(parser.parse_args(["rcpsp", *(sys.argv[1:] if argv is None else argv)]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
