@@ -39,8 +39,10 @@ def interleaved_key(name: str) -> tuple[int, ...]:
     The first 48 instances then cover every parameter group once, so a run cut
     short (or ``--limit``) is still a sample across all groups.
     """
-    group, index = (int(n) for n in re.findall(r"\d+", name)[1:3])
-    return index, group
+    m = re.match(r"j(?:30|60|90|120)(\d+)_(\d+)", name)
+    if m is None:
+        return (1 << 30, 0)
+    return int(m.group(2)), int(m.group(1))
 
 
 def read_optima(path: Path) -> dict[str, int]:
