@@ -156,6 +156,10 @@ def _read_requests(cur: _Cursor, n: int, k: int) -> tuple[list[int], list[tuple[
         lineno, vals = cur.int_row(f"the request line of job {j}")
         if len(vals) != 3 + k or vals[0] != j:
             raise cur.fail(lineno, f"expected 'job mode duration' and {k} demands for job {j}")
+        if vals[1] != 1:
+            raise cur.fail(
+                lineno, f"job {j} has mode {vals[1]}; a single-mode file has only mode 1"
+            )
         if vals[2] < 0 or min(vals[3:], default=0) < 0:
             raise cur.fail(lineno, f"job {j} has a negative duration or demand")
         durations.append(vals[2])
@@ -197,7 +201,9 @@ def _check_acyclic(source: str, successors: list[tuple[int, ...]]) -> None:
                 stack.append(s)
     if seen < len(successors):
         cyc = sorted(j + 1 for j, d in enumerate(indeg) if d > 0)
-        raise PSPLIBError(f"{source}: the precedence relations contain a cycle through jobs {cyc}")
+        raise PSPLIBError(
+            f"{source}: the precedence relations contain a cycle; jobs on or after it: {cyc}"
+        )
 
 
 def parse_sm(text: str, *, name: str = "instance", source: str = "<string>") -> RCPSPInstance:
