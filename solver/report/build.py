@@ -1,0 +1,235 @@
+"""Build a report: solve, compare, check incentives, read sweeps, render, write atomically.
+
+:func:`build_report` is the entry point behind ``relief report``.  All the
+work (solving, checking, drawing, rendering) happens in memory first; the
+three files are then written to temporary names in the output directory and
+renamed into place, so a failure leaves no half-written report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from solver.plan import Schedule, load_schedule
+from solver.report.collect import (
+    REPORT_VERSION,
+    catalogue,
+    comparison_rows,
+    plan_section,
+    provenance,
+)
+from solver.report.sensitivity import load_sensitivity
+from solver.scenario import Scenario, ScenarioError, load_scenario
+
+REPORT_FILES = ("report.html", "report.md", "report.json")
+"""The files a report consists of."""
+
+
+def default_comparison() -> Path:
+    """Return the proposal's own phasing of the default scenario (``models/plans/``)."""
+    from solver import MODELS_DIR
+
+    return MODELS_DIR / "plans" / "proposal_2018.toml"
+
+
+def assemble(
+    scenario: Scenario,
+    *,
+    comparison: tuple[str, Schedule] | None = None,
+    sensitivity: dict[str, Any] | None = None,
+    backend: str = "highs",
+    objective: str | None = None,
+    spec: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Solve ``scenario`` and gather the report document (what ``report.json`` holds).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    comparison : (str, Schedule), optional
+        A plan to compare with: its source (file name) and schedule.
+    sensitivity : dict, optional
+        Sweep results in the contract of :mod:`solver.report.sensitivity`.
+    backend : str
+        MIP backend for the optimized plan.
+    objective : str, optional
+        Objective (default: the scenario's).
+    spec : dict, optional
+        The report's options, recorded under ``provenance.spec.report``.
+
+    Returns
+    -------
+    dict
+        The report document.
+    """
+    from solver.solve import evaluate, solve
+
+    plan = solve(scenario, backend=backend, objective=objective)
+    plans = [plan_section("optimized", "Optimized plan", f"relief solve ({backend})", plan)]
+    if comparison is not None:
+        source, schedule = comparison
+        other = evaluate(scenario, schedule, objective=objective)
+        plans.append(plan_section("comparison", f"Compared: {Path(source).stem}", source, other))
+    sens = sensitivity or {}
+    p = scenario.parameters
+    doc: dict[str, Any] = {
+        "report_version": REPORT_VERSION,
+        "title": f"Phased relief report: {scenario.name}",
+        "provenance": provenance(
+            scenario,
+            spec={"report": spec or {}, "sensitivity": sens.get("spec")},
+            seed=sens.get("seed"),
+            backend=backend,
+        ),
+        "scenario": {
+            "name": scenario.name,
+            "description": scenario.description.strip(),
+            "phases": scenario.phases,
+            "phase_names": list(scenario.phase_names),
+            "parameters": json.loads(json.dumps(asdict(p), default=list)),
+        },
+        "items": catalogue(scenario),
+        "plans": plans,
+        "comparison": None,
+        "sensitivity": sensitivity,
+    }
+    if len(plans) == 2 and all(x["assignments"] for x in plans):
+        doc["comparison"] = {"rows": comparison_rows(plans[0], plans[1])}
+    return doc
+
+
+def render(doc: dict[str, Any]) -> dict[str, str]:
+    """Render the three report files from the document.
+
+    Parameters
+    ----------
+    doc : dict
+        The report document (completed in place with its ``figures`` list).
+
+    Returns
+    -------
+    dict
+        File name -> content, for each of :data:`REPORT_FILES`.
+    """
+    from solver.report.figures import render_figures
+    from solver.report.html import render_html
+    from solver.report.markdown import render_markdown
+
+    figures = render_figures(doc)
+    doc["figures"] = [{"id": f.id, "title": f.title, "caption": f.caption} for f in figures]
+    return {
+        "report.html": render_html(doc, figures),
+        "report.md": render_markdown(doc),
+        "report.json": json.dumps(doc, indent=2, allow_nan=False) + "\n",
+    }
+
+
+def write_files(out_dir: str | Path, files: dict[str, str]) -> list[Path]:
+    """Write ``files`` into ``out_dir`` (created if missing): all to temporaries, then renames.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Output directory.
+    files : dict
+        File name -> text.
+
+    Returns
+    -------
+    list of Path
+        The written files.
+
+    Raises
+    ------
+    ScenarioError
+        ``out_dir`` cannot be created or written (the message names it).
+    """
+    out = Path(out_dir)
+    temps: list[tuple[Path, Path]] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            tmp = out / f".{name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+            temps.append((tmp, out / name))
+            with tmp.open("x", encoding="utf-8") as fh:  # honours the umask, unlike mkstemp
+                fh.write(text)
+        for tmp, dest in temps:
+            os.replace(tmp, dest)
+    except OSError as exc:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+        raise ScenarioError([f"{out}: --out cannot be written ({exc.strerror or exc})"]) from None
+    return [dest for _, dest in temps]
+
+
+def build_report(
+    scenario_path: str | Path | None,
+    *,
+    out_dir: str | Path,
+    plan_path: str | Path | None = None,
+    sensitivity_path: str | Path | None = None,
+    backend: str = "highs",
+    objective: str | None = None,
+) -> dict[str, Any]:
+    """Build and write ``report.html``, ``report.md`` and ``report.json``.
+
+    Parameters
+    ----------
+    scenario_path : str, Path or None
+        Scenario file; ``None`` for the shipped default, which is then
+        compared with the proposal's phasing unless ``plan_path`` is given.
+    out_dir : str or Path
+        Output directory (created if missing).
+    plan_path : str or Path, optional
+        Plan file to compare the optimized plan with.
+    sensitivity_path : str or Path, optional
+        Sweep results (SQLite store or JSON in the documented contract).
+    backend : str
+        MIP backend.
+    objective : str, optional
+        Objective (default: the scenario's).
+
+    Returns
+    -------
+    dict
+        The report document, as written to ``report.json``.
+
+    Raises
+    ------
+    ScenarioError
+        Bad scenario, plan or sweep file, or unwritable output directory;
+        nothing is written then.
+    """
+    from solver import default_scenario_path
+
+    path = Path(scenario_path) if scenario_path else default_scenario_path()
+    scenario = load_scenario(path)
+    if plan_path is None and scenario_path is None:
+        plan_path = default_comparison()
+    comparison = None
+    if plan_path is not None:
+        comparison = (str(plan_path), load_schedule(plan_path, scenario))
+    sensitivity = load_sensitivity(sensitivity_path) if sensitivity_path else None
+    spec = {
+        "scenario": str(path),
+        "plan": None if plan_path is None else str(plan_path),
+        "sensitivity": None if sensitivity_path is None else str(sensitivity_path),
+        "backend": backend,
+        "objective": objective or scenario.parameters.objective,
+    }
+    doc = assemble(
+        scenario,
+        comparison=comparison,
+        sensitivity=sensitivity,
+        backend=backend,
+        objective=objective,
+        spec=spec,
+    )
+    write_files(out_dir, render(doc))
+    return doc

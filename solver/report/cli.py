@@ -1,0 +1,91 @@
+"""``relief report``: write an HTML, Markdown and JSON report of a scenario.
+
+Registered as a plugin subcommand of :mod:`solver.cli` through
+:func:`add_parser` and :func:`run`; :func:`main` runs it on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from solver.scenario import ScenarioError
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``report`` subcommand to ``subparsers`` and return its parser."""
+    from solver.backends import BACKENDS
+    from solver.formulation.common import OBJECTIVES
+
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "report",
+        help="write report.html, report.md and report.json for a scenario",
+        description=(
+            "Solve the scenario (default: the shipped one), compare with a plan file "
+            "(default scenario: the proposal's phasing), check incentives, add sweep "
+            "results, and write a self-contained HTML report with Markdown and JSON twins."
+        ),
+    )
+    p.add_argument("scenario", nargs="?", help="scenario file (.toml or .json)")
+    p.add_argument("--plan", help="plan file to compare the optimized plan with")
+    p.add_argument("--sensitivity", metavar="STORE", help="sweep results (store or JSON)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("--backend", choices=BACKENDS, default="highs")
+    p.add_argument("--objective", choices=OBJECTIVES, default=None)
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the report described by ``args``; return the exit code (0 written).
+
+    Bad input raises :class:`~solver.scenario.ScenarioError`, which the
+    ``relief`` command reports with exit code 2.
+    """
+    from solver.report.build import build_report
+
+    doc = build_report(
+        args.scenario,
+        out_dir=args.out,
+        plan_path=args.plan,
+        sensitivity_path=args.sensitivity,
+        backend=args.backend,
+        objective=args.objective,
+    )
+    print(f"{args.out}: report.html, report.md, report.json ({len(doc['figures'])} figures)")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``report`` as a standalone command (``python -m solver.report.cli``).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments after ``report`` (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 written, 2 bad input (message on stderr, nothing written).
+    """
+    parser = argparse.ArgumentParser(prog="relief")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_parser(sub)
+    args = parser.parse_args(["report", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return run(args)
+    except ScenarioError as exc:
+        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Figures of the sensitivity sections: tornado, Sobol, Morris, stability, thresholds.
+
+Each function takes the report document and returns a figure, or ``None``
+when the sweep results (contract in :mod:`solver.report.sensitivity`) do not
+include its method.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from solver.report.figures import new_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def summary(doc: dict[str, Any], method: str) -> dict[str, Any] | None:
+    """Return the summary of ``method`` in the report's sweep results, if any rows.
+
+    Parameters
+    ----------
+    doc : dict
+        The report document.
+    method : str
+        Canonical method name (``oat``, ``thresholds``, ``montecarlo``,
+        ``sobol``, ``morris``).
+
+    Returns
+    -------
+    dict or None
+        The last summary of that method with at least one row.
+    """
+    sens = doc.get("sensitivity") or {}
+    found = [r["summary"] for r in sens.get("results", []) if r["method"] == method]
+    found = [s for s in found if s.get("rows")]
+    return found[-1] if found else None
+
+
+def tornado(doc: dict[str, Any]) -> Figure | None:
+    """One-at-a-time swings of the output around its base value, widest on top."""
+    s = summary(doc, "oat")
+    if s is None:
+        return None
+    base = s.get("base")
+    rows = sorted(s["rows"], key=lambda r: abs(r["output_high"] - r["output_low"]))
+    base = base if base is not None else (rows[-1]["output_low"] + rows[-1]["output_high"]) / 2
+    fig = new_figure(9, 1.2 + 0.35 * len(rows))
+    ax = fig.add_subplot()
+    for i, r in enumerate(rows):
+        for value, color in ((r["output_low"], "#4c72b0"), (r["output_high"], "#dd8452")):
+            ax.barh(i, value - base, left=base, color=color, height=0.6)
+    ax.barh([], [], color="#4c72b0", label="parameter at low")
+    ax.barh([], [], color="#dd8452", label="parameter at high")
+    ax.axvline(base, color="black", linewidth=0.8)
+    labels = [f"{r['parameter']}  [{r['low']:g}, {r['high']:g}]" for r in rows]
+    ax.set_yticks(range(len(rows)), labels, fontsize=8)
+    ax.set_xlabel(s.get("output", "output"))
+    ax.set_title("Tornado: one parameter at a time")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def sobol_bars(doc: dict[str, Any]) -> Figure | None:
+    """First-order (S1) and total (ST) Sobol indices with confidence intervals."""
+    s = summary(doc, "sobol")
+    if s is None:
+        return None
+    rows = sorted(s["rows"], key=lambda r: -r["ST"])
+    xs = range(len(rows))
+    fig = new_figure(max(6.0, 1.5 + 0.6 * len(rows)), 4.2)
+    ax = fig.add_subplot()
+    ax.bar(
+        [x - 0.2 for x in xs],
+        [r["S1"] for r in rows],
+        0.4,
+        yerr=[r["S1_conf"] for r in rows],
+        capsize=3,
+        label="S1 (first order)",
+    )
+    ax.bar(
+        [x + 0.2 for x in xs],
+        [r["ST"] for r in rows],
+        0.4,
+        yerr=[r["ST_conf"] for r in rows],
+        capsize=3,
+        label="ST (total)",
+    )
+    ax.set_xticks(list(xs), [r["parameter"] for r in rows], rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("index (share of output variance)")
+    ax.set_title(f"Sobol indices of {s.get('output', 'the output')} (bars: 95% CI)")
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def morris_scatter(doc: dict[str, Any]) -> Figure | None:
+    """Morris screening: mean absolute elementary effect against its spread."""
+    s = summary(doc, "morris")
+    if s is None:
+        return None
+    fig = new_figure(7, 4.5)
+    ax = fig.add_subplot()
+    for r in s["rows"]:
+        ax.errorbar(r["mu_star"], r["sigma"], xerr=r.get("mu_star_conf"), fmt="o", color="#4c72b0")
+        ax.annotate(
+            r["parameter"],
+            (r["mu_star"], r["sigma"]),
+            fontsize=8,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
+    ax.set_xlabel("mu* (mean |elementary effect|)")
+    ax.set_ylabel("sigma (spread: interactions, nonlinearity)")
+    ax.set_title(f"Morris screening of {s.get('output', 'the output')}")
+    return fig
+
+
+def stability_heatmap(doc: dict[str, Any]) -> Figure | None:
+    """Share of Monte Carlo samples placing each measure and milestone in each phase."""
+    s = summary(doc, "montecarlo")
+    if s is None:
+        return None
+    rows = s["rows"]
+    width = max(len(r["probabilities"]) for r in rows)
+    grid = [
+        [*r["probabilities"], *[0.0] * (width - len(r["probabilities"])), r["never"]] for r in rows
+    ]
+    fig = new_figure(7, 1.5 + 0.27 * len(rows))
+    ax = fig.add_subplot()
+    im = ax.imshow(grid, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i, line in enumerate(grid):
+        for j, p in enumerate(line):
+            if p >= 0.005:
+                ax.text(
+                    j,
+                    i,
+                    f"{p:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if p > 0.6 else "black",
+                )
+    ax.set_xticks(range(width + 1), [*[str(k) for k in range(1, width + 1)], "never"])
+    ax.set_yticks(range(len(rows)), [r["id"] for r in rows], fontsize=8)
+    ax.xaxis.tick_top()
+    n = s.get("samples")
+    ax.set_title(f"Plan stability: P(phase) over {n if n is not None else 'the'} samples")
+    fig.colorbar(im, ax=ax, label="probability")
+    return fig
+
+
+def threshold_curves(doc: dict[str, Any]) -> Figure | None:
+    """The output over each parameter's range, with its break-even value marked."""
+    s = summary(doc, "thresholds")
+    if s is None or not s.get("curves"):
+        return None
+    curves = s["curves"]
+    cols = min(3, len(curves))
+    nrows = -(-len(curves) // cols)
+    fig = new_figure(3.6 * cols, 3.0 * nrows)
+    axes = fig.subplots(nrows, cols, squeeze=False).ravel()
+    for ax, c in zip(axes, curves, strict=False):
+        ax.plot(c["x"], c["y"], "-", color="#4c72b0")
+        ax.axhline(0, color="black", linewidth=0.6)
+        if c.get("threshold") is not None:
+            ax.axvline(c["threshold"], color="red", linestyle="--", label=f"{c['threshold']:.3g}")
+            ax.legend(fontsize=7, title="break-even", title_fontsize=7)
+        ax.set_xlabel(c["parameter"], fontsize=8)
+        ax.set_ylabel(s.get("output", "output"), fontsize=8)
+    for ax in axes[len(curves) :]:
+        ax.set_axis_off()
+    fig.suptitle("Threshold curves: where the output crosses zero")
+    return fig
+
+
+SPECS = [
+    ("tornado", "Tornado", tornado, "Longest bars: the parameters the output depends on most."),
+    ("sobol", "Sobol indices", sobol_bars, "ST much above S1 means interactions."),
+    ("morris", "Morris screening", morris_scatter, "Right: influential; up: nonlinear."),
+    ("stability", "Plan stability", stability_heatmap, "Dark cells: robust placements."),
+    ("thresholds", "Threshold curves", threshold_curves, "Dashed: break-even value."),
+]
+"""``(id, title, function, caption)`` of each sensitivity figure, in page order."""

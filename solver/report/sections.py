@@ -1,0 +1,338 @@
+"""The report's sections and tables, independent of the output format.
+
+HTML and Markdown both render the :class:`Section` list built here, so the
+two carry the same tables; each figure's section holds the table of the
+numbers it draws.  Cells are plain values; :func:`cell` formats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from solver.report.figures_sensitivity import summary
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table: column headers and rows of plain values."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A report section: heading, paragraphs, an optional figure and its tables."""
+
+    id: str
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    figure: str | None = None
+    tables: list[Table] = field(default_factory=list)
+
+
+def cell(value: Any) -> str:
+    """Format one table value as text.
+
+    Examples
+    --------
+    >>> [cell(x) for x in (None, True, 11961.835, 0.95, ["R1", "R2"], 3)]
+    ['–', 'yes', '11,961.8', '0.95', 'R1, R2', '3']
+    """
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value)
+    return str(value)
+
+
+def _plans(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in doc["plans"] if p.get("assignments")]
+
+
+def provenance_section(doc: dict[str, Any]) -> Section:
+    """Scenario hash, spec, seed, backend, package versions."""
+    pv = doc["provenance"]
+    rows: list[list[Any]] = [
+        ["scenario", pv["scenario"]["name"]],
+        ["scenario file", pv["scenario"]["source"]],
+        ["scenario sha256", pv["scenario"]["sha256"]],
+        ["backend", pv["backend"]],
+        ["seed", pv["seed"]],
+        ["generated (UTC)", pv["generated_at"]],
+    ]
+    for scope, spec in pv["spec"].items():
+        for key, value in (spec or {}).items():
+            rows.append([f"spec.{scope}.{key}", value if _plain(value) else repr(value)])
+    versions = [
+        [name, v if v is not None else "not installed"] for name, v in pv["versions"].items()
+    ]
+    return Section(
+        "provenance",
+        "Provenance",
+        tables=[
+            Table("Inputs", ["item", "value"], rows),
+            Table("Versions", ["package", "version"], versions),
+        ],
+    )
+
+
+def _plain(v: Any) -> bool:
+    return v is None or isinstance(v, str | int | float | bool)
+
+
+def summary_section(doc: dict[str, Any]) -> Section:
+    """Status, objective, minimum leverage and incentive compatibility of each plan."""
+    rows = []
+    for p in doc["plans"]:
+        lev = [r["leverage"] for r in p["phases"]]
+        ic = p.get("incentives")
+        rows.append(
+            [
+                p["title"],
+                p["source"],
+                p["status"],
+                p["objective"],
+                min(lev) if lev else None,
+                None if ic is None else ic["incentive_compatible"],
+                len(p["violations"]),
+            ]
+        )
+    notes = [doc["scenario"]["description"]] if doc["scenario"]["description"] else []
+    notes += [f"{p['title']}: {v}" for p in doc["plans"] for v in p["violations"]]
+    if any(p.get("incentives") is None and p.get("assignments") for p in doc["plans"]):
+        notes.append("The subgame-perfect incentive check (solver.game) was not available.")
+    cols = [
+        "plan",
+        "source",
+        "status",
+        "objective",
+        "min leverage",
+        "incentive compatible",
+        "violations",
+    ]
+    return Section("summary", "Summary", notes, tables=[Table("Plans", cols, rows)])
+
+
+def plan_section(doc: dict[str, Any]) -> Section | None:
+    """Phase of every milestone and measure in each plan (the plan chart's table)."""
+    plans = _plans(doc)
+    if not plans:
+        return None
+    cols = ["id", "name", "value / cost (USD m/yr)", "reversibility", *[p["title"] for p in plans]]
+    rows = []
+    for kind, amount in (("milestones", "cost"), ("measures", "value")):
+        for it in doc["items"][kind]:
+            phases = [p["assignments"][kind].get(it["id"]) or "never" for p in plans]
+            rows.append([it["id"], it["name"], it[amount], it["reversibility"], *phases])
+    return Section(
+        "plan", "Phased plan", figure="plan", tables=[Table("Phase per item", cols, rows)]
+    )
+
+
+def phases_section(doc: dict[str, Any]) -> Section | None:
+    """Per plan and phase: items, new and cumulative relief and cost (the relief chart's table)."""
+    plans = _plans(doc)
+    if not plans:
+        return None
+    cols = [
+        "phase",
+        "name",
+        "milestones",
+        "measures",
+        "new relief",
+        "relief in force",
+        "new step cost",
+        "step cost",
+        "detection",
+    ]
+    tables = [
+        Table(
+            p["title"],
+            cols,
+            [
+                [
+                    r["phase"],
+                    r["name"],
+                    r["milestones"],
+                    r["measures"],
+                    r["new_relief"],
+                    r["relief"],
+                    r["new_cost"],
+                    r["cost"],
+                    r["detection"],
+                ]
+                for r in p["phases"]
+            ],
+        )
+        for p in plans
+    ]
+    par = [
+        "Relief and costs in USD m per year; detection is the probability p_k "
+        "that a backslide is caught."
+    ]
+    return Section("relief", "Relief and step cost per phase", par, "relief", tables)
+
+
+def incentives_section(doc: dict[str, Any]) -> Section | None:
+    """Leverage and the game check per phase (the leverage chart's table)."""
+    plans = _plans(doc)
+    if not plans:
+        return None
+    cols = [
+        "phase",
+        "leverage",
+        "comply value",
+        "deviate value",
+        "IC margin",
+        "incentive compatible",
+        "snapback credible",
+        "critical detection",
+        "critical discount",
+    ]
+    tables = []
+    for p in plans:
+        ic = {
+            r.get("phase", i + 1): r
+            for i, r in enumerate((p.get("incentives") or {}).get("phases", []))
+        }
+        rows = []
+        for r in p["phases"]:
+            g = ic.get(r["phase"], {})
+            rows.append(
+                [
+                    r["phase"],
+                    r["leverage"],
+                    r["comply_value"],
+                    r["deviate_value"],
+                    *[
+                        g.get(k)
+                        for k in (
+                            "ic_margin",
+                            "incentive_compatible",
+                            "snapback_credible",
+                            "critical_detection",
+                            "critical_discount",
+                        )
+                    ],
+                ]
+            )
+        tables.append(Table(p["title"], cols, rows))
+    par = [
+        "Leverage L_k = V^C_k - V^D_k (USD m, discounted): what the target loses by backsliding "
+        "after phase k. The IC margin is the game module's subgame-perfect counterpart."
+    ]
+    return Section("leverage", "Leverage and incentive compatibility", par, "leverage", tables)
+
+
+def comparison_section(doc: dict[str, Any]) -> Section | None:
+    """Items the comparison plan places differently from the optimized plan."""
+    cmp_ = doc.get("comparison")
+    if not cmp_:
+        return None
+    moved = [r for r in cmp_["rows"] if r["optimized"] != r["comparison"]]
+    rows = [[r["id"], r["kind"], r["optimized"], r["comparison"], r["shift"]] for r in moved]
+    other = doc["plans"][1]["title"]
+    par = [
+        f"{len(moved)} of {len(cmp_['rows'])} items are phased differently in {other}; "
+        "shift = comparison phase minus optimized phase (– when either never happens)."
+    ]
+    cols = ["id", "kind", "optimized phase", "comparison phase", "shift"]
+    return Section(
+        "comparison", f"Optimized plan vs {other}", par, tables=[Table("Differences", cols, rows)]
+    )
+
+
+def sensitivity_sections(doc: dict[str, Any]) -> list[Section]:
+    """One section per sweep method present: tornado, thresholds, stability, Sobol, Morris."""
+    out = []
+    if s := summary(doc, "oat"):
+        rows = [
+            [
+                r["parameter"],
+                r["low"],
+                r["high"],
+                r["output_low"],
+                r["output_high"],
+                abs(r["output_high"] - r["output_low"]),
+            ]
+            for r in s["rows"]
+        ]
+        cols = ["parameter", "low", "high", "output at low", "output at high", "swing"]
+        par = [f"Output: {s.get('output', 'output')}; base value {cell(s.get('base'))}."]
+        out.append(
+            Section(
+                "tornado", "Tornado (one at a time)", par, "tornado", [Table("Swings", cols, rows)]
+            )
+        )
+    if s := summary(doc, "thresholds"):
+        rows = [[r["parameter"], r["base"], r["threshold"]] for r in s["rows"]]
+        tables = [Table("Break-even values", ["parameter", "base", "threshold"], rows)]
+        points = [
+            [c["parameter"], x, y]
+            for c in s.get("curves", [])
+            for x, y in zip(c["x"], c["y"], strict=True)
+        ]
+        if points:
+            tables.append(
+                Table("Curves", ["parameter", "value", s.get("output", "output")], points)
+            )
+        out.append(Section("thresholds", "Thresholds", [], "thresholds", tables))
+    if s := summary(doc, "montecarlo"):
+        width = max(len(r["probabilities"]) for r in s["rows"])
+        cols = ["id", "kind", *[f"P(phase {k})" for k in range(1, width + 1)], "P(never)"]
+        rows = [[r["id"], r["kind"], *r["probabilities"], r["never"]] for r in s["rows"]]
+        par = [f"Monte Carlo over {cell(s.get('samples'))} samples."]
+        out.append(
+            Section(
+                "stability",
+                "Plan stability",
+                par,
+                "stability",
+                [Table("Probabilities", cols, rows)],
+            )
+        )
+    if s := summary(doc, "sobol"):
+        rows = [[r["parameter"], r["S1"], r["S1_conf"], r["ST"], r["ST_conf"]] for r in s["rows"]]
+        cols = ["parameter", "S1", "S1 ± (95%)", "ST", "ST ± (95%)"]
+        out.append(Section("sobol", "Sobol indices", [], "sobol", [Table("Indices", cols, rows)]))
+    if s := summary(doc, "morris"):
+        rows = [
+            [r["parameter"], r["mu_star"], r.get("mu_star_conf"), r["sigma"]] for r in s["rows"]
+        ]
+        cols = ["parameter", "mu*", "mu* ± (95%)", "sigma"]
+        out.append(
+            Section("morris", "Morris screening", [], "morris", [Table("Effects", cols, rows)])
+        )
+    return out
+
+
+def build_sections(doc: dict[str, Any]) -> list[Section]:
+    """Return the report's sections in page order, leaving out those without data.
+
+    Parameters
+    ----------
+    doc : dict
+        The report document.
+
+    Returns
+    -------
+    list of Section
+        Summary, plan, relief, leverage, comparison, sweeps, provenance.
+    """
+    parts = [
+        summary_section(doc),
+        plan_section(doc),
+        phases_section(doc),
+        incentives_section(doc),
+        comparison_section(doc),
+        *sensitivity_sections(doc),
+        provenance_section(doc),
+    ]
+    return [s for s in parts if s is not None]

@@ -1,0 +1,248 @@
+"""Sensitivity results as the report reads them: the input contract and its loader.
+
+The report does not run sweeps; it reads their summaries.  Whatever the
+sweep store holds is brought into one documented shape, checked here so a
+malformed summary is rejected with a message naming the file, the field, the
+value and the rule (never a traceback half-way through rendering).
+
+The contract
+------------
+A *sensitivity document* is a dict::
+
+    {"spec": {...},          # optional: the sweep specification, recorded verbatim
+     "seed": 12345,          # optional: the sweep's seed (int or null)
+     "results": [{"method": METHOD, "summary": SUMMARY}, ...]}
+
+A single ``{"method", "summary"}`` dict, or a list of them, is accepted too.
+``METHOD`` and the ``SUMMARY`` shape (every ``rows`` entry is a dict):
+
+``oat`` (one at a time; the tornado)
+    ``{"output": str, "base": float, "rows": [{"parameter", "low", "high",
+    "output_low", "output_high"}]}``: the output at the parameter's low and
+    high value, the others held at base.
+``thresholds``
+    ``{"output": str, "rows": [{"parameter", "base", "threshold"}],
+    "curves": [{"parameter", "x": [...], "y": [...], "threshold"}]}``:
+    break-even values (``threshold`` may be null: none in range) and,
+    optionally, the output traced over each parameter's range.
+``montecarlo`` (plan stability)
+    ``{"samples": int, "rows": [{"id", "kind", "probabilities": [p_1..p_K],
+    "never": p}]}``: per measure or milestone (``kind``), the share of
+    samples placing it in each phase.
+``sobol``
+    ``{"output": str, "rows": [{"parameter", "S1", "S1_conf", "ST",
+    "ST_conf"}]}``: first-order and total indices with confidence half-widths.
+``morris``
+    ``{"output": str, "rows": [{"parameter", "mu_star", "sigma"}]}``
+    (``mu_star_conf`` optional).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from solver.scenario import ScenarioError
+
+METHODS: dict[str, tuple[str, ...]] = {
+    "oat": ("parameter", "low", "high", "output_low", "output_high"),
+    "thresholds": ("parameter", "base", "threshold"),
+    "montecarlo": ("id", "kind", "probabilities", "never"),
+    "sobol": ("parameter", "S1", "S1_conf", "ST", "ST_conf"),
+    "morris": ("parameter", "mu_star", "sigma"),
+}
+"""Method name -> the fields every summary row must have."""
+
+ALIASES = {
+    "tornado": "oat",
+    "one_at_a_time": "oat",
+    "threshold": "thresholds",
+    "breakeven": "thresholds",
+    "mc": "montecarlo",
+    "monte_carlo": "montecarlo",
+    "stability": "montecarlo",
+}
+"""Other names the store may use for a method."""
+
+_TEXT_FIELDS = {"parameter", "id", "kind"}
+_NULLABLE = {"threshold"}
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _check_value(where: str, key: str, value: Any) -> str | None:
+    if key in _TEXT_FIELDS:
+        return (
+            None
+            if isinstance(value, str) and value
+            else f"{where}.{key} is {value!r}; " + ("it must be a non-empty string")
+        )
+    if key == "probabilities":
+        ok = isinstance(value, list) and all(_is_number(p) and 0 <= p <= 1 for p in value)
+        return (
+            None if ok and value else f"{where}.{key} is {value!r}; it must list shares in [0, 1]"
+        )
+    if value is None and key in _NULLABLE:
+        return None
+    return None if _is_number(value) else f"{where}.{key} is {value!r}; it must be a finite number"
+
+
+def _check_curves(where: str, curves: Any) -> list[str]:
+    if not isinstance(curves, list):
+        return [f"{where}.curves is {curves!r}; it must be a list"]
+    problems = []
+    for i, c in enumerate(curves):
+        at = f"{where}.curves[{i}]"
+        if not isinstance(c, dict):
+            problems.append(f"{at} is {c!r}; it must be a table")
+            continue
+        x, y = c.get("x"), c.get("y")
+        good = isinstance(x, list) and isinstance(y, list) and len(x) == len(y) > 1
+        if not good or not all(_is_number(v) for v in [*x, *y]):  # type: ignore[misc]
+            problems.append(f"{at}.x/y are {x!r}/{y!r}; they must be equal-length number lists")
+        for key in ("parameter", "threshold"):
+            p = _check_value(at, key, c.get(key))
+            if p:
+                problems.append(p)
+    return problems
+
+
+def check_result(result: Any, where: str) -> list[str]:
+    """Return the problems of one ``{"method", "summary"}`` result (empty when valid).
+
+    Parameters
+    ----------
+    result : Any
+        The candidate result.
+    where : str
+        ``file: results[i]`` prefix for the messages.
+
+    Returns
+    -------
+    list of str
+        One message per broken rule.
+    """
+    if not isinstance(result, dict):
+        return [f"{where} is {result!r}; it must be a table with 'method' and 'summary'"]
+    method = ALIASES.get(str(result.get("method")), result.get("method"))
+    if method not in METHODS:
+        return [f"{where}.method is {result.get('method')!r}; it must be one of {sorted(METHODS)}"]
+    summary = result.get("summary")
+    rows = summary.get("rows") if isinstance(summary, dict) else None
+    if not isinstance(rows, list):
+        return [f"{where}.summary.rows is {rows!r}; it must be a list of tables"]
+    problems = []
+    for i, row in enumerate(rows):
+        at = f"{where}.summary.rows[{i}]"
+        if not isinstance(row, dict):
+            problems.append(f"{at} is {row!r}; it must be a table")
+            continue
+        for key in METHODS[method]:
+            if key not in row:
+                problems.append(f"{at} has no '{key}'; a {method} row needs {METHODS[method]}")
+            elif p := _check_value(at, key, row[key]):
+                problems.append(p)
+    if method == "thresholds" and "curves" in summary:  # type: ignore[operator]
+        problems += _check_curves(f"{where}.summary", summary["curves"])  # type: ignore[index]
+    return problems
+
+
+def normalize(doc: Any, source: str) -> dict[str, Any]:
+    """Bring a sensitivity document to the contract's shape and check it.
+
+    Parameters
+    ----------
+    doc : Any
+        Parsed JSON: a document, one result, or a list of results.
+    source : str
+        File name for messages.
+
+    Returns
+    -------
+    dict
+        ``{"spec", "seed", "results"}`` with canonical method names.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, field, value and rule for every problem.
+
+    Examples
+    --------
+    >>> d = normalize({"method": "tornado", "summary": {"rows": []}}, "x.json")
+    >>> d["results"][0]["method"], d["seed"]
+    ('oat', None)
+    """
+    if isinstance(doc, list):
+        doc = {"results": doc}
+    elif isinstance(doc, dict) and "method" in doc:
+        doc = {"results": [doc]}
+    if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
+        raise ScenarioError([f"{source}: results is missing; it must be a list of results"])
+    seed = doc.get("seed")
+    problems = [] if seed is None or isinstance(seed, int) else [f"{source}: seed is {seed!r}"]
+    problems += [
+        p for i, r in enumerate(doc["results"]) for p in check_result(r, f"{source}: results[{i}]")
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    results = [
+        {"method": ALIASES.get(r["method"], r["method"]), "summary": r["summary"]}
+        for r in doc["results"]
+    ]
+    spec = doc.get("spec")
+    return {"spec": spec if isinstance(spec, Mapping) else None, "seed": seed, "results": results}
+
+
+def load_sensitivity(path: str | Path) -> dict[str, Any]:
+    """Read sweep results for a report: a JSON document or the sweep store.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.json`` file in the contract of this module, or the SQLite store
+        written by :mod:`solver.sensitivity`.
+
+    Returns
+    -------
+    dict
+        The normalised document (see :func:`normalize`).
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, unreadable or breaks the contract.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError([f"{p}: sensitivity store not found (--sensitivity must name a file)"])
+    with p.open("rb") as fh:
+        head = fh.read(16)
+    if head.startswith(b"SQLite format 3"):
+        return normalize(_read_store(p), str(p))
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError(
+            [f"{p}: not a sensitivity store (neither SQLite nor valid JSON: {exc})"]
+        ) from None
+    return normalize(doc, str(p))
+
+
+def _read_store(path: Path) -> Any:
+    """Read summaries from the SQLite sweep store via :mod:`solver.sensitivity.store`."""
+    try:
+        from solver.sensitivity import store  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        raise ScenarioError(
+            [f"{path}: is a SQLite sweep store, but solver.sensitivity is not installed"]
+        ) from None
+    reader = getattr(store, "report_summaries", None)
+    if reader is None:
+        raise ScenarioError([f"{path}: this solver.sensitivity has no report_summaries()"])
+    return reader(path)
