@@ -1,0 +1,257 @@
+"""``check(scenario, plan)``: the subgame-perfect incentive check of a plan.
+
+Builds every phase's extensive-form game (:mod:`solver.game.stage`) with
+credibilities derived from the actors' payoffs
+(:mod:`solver.game.credibility`), solves it by backward induction, chains the
+phases, and adds thresholds, the inspection-game violation rate and fixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from solver.game.credibility import Credibility, credibility_table
+from solver.game.fixes import suggest_fixes
+from solver.game.inspection import InspectionGame, violation_probability
+from solver.game.phase_thresholds import PhaseTerms, phase_thresholds
+from solver.game.render import render_report
+from solver.game.stage import PhaseGame, chain_phases, phase_games
+from solver.payoffs import coefficients
+from solver.plan import Plan, Schedule
+from solver.scenario import Scenario
+from solver.tolerances import feasible_leq
+
+DEFAULT_INSPECTION_COST = 0.5
+"""Coalition's cost of one verification round (coalition value units)."""
+
+
+@dataclass(frozen=True)
+class PhaseCheck:
+    """The verdict for one phase; see :meth:`ICReport.to_dict` for the fields."""
+
+    phase: int
+    ic_margin: float
+    incentive_compatible: bool
+    snapback_credible: bool
+    comply_value: float
+    deviate_value: float
+    detection: float
+    critical_detection: float | None
+    critical_credibility: float | None
+    critical_discount: float | None
+    spe_action: str
+    violation_probability: float
+    inspection_probability: float
+    non_credible: tuple[str, ...]
+    fixes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record (floats rounded to 9 significant digits)."""
+        out: dict[str, Any] = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, float):
+                out[k] = float(f"{v:.9g}")
+            elif isinstance(v, tuple):
+                out[k] = list(v)
+            else:
+                out[k] = v
+        return out
+
+
+@dataclass(frozen=True)
+class ICReport:
+    """Result of :func:`check`.
+
+    Attributes
+    ----------
+    scenario : str
+        Scenario name.
+    incentive_compatible : bool
+        Every phase's verdict holds.
+    phases : list of PhaseCheck
+        One record per phase.
+    effective_credibility : dict of str to float
+        Instrument id -> the ``q`` the game used (nominal if the snapback is
+        subgame perfect or overridden, else 0).
+    credibility : dict of str to Credibility
+        The derivation behind each effective credibility.
+    first_backslide : int or None
+        First phase at which the target backslides on the subgame-perfect
+        path (``None``: it complies throughout).
+    games : list of PhaseGame
+        The stage games, for the normal-form view.
+    """
+
+    scenario: str
+    incentive_compatible: bool
+    phases: list[PhaseCheck]
+    effective_credibility: dict[str, float]
+    credibility: dict[str, Credibility] = field(repr=False)
+    first_backslide: int | None
+    games: list[PhaseGame] = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``relief check --json`` document.
+
+        Returns
+        -------
+        dict
+            ``{"incentive_compatible": bool, "scenario": str,
+            "first_backslide": int|None, "effective_credibility": {...},
+            "credibility": {...}, "phases": [{"phase", "ic_margin",
+            "incentive_compatible", "snapback_credible",
+            "critical_detection", "critical_discount", ...}]}``.
+        """
+        return {
+            "incentive_compatible": self.incentive_compatible,
+            "scenario": self.scenario,
+            "first_backslide": self.first_backslide,
+            "effective_credibility": dict(self.effective_credibility),
+            "credibility": {i: c.reason() for i, c in self.credibility.items()},
+            "phases": [p.to_dict() for p in self.phases],
+        }
+
+    def render(self) -> str:
+        """The human-readable table printed by ``relief check``."""
+        return render_report(self)
+
+
+def _schedule(plan: Plan | Schedule) -> Schedule:
+    if isinstance(plan, Schedule):
+        return plan
+    if plan.schedule is None:
+        raise ValueError(f"the plan has no schedule (status {plan.status.value}); nothing to check")
+    return plan.schedule
+
+
+def _opt(x: float) -> float | None:
+    return None if not np.isfinite(x) else float(x)
+
+
+def _terms(games: list[PhaseGame], flow: np.ndarray, eff: dict[str, float]) -> PhaseTerms:
+    claw = [sum(eff.get(i, g.nominal[i]) * w for i, w in g.clawback.items()) for g in games]
+    return PhaseTerms(
+        flow=flow,
+        relief=np.array([g.relief for g in games]),
+        kept_cost=np.array([g.kept_cost for g in games]),
+        clawback=np.array(claw, dtype=float),
+        clawback_full=np.array([sum(g.clawback.values()) for g in games], dtype=float),
+        detection=np.array([g.detection for g in games]),
+        delta=np.array(games[0].delta if games else 0.9),
+    )
+
+
+def _inspection(g: PhaseGame, cost: float) -> tuple[float, float]:
+    undetected = g.annuity * (g.relief - g.kept_cost)
+    caught = undetected - g.annuity * g.effective_clawback()
+    game = InspectionGame(
+        gain=undetected - g.comply_value,
+        penalty=g.comply_value - caught,
+        detection=g.detection,
+        inspection_cost=cost,
+        damage=g.steps_value - g.steps_kept,
+    )
+    return violation_probability(game)
+
+
+def check(
+    scenario: Scenario,
+    plan: Plan | Schedule,
+    *,
+    inspection_cost: float = DEFAULT_INSPECTION_COST,
+) -> ICReport:
+    """Check a plan for subgame-perfect incentive compatibility, phase by phase.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario (actors, instruments, payoff data).
+    plan : Plan or Schedule
+        An optimized plan or a hand-written schedule.
+    inspection_cost : float, optional
+        Coalition's cost of a verification round in the inspection-game
+        variant (coalition value units).
+
+    Returns
+    -------
+    ICReport
+        Verdict, margins, thresholds and fixes per phase.
+
+    Raises
+    ------
+    ValueError
+        If ``plan`` carries no schedule.
+
+    Examples
+    --------
+    >>> from solver.game.examples import toy_scenario
+    >>> s, sched = toy_scenario(credible=False)
+    >>> r = check(s, sched)
+    >>> r.incentive_compatible, r.effective_credibility
+    (False, {'unsc': 0.0})
+    """
+    sched = _schedule(plan)
+    y, z = sched.matrices(scenario)
+    co = coefficients(scenario)
+    cred = credibility_table(scenario)
+    games = phase_games(co, y, z, [m.instrument for m in scenario.measures], cred)
+    flow = (co.v @ y if y.size else 0.0) - (co.c @ z if z.size else 0.0) + np.zeros(co.phases)
+    eff = {i: c.effective for i, c in cred.items()}
+    th = phase_thresholds(_terms(games, flow, eff))
+    _, actions = chain_phases(games, flow)
+    phases = [
+        _phase_record(g, th, actions[g.phase - 1], cred, inspection_cost, scenario, sched)
+        for g in games
+    ]
+    first = next((p.phase for p in phases if p.spe_action == "backslide"), None)
+    return ICReport(
+        scenario=scenario.name,
+        incentive_compatible=all(p.incentive_compatible for p in phases),
+        phases=phases,
+        effective_credibility=eff,
+        credibility=cred,
+        first_backslide=first,
+        games=games,
+    )
+
+
+def _phase_record(
+    g: PhaseGame,
+    th: dict[str, np.ndarray],
+    action: str,
+    cred: dict[str, Credibility],
+    inspection_cost: float,
+    scenario: Scenario,
+    sched: Schedule,
+) -> PhaseCheck:
+    k = g.phase - 1
+    vd = g.deviate_value()
+    ok = feasible_leq(vd, g.comply_value)
+    raw = g.comply_value - vd
+    margin = max(raw, 0.0) if ok else raw
+    non_cred = tuple(i for i, s in g.coalition_choice().items() if not s)
+    viol, insp = _inspection(g, inspection_cost)
+    rec = PhaseCheck(
+        phase=g.phase,
+        ic_margin=margin,
+        incentive_compatible=ok,
+        snapback_credible=not non_cred,
+        comply_value=g.comply_value,
+        deviate_value=vd,
+        detection=g.detection,
+        critical_detection=_opt(th["critical_detection"][k]),
+        critical_credibility=_opt(th["critical_credibility"][k]),
+        critical_discount=_opt(th["critical_discount"][k]),
+        spe_action=action,
+        violation_probability=viol,
+        inspection_probability=insp,
+        non_credible=non_cred,
+        fixes=(),
+    )
+    if ok:
+        return rec
+    fixes = suggest_fixes(rec, g, cred, scenario, sched)
+    return PhaseCheck(**{**rec.__dict__, "fixes": tuple(fixes)})

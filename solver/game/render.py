@@ -1,0 +1,58 @@
+"""Plain-text rendering of an incentive-check report."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from solver.game.check import ICReport
+
+
+def _fmt(x: float | None, spec: str = ".3g") -> str:
+    return "-" if x is None else format(x, spec)
+
+
+def render_report(report: ICReport) -> str:
+    """Return the per-phase table, credibility notes and fixes as text.
+
+    Parameters
+    ----------
+    report : ICReport
+        The report to render.
+
+    Returns
+    -------
+    str
+        Multi-line text ending in a newline.
+    """
+    head = (
+        f"{'phase':>5} {'margin':>12} {'verdict':>9} {'snapback':>9} {'p_k':>6} "
+        f"{'p*':>6} {'q*':>6} {'delta*':>7} {'viol.':>6}"
+    )
+    lines = [f"Incentive check: {report.scenario}", head, "-" * len(head)]
+    for p in report.phases:
+        lines.append(
+            f"{p.phase:>5} {p.ic_margin:>12.4f} {'IC' if p.incentive_compatible else 'FAILS':>9} "
+            f"{'credible' if p.snapback_credible else 'NOT':>9} {p.detection:>6.3g} "
+            f"{_fmt(p.critical_detection):>6} {_fmt(p.critical_credibility):>6} "
+            f"{_fmt(p.critical_discount, '.4g'):>7} {p.violation_probability:>6.3g}"
+        )
+    lines.append("")
+    verdict = "incentive compatible" if report.incentive_compatible else "NOT incentive compatible"
+    lines.append(f"Plan is {verdict} (subgame-perfect, backward induction).")
+    if report.first_backslide is not None:
+        lines.append(
+            f"On the equilibrium path the target backslides after phase {report.first_backslide}."
+        )
+    lines.append("Snapback credibility:")
+    lines += [f"  {c.reason()} -> q = {c.effective:g}" for c in report.credibility.values()]
+    for p in report.phases:
+        if p.fixes:
+            lines.append(f"Phase {p.phase} fails by {-p.ic_margin:.4g}; fixes:")
+            lines += [f"  - {f}" for f in p.fixes]
+    lines.append(
+        "Columns: margin = V^C - V^D (USD m); p*, q*, delta* = critical detection, "
+        "credibility, discount ('-': no flip in range); viol. = inspection-game "
+        "violation probability."
+    )
+    return "\n".join(lines) + "\n"

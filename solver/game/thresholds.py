@@ -1,0 +1,160 @@
+"""Thresholds at which a phase's verdict flips, vectorised over parameter samples.
+
+The margin is linear in the detection probability ``p`` and in a common
+snapback credibility ``q``, so those thresholds are closed-form roots of
+``a + b t = 0``.  It is a rational function of the discount factor, so that
+threshold comes from a grid scan for sign changes followed by bisection.
+
+Textbook checks (repeated prisoner's dilemma, grim trigger; Friedman 1971):
+comply iff ``delta >= (T - R) / (T - P)``; when a defection is detected (and
+punished) only with probability ``p`` and undetected defection keeps the
+cooperative state, ``delta* = (T - R) / ((T - R) + p (R - P))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from solver.game.tolerances import BISECT_TOL
+
+DISCOUNT_GRID = np.linspace(0.0025, 0.9975, 200)
+"""Discount factors scanned for sign changes before bisection."""
+
+
+def linear_root(a: ArrayLike, b: ArrayLike, *, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
+    """Root ``t = -a / b`` of ``a + b t`` where it lies in ``[lo, hi]``, else nan.
+
+    Examples
+    --------
+    >>> linear_root([-1.0, 1.0, -1.0], [4.0, 4.0, 0.0]).tolist()
+    [0.25, nan, nan]
+    """
+    a_, b_ = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(b_ != 0.0, -a_ / np.where(b_ != 0.0, b_, 1.0), np.nan)
+    return np.where((t >= lo) & (t <= hi), t, np.nan)
+
+
+def grim_trigger_threshold(
+    T: ArrayLike, R: ArrayLike, P: ArrayLike, p: ArrayLike = 1.0
+) -> np.ndarray:
+    """Closed-form critical discount ``(T - R) / ((T - R) + p (R - P))``.
+
+    Examples
+    --------
+    >>> float(grim_trigger_threshold(5, 3, 1))
+    0.5
+    >>> float(grim_trigger_threshold(5, 3, 1, p=0.5))
+    0.6666666666666666
+    """
+    t, r, pp, det = (np.asarray(x, float) for x in (T, R, P, p))
+    return (t - r) / ((t - r) + det * (r - pp))
+
+
+def grim_trigger_margin(
+    T: ArrayLike, R: ArrayLike, P: ArrayLike, delta: ArrayLike, p: ArrayLike = 1.0
+) -> np.ndarray:
+    """Value of cooperating forever minus deviating once under grim trigger.
+
+    Cooperating: ``R / (1 - delta)``.  Deviating: ``T`` now, then with
+    probability ``p`` the punishment ``P`` forever, else cooperation resumes:
+    ``T + delta (p P + (1 - p) R) / (1 - delta)``.
+    """
+    t, r, pp, d, det = (np.asarray(x, float) for x in (T, R, P, delta, p))
+    return r / (1 - d) - (t + d * (det * pp + (1 - det) * r) / (1 - d))
+
+
+def bisect_roots(
+    f: Callable[[np.ndarray], np.ndarray],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    tol: float = BISECT_TOL,
+) -> np.ndarray:
+    """Vectorised bisection of ``f`` on brackets ``[lo, hi]`` with a sign change.
+
+    ``f`` maps an array of points (shape of ``lo``) to values elementwise.
+    Brackets holding nan give nan.
+
+    Examples
+    --------
+    >>> r = bisect_roots(lambda x: x**2 - 2.0, np.array([0.0]), np.array([2.0]))
+    >>> bool(abs(r[0] - 2**0.5) < 1e-9)
+    True
+    """
+    lo, hi = lo.astype(float).copy(), hi.astype(float).copy()
+    flo = f(lo)
+    steps = int(np.ceil(np.log2(max(float(np.nanmax(hi - lo, initial=1.0)), tol) / tol))) + 1
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        fm = f(mid)
+        left = np.sign(fm) == np.sign(flo)
+        lo = np.where(left, mid, lo)
+        flo = np.where(left, fm, flo)
+        hi = np.where(left, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def nearest_sign_change(
+    values: np.ndarray, grid: np.ndarray, at: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bracket of the sign change of ``values`` (last axis on ``grid``) nearest ``at``.
+
+    Returns ``(lo, hi)`` arrays with nan where ``values`` never changes sign;
+    a value of exactly 0 counts as non-negative (the verdict is ``>= 0``).
+    """
+    nonneg = values >= 0.0
+    change = nonneg[..., 1:] != nonneg[..., :-1]
+    mids = 0.5 * (grid[..., 1:] + grid[..., :-1])
+    dist = np.where(change, np.abs(mids - at[..., None]), np.inf)
+    j = np.argmin(dist, axis=-1)
+    found = np.isfinite(np.take_along_axis(dist, j[..., None], -1)[..., 0])
+    g_lo = np.take_along_axis(np.broadcast_to(grid[..., :-1], dist.shape), j[..., None], -1)[..., 0]
+    g_hi = np.take_along_axis(np.broadcast_to(grid[..., 1:], dist.shape), j[..., None], -1)[..., 0]
+    return np.where(found, g_lo, np.nan), np.where(found, g_hi, np.nan)
+
+
+def critical_discount(
+    margin: Callable[[np.ndarray], np.ndarray],
+    delta: ArrayLike,
+    *,
+    grid: np.ndarray = DISCOUNT_GRID,
+) -> np.ndarray:
+    """Discount factor nearest ``delta`` at which ``margin`` changes sign.
+
+    Parameters
+    ----------
+    margin : callable
+        Maps an array of discount factors of shape ``S`` (the shape of
+        ``delta``) to margins of the same shape, elementwise.
+    delta : array_like
+        Current discount factor(s), shape ``S``.
+    grid : numpy.ndarray, optional
+        Points in ``(0, 1)`` scanned for sign changes (plus ``delta``);
+        roots closer together than the grid spacing can be missed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``S``; nan where the sign never changes on the grid.
+
+    Examples
+    --------
+    >>> d = critical_discount(lambda d: grim_trigger_margin(5, 3, 1, d), np.array([0.9]))
+    >>> bool(abs(d[0] - 0.5) < 1e-8)
+    True
+    """
+    at = np.asarray(delta, float)
+    pts = np.sort(
+        np.concatenate([np.broadcast_to(grid, at.shape + grid.shape), at[..., None]], axis=-1),
+        axis=-1,
+    )
+    vals = np.stack([margin(pts[..., g]) for g in range(pts.shape[-1])], axis=-1)
+    lo, hi = nearest_sign_change(vals, pts, at)
+    ok = np.isfinite(lo)
+    safe_lo, safe_hi = np.where(ok, lo, 0.25), np.where(ok, hi, 0.75)
+    root = bisect_roots(margin, safe_lo, safe_hi)
+    return np.where(ok, root, np.nan)
