@@ -1,0 +1,189 @@
+"""The one function through which every sensitivity sample is solved.
+
+:func:`evaluate_batch` is the seam for a faster re-solve engine: today it
+builds each variant with :func:`dataclasses.replace` and calls
+:func:`solver.solve` and the incentive check; an engine that keeps the model
+structure and changes only coefficients can replace its body without any
+caller noticing.  Keep its signature stable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from solver.plan import Plan
+from solver.scenario import Scenario
+from solver.sensitivity.paths import apply_sample
+from solver.tolerances import IC_TOL
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """What one solved sample contributes to a sweep.
+
+    Attributes
+    ----------
+    status : str
+        The plan's status value (``optimal``, ``infeasible``, ...).
+    objective : float
+        Objective value (NaN without a solution).
+    min_leverage : float
+        ``min_k L_k`` (NaN without a solution).
+    leverage : tuple of float
+        ``L_k`` per phase (empty without a solution).
+    ic_margins : tuple of float
+        Incentive-compatibility margin per phase, from :func:`solver.game.check`
+        when available, otherwise the leverage (the linear IC margin).
+    incentive_compatible : bool
+        Whether every phase is incentive-compatible (``False`` without a plan).
+    schedule : Mapping[str, int | None]
+        Phase per measure and milestone id (``None``: never); empty without a plan.
+    ic_source : str
+        ``"game"`` or ``"leverage"``: where the margins came from.
+    """
+
+    status: str
+    objective: float = math.nan
+    min_leverage: float = math.nan
+    leverage: tuple[float, ...] = ()
+    ic_margins: tuple[float, ...] = ()
+    incentive_compatible: bool = False
+    schedule: Mapping[str, int | None] = field(default_factory=dict)
+    ic_source: str = "leverage"
+
+    @property
+    def feasible(self) -> bool:
+        """Whether the sample has a plan."""
+        return bool(self.schedule)
+
+    @property
+    def min_ic_margin(self) -> float:
+        """Smallest incentive-compatibility margin (NaN without a plan)."""
+        return min(self.ic_margins) if self.ic_margins else math.nan
+
+    def to_json(self) -> dict[str, Any]:
+        """Return a JSON-safe dict (NaN as ``None``) that :meth:`from_json` inverts."""
+        d = asdict(self)
+        for key in ("objective", "min_leverage"):
+            if math.isnan(d[key]):
+                d[key] = None
+        d["schedule"] = dict(self.schedule)
+        return d
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> SampleResult:
+        """Rebuild a result from :meth:`to_json` output.
+
+        Parameters
+        ----------
+        d : Mapping
+            The stored dict.
+
+        Returns
+        -------
+        SampleResult
+            An equal result.
+        """
+        return cls(
+            status=d["status"],
+            objective=math.nan if d["objective"] is None else float(d["objective"]),
+            min_leverage=math.nan if d["min_leverage"] is None else float(d["min_leverage"]),
+            leverage=tuple(float(x) for x in d["leverage"]),
+            ic_margins=tuple(float(x) for x in d["ic_margins"]),
+            incentive_compatible=bool(d["incentive_compatible"]),
+            schedule=dict(d["schedule"]),
+            ic_source=d.get("ic_source", "leverage"),
+        )
+
+
+def _game_check() -> Any:
+    """Return :func:`solver.game.check` when the game module provides it, else ``None``."""
+    try:
+        import solver.game as game
+    except ImportError:
+        return None
+    return getattr(game, "check", None)
+
+
+def result_of(scenario: Scenario, plan: Plan) -> SampleResult:
+    """Summarise a solved plan as a :class:`SampleResult`.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The (varied) scenario the plan solves.
+    plan : Plan
+        The plan returned by :func:`solver.solve`.
+
+    Returns
+    -------
+    SampleResult
+        Objective, leverage, IC margins and schedule (or just the status).
+    """
+    if plan.schedule is None or not plan.status.has_solution:
+        return SampleResult(status=plan.status.value)
+    lev = tuple(float(x) for x in plan.schedule.values(scenario).leverage)
+    check = _game_check()
+    if check is not None:
+        report = check(scenario, plan)
+        margins = tuple(float(ph.ic_margin) for ph in report.phases)
+        ic, source = bool(report.incentive_compatible), "game"
+    else:
+        margins = lev
+        ic, source = all(m >= -IC_TOL for m in lev), "leverage"
+    sch = plan.schedule
+    return SampleResult(
+        status=plan.status.value,
+        objective=float(plan.objective) if plan.objective is not None else math.nan,
+        min_leverage=min(lev),
+        leverage=lev,
+        ic_margins=margins,
+        incentive_compatible=ic,
+        schedule={**dict(sch.measures), **dict(sch.milestones)},
+        ic_source=source,
+    )
+
+
+def evaluate_batch(
+    scenario: Scenario,
+    samples: Sequence[Mapping[str, float]],
+    *,
+    backend: str = "highs",
+    objective: str | None = None,
+) -> list[SampleResult]:
+    """Solve and check every sample of a batch.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The base scenario.
+    samples : sequence of Mapping[str, float]
+        Each maps concrete parameter paths (``measures.R08.value``) to values.
+    backend : str, optional
+        MIP backend passed to :func:`solver.solve`.
+    objective : str, optional
+        Objective name (default: the scenario's).
+
+    Returns
+    -------
+    list of SampleResult
+        One result per sample, in order.  Infeasible samples are results too.
+
+    Examples
+    --------
+    >>> from solver import load_scenario, default_scenario_path
+    >>> s = load_scenario(default_scenario_path())
+    >>> [r.status for r in evaluate_batch(s, [{}, {"discount": 0.85}])]
+    ['optimal', 'optimal']
+    """
+    from solver.solve import solve
+
+    out = []
+    for sample in samples:
+        variant = apply_sample(scenario, sample)
+        plan = solve(variant, backend=backend, objective=objective, explain=False)
+        out.append(result_of(variant, plan))
+    return out

@@ -1,0 +1,236 @@
+"""Run a sweep: design, reuse stored results, execute the rest in batches, summarise.
+
+The design is fixed before anything runs and every sample has an index, so
+the summary depends only on the scenario, the spec, the method, the sample
+count and the seed, never on the number of workers or the engine.  Adaptive
+methods (thresholds) ask for samples in rounds; each round depends only on
+earlier results, so a rerun asks for the same samples under the same indices.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from concurrent.futures import Executor, Future, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from solver.scenario import Scenario
+from solver.sensitivity.evaluate import SampleResult, evaluate_batch
+from solver.sensitivity.executors import batches, engine_name, make_executor
+from solver.sensitivity.progress import Progress
+from solver.sensitivity.spec import Spec
+from solver.sensitivity.store import Store, StoreMismatch, default_store_path
+
+METHODS = ("oat", "thresholds", "mc", "sobol", "morris")
+"""Methods accepted by :func:`run_sweep`."""
+
+DEFAULT_SAMPLES = {"oat": 0, "thresholds": 5, "mc": 200, "sobol": 64, "morris": 10}
+"""``--samples`` when not given: unused for oat; grid points per parameter for
+thresholds; draws for mc; base size N for sobol; trajectories for morris."""
+
+
+@dataclass
+class SweepResult:
+    """Outcome of :func:`run_sweep` (the ``--json`` document without the header).
+
+    Attributes
+    ----------
+    completed : int
+        Samples with a result at the end of the run.
+    reused : int
+        Of those, samples read from the store instead of solved.
+    summary : dict
+        The method's results (identical for identical inputs).
+    store : str
+        The store file.
+    engine : str
+        How samples were executed.
+    """
+
+    completed: int
+    reused: int
+    summary: dict[str, Any]
+    store: str
+    engine: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Context:
+    scenario: Scenario
+    store: Store
+    executor: Executor
+    slots: int
+    backend: str
+    objective: str | None
+    progress: Progress
+    stored: dict[int, tuple[dict[str, float], SampleResult]]
+    next_index: int = 0
+    reused: int = 0
+    computed: int = 0
+
+
+def _task(
+    scenario: Scenario, batch: list[tuple[int, dict[str, float]]], backend: str, objective: Any
+) -> list[tuple[int, dict[str, float], SampleResult]]:
+    results = evaluate_batch(scenario, [s for _, s in batch], backend=backend, objective=objective)
+    return [(i, s, r) for (i, s), r in zip(batch, results, strict=True)]
+
+
+class Evaluator:
+    """Hands samples to the executor, reusing and recording results in the store.
+
+    Parameters
+    ----------
+    ctx : _Context
+        The sweep's scenario, store, executor and counters.
+    """
+
+    def __init__(self, ctx: _Context) -> None:
+        self.ctx = ctx
+
+    def __call__(self, samples: list[dict[str, float]], label: str = "") -> list[SampleResult]:
+        """Return the results of ``samples`` (indexed next in the sweep), in order.
+
+        Parameters
+        ----------
+        samples : list of dict
+            Concrete samples for :func:`evaluate_batch`.
+        label : str, optional
+            Progress-bar label.
+
+        Returns
+        -------
+        list of SampleResult
+            One per sample.
+        """
+        ctx = self.ctx
+        first = ctx.next_index
+        ctx.next_index += len(samples)
+        out: dict[int, SampleResult] = {}
+        todo: list[tuple[int, dict[str, float]]] = []
+        for i, sample in enumerate(samples, start=first):
+            if i in ctx.stored:
+                out[i] = self._reuse(i, sample)
+            else:
+                todo.append((i, sample))
+        ctx.progress.start(label, len(samples), len(out))
+        by_index = dict(todo)
+        futures: list[Future] = [
+            ctx.executor.submit(
+                _task, ctx.scenario, [(i, by_index[i]) for i in b], ctx.backend, ctx.objective
+            )
+            for b in batches([i for i, _ in todo], ctx.slots)
+        ]
+        for fut in as_completed(futures):
+            rows = fut.result()
+            ctx.store.add(rows)
+            out.update({i: r for i, _, r in rows})
+            ctx.computed += len(rows)
+            ctx.progress.advance(len(rows))
+        return [out[i] for i in range(first, first + len(samples))]
+
+    def _reuse(self, i: int, sample: Mapping[str, float]) -> SampleResult:
+        old_sample, result = self.ctx.stored[i]
+        if old_sample != dict(sample):
+            raise StoreMismatch(
+                f"{self.ctx.store.path}: sample {i} in the store differs from this sweep's "
+                "sample; the store belongs to another sweep (use another --store)"
+            )
+        self.ctx.reused += 1
+        return result
+
+
+def _slots(workers: int, dask: str | None) -> int:
+    if dask and dask.startswith("local:") and dask[6:].isdigit():
+        return max(1, int(dask[6:]))
+    return max(1, workers) if not dask else 4
+
+
+def run_sweep(
+    scenario: Scenario,
+    spec: Spec,
+    *,
+    method: str,
+    samples: int | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    dask: str | None = None,
+    store: str | Path | None = None,
+    backend: str = "highs",
+    objective: str | None = None,
+    progress: bool = False,
+) -> SweepResult:
+    """Run one sensitivity method end to end.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The base scenario.
+    spec : Spec
+        The uncertain parameters.
+    method : {"oat", "thresholds", "mc", "sobol", "morris"}
+        What to compute.
+    samples : int, optional
+        Method-specific size (see :data:`DEFAULT_SAMPLES`).
+    seed : int, optional
+        The one seed every random choice derives from.
+    workers : int, optional
+        Local processes (1: in process).
+    dask : str, optional
+        Dask scheduler address or ``local:N`` (overrides ``workers``).
+    store : str or Path, optional
+        SQLite file; default a file under ``.relief-sweeps/`` named by the sweep.
+    backend, objective : str, optional
+        Passed to :func:`evaluate_batch`.
+    progress : bool, optional
+        Draw a progress bar on standard error.
+
+    Returns
+    -------
+    SweepResult
+        Counts and the method's summary.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method or bad sizes; :class:`StoreMismatch` when the
+        store belongs to another sweep.
+    """
+    from solver.sensitivity.methods import summarise
+
+    if method not in METHODS:
+        raise ValueError(f"method is {method!r}; choose one of {', '.join(METHODS)}")
+    n = DEFAULT_SAMPLES[method] if samples is None else samples
+    if method != "oat" and n < (2 if method == "thresholds" else 1):
+        raise ValueError(f"--samples is {n}; it is too small for method {method}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"--seed is {seed!r}; it must be a non-negative integer")
+    meta = {
+        "scenario_sha256": scenario.digest(),
+        "spec_sha256": spec.digest(),
+        "method": method,
+        "seed": seed,
+        "samples": n,
+        "backend": backend,
+        "objective": objective or scenario.parameters.objective,
+    }
+    path = Path(store) if store is not None else default_store_path(meta)
+    bar = Progress(progress and sys.stderr.isatty())
+    with Store(path, meta) as st, make_executor(workers, dask) as ex:
+        ctx = _Context(scenario, st, ex, _slots(workers, dask), backend, objective, bar, st.load())
+        try:
+            summary = summarise(method, scenario, spec, Evaluator(ctx), n, seed)
+        finally:
+            if ctx.next_index:
+                bar.close()
+    return SweepResult(
+        completed=ctx.reused + ctx.computed,
+        reused=ctx.reused,
+        summary=summary,
+        store=str(path),
+        engine=engine_name(workers, dask),
+        meta=meta,
+    )

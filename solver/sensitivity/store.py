@@ -1,0 +1,139 @@
+"""On-disk SQLite store of sweep results, so an interrupted sweep resumes.
+
+Two tables: ``meta`` (key, value) identifies the sweep (scenario digest, spec
+digest, method, seed, sample count, backend, objective); ``results`` holds one
+row per finished sample, keyed by its index, with the sample and its result as
+JSON.  Each batch is written in one transaction as it arrives, so a sweep
+killed at any moment loses at most the batches in flight.  Opening a store
+written for a different sweep raises :class:`StoreMismatch` instead of mixing
+results.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from solver.sensitivity.evaluate import SampleResult
+
+FORMAT = "phased-relief-sweep/1"
+"""Version tag of the store layout (part of the meta checked on open)."""
+
+
+class StoreMismatch(ValueError):
+    """The store holds results of another sweep (different scenario, spec, ...)."""
+
+
+class Store:
+    """A sweep's result store.
+
+    Parameters
+    ----------
+    path : str or Path
+        SQLite file (created if missing); ``":memory:"`` for a throwaway store.
+    meta : Mapping[str, Any]
+        What identifies the sweep; compared with the stored meta on open.
+
+    Raises
+    ------
+    StoreMismatch
+        When the file already belongs to a sweep with different meta.
+    """
+
+    def __init__(self, path: str | Path, meta: Mapping[str, Any]) -> None:
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS results "
+            "(idx INTEGER PRIMARY KEY, sample TEXT NOT NULL, result TEXT NOT NULL)"
+        )
+        self._check_meta({"format": FORMAT, **meta})
+
+    def _check_meta(self, meta: Mapping[str, Any]) -> None:
+        want = {k: json.dumps(v, sort_keys=True) for k, v in meta.items()}
+        have = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        if not have:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany("INSERT INTO meta VALUES (?, ?)", sorted(want.items()))
+            return
+        for key in sorted(set(want) | set(have)):
+            if want.get(key) != have.get(key):
+                raise StoreMismatch(
+                    f"{self.path}: meta.{key} is {have.get(key)} in the store but "
+                    f"{want.get(key)} for this sweep; a store is only resumed by the same "
+                    "scenario, spec, method, seed and sample count (use another --store)"
+                )
+
+    def load(self) -> dict[int, tuple[dict[str, float], SampleResult]]:
+        """Return every stored sample and result, by index.
+
+        Returns
+        -------
+        dict
+            Index -> (sample, result).
+        """
+        rows = self._db.execute("SELECT idx, sample, result FROM results").fetchall()
+        return {int(i): (json.loads(s), SampleResult.from_json(json.loads(r))) for i, s, r in rows}
+
+    def add(self, rows: Iterable[tuple[int, Mapping[str, float], SampleResult]]) -> None:
+        """Write a batch of results in one transaction.
+
+        Parameters
+        ----------
+        rows : iterable of (int, Mapping, SampleResult)
+            Index, sample and result of each finished sample.
+        """
+        data = [
+            (i, json.dumps(dict(s), sort_keys=True), json.dumps(r.to_json(), sort_keys=True))
+            for i, s, r in rows
+        ]
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", data)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def default_store_path(meta: Mapping[str, Any], folder: str | Path = ".relief-sweeps") -> Path:
+    """Return a store file name derived from a sweep's meta (used without ``--store``).
+
+    Parameters
+    ----------
+    meta : Mapping
+        The sweep's meta (scenario and spec digests, method, seed, samples).
+    folder : str or Path, optional
+        Directory for the file (created if missing).
+
+    Returns
+    -------
+    Path
+        ``<folder>/<method>-<scenario8>-<spec8>-s<seed>-n<samples>.sqlite``.
+    """
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    name = (
+        f"{meta['method']}-{str(meta['scenario_sha256'])[:8]}-{str(meta['spec_sha256'])[:8]}"
+        f"-s{meta['seed']}-n{meta['samples']}.sqlite"
+    )
+    return d / name
