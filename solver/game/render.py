@@ -33,7 +33,7 @@ def render_report(report: ICReport) -> str:
     for p in report.phases:
         lines.append(
             f"{p.phase:>5} {p.ic_margin:>12.4f} {'IC' if p.incentive_compatible else 'FAILS':>9} "
-            f"{'credible' if p.snapback_credible else 'NOT':>9} {p.detection:>6.3g} "
+            f"{'yes' if p.snapback_credible else 'no':>9} {p.detection:>6.3g} "
             f"{_fmt(p.critical_detection):>6} {_fmt(p.critical_credibility):>6} "
             f"{_fmt(p.critical_discount, '.4g'):>7} {p.violation_probability:>6.3g}"
         )
