@@ -88,7 +88,7 @@ class Credibility:
         return (
             f"{self.instrument}: {verdict}; {self.rule} of "
             f"{', '.join(self.gains) or 'nobody'} must snap back, pivotal {who} "
-            f"nets {self.pivotal_gain:+.6g}"
+            f"nets {self.pivotal_gain + 0.0:+.6g}"
         )
 
 

@@ -167,6 +167,20 @@ def is_equilibrium(
     ``is_best_response`` convention), and both strategies must be
     probability vectors.
 
+    Parameters
+    ----------
+    A, B : array_like
+        Payoff matrices, shape ``(m, n)``.
+    x, y : array_like
+        Row and column mixed strategies.
+    tol : float, optional
+        Relative best-response tolerance.
+
+    Returns
+    -------
+    bool
+        Whether neither player gains more than ``tol`` by deviating.
+
     Examples
     --------
     >>> A = np.array([[1.0, -1.0], [-1.0, 1.0]])

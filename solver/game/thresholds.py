@@ -27,6 +27,18 @@ DISCOUNT_GRID = np.linspace(0.0025, 0.9975, 200)
 def linear_root(a: ArrayLike, b: ArrayLike, *, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
     """Root ``t = -a / b`` of ``a + b t`` where it lies in ``[lo, hi]``, else nan.
 
+    Parameters
+    ----------
+    a, b : array_like
+        Intercept and slope (broadcast together).
+    lo, hi : float, optional
+        Admissible range of the root.
+
+    Returns
+    -------
+    numpy.ndarray
+        The roots, nan where ``b = 0`` or the root is out of range.
+
     Examples
     --------
     >>> linear_root([-1.0, 1.0, -1.0], [4.0, 4.0, 0.0]).tolist()
@@ -42,6 +54,18 @@ def grim_trigger_threshold(
     T: ArrayLike, R: ArrayLike, P: ArrayLike, p: ArrayLike = 1.0
 ) -> np.ndarray:
     """Closed-form critical discount ``(T - R) / ((T - R) + p (R - P))``.
+
+    Parameters
+    ----------
+    T, R, P : array_like
+        Temptation, reward and punishment payoffs (``T > R > P``).
+    p : array_like, optional
+        Probability that a defection is detected and punished.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``delta*``: cooperation is an equilibrium iff ``delta >= delta*``.
 
     Examples
     --------
@@ -62,6 +86,20 @@ def grim_trigger_margin(
     Cooperating: ``R / (1 - delta)``.  Deviating: ``T`` now, then with
     probability ``p`` the punishment ``P`` forever, else cooperation resumes:
     ``T + delta (p P + (1 - p) R) / (1 - delta)``.
+
+    Parameters
+    ----------
+    T, R, P : array_like
+        Temptation, reward and punishment payoffs.
+    delta : array_like
+        Discount factor(s) in ``(0, 1)``.
+    p : array_like, optional
+        Detection probability.
+
+    Returns
+    -------
+    numpy.ndarray
+        The margin; non-negative exactly when cooperating is optimal.
     """
     t, r, pp, d, det = (np.asarray(x, float) for x in (T, R, P, delta, p))
     return r / (1 - d) - (t + d * (det * pp + (1 - det) * r) / (1 - d))
@@ -78,6 +116,20 @@ def bisect_roots(
 
     ``f`` maps an array of points (shape of ``lo``) to values elementwise.
     Brackets holding nan give nan.
+
+    Parameters
+    ----------
+    f : callable
+        Elementwise function whose root is sought.
+    lo, hi : numpy.ndarray
+        Bracket ends, ``f(lo)`` and ``f(hi)`` of opposite signs.
+    tol : float, optional
+        Final bracket width.
+
+    Returns
+    -------
+    numpy.ndarray
+        Midpoints of the final brackets.
 
     Examples
     --------
@@ -105,6 +157,20 @@ def nearest_sign_change(
 
     Returns ``(lo, hi)`` arrays with nan where ``values`` never changes sign;
     a value of exactly 0 counts as non-negative (the verdict is ``>= 0``).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Function values, last axis along the grid.
+    grid : numpy.ndarray
+        Sorted points, broadcastable to ``values``.
+    at : numpy.ndarray
+        Reference point per leading index.
+
+    Returns
+    -------
+    lo, hi : numpy.ndarray
+        The bracketing grid points.
     """
     nonneg = values >= 0.0
     change = nonneg[..., 1:] != nonneg[..., :-1]
