@@ -96,8 +96,14 @@ def make_executor(workers: int = 1, dask: str | None = None) -> Iterator[Executo
     if workers == 1:
         yield InlineExecutor()
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         yield pool
+    except BaseException:
+        # Ctrl-C or an error: drop queued batches instead of finishing the sweep.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 @contextmanager

@@ -49,7 +49,15 @@ DISTRIBUTIONS = ("uniform", "triangular", "normal", "loguniform")
 
 _KEYS = ("path", "range", "distribution", "mode", "mean", "sd", "relative", "label")
 
-__all__ = ["DISTRIBUTIONS", "Param", "Spec", "apply_sample", "load_spec", "spec_from_dict"]
+__all__ = [
+    "DISTRIBUTIONS",
+    "Param",
+    "Spec",
+    "apply_sample",
+    "load_spec",
+    "named_scenario",
+    "spec_from_dict",
+]
 
 
 @dataclass(frozen=True)
@@ -216,6 +224,23 @@ def load_spec(path: str | Path, scenario: Scenario) -> Spec:
     if spec.scenario is not None:
         spec = Spec(spec.params, spec.source, str(Path(path).parent / spec.scenario))
     return spec
+
+
+def named_scenario(path: str | Path) -> Path | None:
+    """Return the scenario file a spec names (``scenario = ...``), resolved, or ``None``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The spec file.
+
+    Returns
+    -------
+    Path or None
+        The scenario path relative to the spec's folder, when the spec names one.
+    """
+    scen = read_document(path).get("scenario")
+    return Path(path).parent / scen if isinstance(scen, str) else None
 
 
 def spec_from_dict(doc: Mapping[str, Any], scenario: Scenario, *, source: str = "<memory>") -> Spec:

@@ -1,0 +1,196 @@
+"""``relief sensitivity``: run a sensitivity method over a spec.
+
+::
+
+    relief sensitivity [SCENARIO] --spec SPEC --method oat|thresholds|mc|sobol|morris
+                       [--samples N] [--workers N | --dask ADDRESS] [--store FILE]
+                       [--seed S] [--json]
+
+Plugged into ``relief`` through ``solver.cli._PLUGINS`` as
+``("solver.sensitivity.cli", "add_parser", "run")``; ``python -m
+solver.sensitivity.cli`` runs the same subcommand on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from solver.backends import BACKENDS
+from solver.formulation.common import OBJECTIVES
+from solver.scenario import ScenarioError, load_scenario
+from solver.sensitivity.executors import default_workers
+from solver.sensitivity.render import render_summary
+from solver.sensitivity.runner import DEFAULT_SAMPLES, METHODS, SweepResult, run_sweep
+from solver.sensitivity.spec import load_spec, named_scenario
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``sensitivity`` subcommand to ``relief``'s subparsers.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        From ``ArgumentParser.add_subparsers``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The subcommand's parser (its ``func`` default is :func:`run`).
+    """
+    p = subparsers.add_parser(
+        "sensitivity",
+        help="how the plan and its incentives move with uncertain parameters",
+        description="Run a sensitivity method over the parameters of a spec file.",
+    )
+    p.add_argument("scenario", nargs="?", help="scenario file (default: the spec's, or shipped)")
+    p.add_argument("--spec", required=True, help="sensitivity spec (.toml or .json)")
+    p.add_argument("--method", required=True, choices=METHODS)
+    sizes = ", ".join(f"{k} {v}" for k, v in DEFAULT_SAMPLES.items() if k != "oat")
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"grid points (thresholds), draws (mc), base size (sobol), trajectories "
+        f"(morris); defaults: {sizes}",
+    )
+    eng = p.add_mutually_exclusive_group()
+    eng.add_argument("--workers", type=int, default=None, metavar="N", help="local processes")
+    eng.add_argument("--dask", default=None, metavar="ADDRESS", help="scheduler or local:N")
+    p.add_argument("--store", default=None, metavar="FILE", help="SQLite result store")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="default 0")
+    p.add_argument("--backend", choices=BACKENDS, default="highs")
+    p.add_argument("--objective", choices=OBJECTIVES, default=None)
+    p.add_argument("--json", action="store_true", help="print one JSON document, no progress")
+    p.set_defaults(func=run)
+    return p
+
+
+def document(args: argparse.Namespace, res: SweepResult, scenario: Any, spec: Any) -> dict:
+    """Return the ``--json`` document of a finished sweep.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed command line.
+    res : SweepResult
+        The sweep's outcome.
+    scenario : Scenario
+        The scenario swept.
+    spec : Spec
+        The spec used.
+
+    Returns
+    -------
+    dict
+        ``method``, ``scenario``, ``spec``, ``seed``, ``samples``, ``engine``,
+        ``store``, ``completed``, ``reused``, ``computed`` and ``summary``.
+    """
+    return {
+        "method": args.method,
+        "scenario": {
+            "name": scenario.name,
+            "source": scenario.source,
+            "sha256": res.meta["scenario_sha256"],
+        },
+        "spec": {
+            "source": spec.source,
+            "sha256": res.meta["spec_sha256"],
+            "parameters": len(spec.params),
+        },
+        "seed": args.seed,
+        "samples": res.meta["samples"],
+        "backend": args.backend,
+        "objective": res.meta["objective"],
+        "engine": res.engine,
+        "store": res.store,
+        "completed": res.completed,
+        "reused": res.reused,
+        "computed": res.completed - res.reused,
+        "summary": res.summary,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``relief sensitivity``; return the exit code.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed by the parser of :func:`add_parser`.
+
+    Returns
+    -------
+    int
+        0 done, 2 bad input (raised as ``ScenarioError``/``ValueError`` for
+        ``relief`` to report), 130 interrupted (results so far are stored).
+    """
+    named = named_scenario(args.spec)
+    path = args.scenario or named
+    if path is None:
+        from solver import default_scenario_path
+
+        path = default_scenario_path()
+    scenario = load_scenario(path)
+    spec = load_spec(args.spec, scenario)
+    workers = args.workers if args.workers is not None else default_workers()
+    try:
+        res = run_sweep(
+            scenario,
+            spec,
+            method=args.method,
+            samples=args.samples,
+            seed=args.seed,
+            workers=workers,
+            dask=args.dask,
+            store=args.store,
+            backend=args.backend,
+            objective=args.objective,
+            progress=not args.json,
+        )
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: finished samples are in the store; rerun the same command to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    if args.json:
+        print(json.dumps(document(args, res, scenario, spec), indent=2, allow_nan=False))
+    else:
+        print(render_summary(args.method, res, spec))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the subcommand alone (``python -m solver.sensitivity.cli ...``).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code of :func:`run`, or 2 for bad input.
+    """
+    parser = argparse.ArgumentParser(prog="relief")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["sensitivity", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return run(args)
+    except ScenarioError as exc:
+        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
