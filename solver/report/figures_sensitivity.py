@@ -176,9 +176,9 @@ def threshold_curves(doc: dict[str, Any]) -> Figure | None:
 
 SPECS = [
     ("tornado", "Tornado", tornado, "Longest bars: the parameters the output depends on most."),
+    ("thresholds", "Threshold curves", threshold_curves, "Dashed: break-even value."),
+    ("stability", "Plan stability", stability_heatmap, "Dark cells: robust placements."),
     ("sobol", "Sobol indices", sobol_bars, "ST much above S1 means interactions."),
     ("morris", "Morris screening", morris_scatter, "Right: influential; up: nonlinear."),
-    ("stability", "Plan stability", stability_heatmap, "Dark cells: robust placements."),
-    ("thresholds", "Threshold curves", threshold_curves, "Dashed: break-even value."),
 ]
-"""``(id, title, function, caption)`` of each sensitivity figure, in page order."""
+"""``(id, title, function, caption)`` of each sensitivity figure, in page (section) order."""
