@@ -14,6 +14,7 @@ import numpy as np
 
 from solver.scenario import Scenario
 from solver.sensitivity.analysis import OUTPUTS, jsonable, stability, tornado
+from solver.sensitivity.contract import contract
 from solver.sensitivity.design import mc_unit, morris_unit, oat_points, sobol_unit, to_values
 from solver.sensitivity.evaluate import SampleResult
 from solver.sensitivity.indices import morris_indices, sobol_indices
@@ -78,7 +79,8 @@ def summarise(
     Returns
     -------
     dict
-        The method's results, with NaN written as ``None``.
+        The method's results, with NaN written as ``None``, plus the flat
+        ``output``/``rows`` that :mod:`solver.report.sensitivity` reads.
     """
     if method == "oat":
         x = oat_points(spec.params)
@@ -94,4 +96,6 @@ def summarise(
         out = _morris(spec, evaluate, n, seed)
     else:
         raise ValueError(f"method is {method!r}; choose oat, thresholds, mc, sobol or morris")
-    return dict(jsonable(out))
+    doc = dict(jsonable(out))
+    doc.update(contract(method, doc, scenario.phases))
+    return doc
