@@ -2,6 +2,8 @@
 # Install Debian's chromium for the report's headless-browser test
 # (tests/regression/test_issue4_report_browser.py). Idempotent: does nothing
 # when /usr/bin/chromium is already there. Needs root (CI runs as root).
+# fonts-liberation is only a Recommends of chromium: without it (or another
+# font) the page text would render without glyphs.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
     exit 0
@@ -12,5 +14,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends chromium
+apt-get install -y --no-install-recommends chromium fonts-liberation
 /usr/bin/chromium --version

@@ -141,13 +141,34 @@ def stability_heatmap(doc: dict[str, Any]) -> Figure | None:
                     fontsize=7,
                     color="white" if p > 0.6 else "black",
                 )
+    _outline_plan(ax, doc, rows, width)
     ax.set_xticks(range(width + 1), [*[str(k) for k in range(1, width + 1)], "never"])
     ax.set_yticks(range(len(rows)), [r["id"] for r in rows], fontsize=8)
     ax.xaxis.tick_top()
     n = s.get("samples")
-    ax.set_title(f"Plan stability: P(phase) over {n if n is not None else 'the'} samples")
+    ax.set_title(
+        f"Plan stability: P(phase) over {n if n is not None else 'the'} samples "
+        "(framed: optimized plan)"
+    )
     fig.colorbar(im, ax=ax, label="probability")
     return fig
+
+
+def _outline_plan(ax: Any, doc: dict[str, Any], rows: list[dict[str, Any]], width: int) -> None:
+    """Frame each item's phase in the optimized plan (column ``never`` if never)."""
+    from matplotlib.patches import Rectangle
+
+    plans = [p for p in doc["plans"] if p.get("assignments") and p["label"] == "optimized"]
+    if not plans:
+        return
+    where = {**plans[0]["assignments"]["measures"], **plans[0]["assignments"]["milestones"]}
+    for i, r in enumerate(rows):
+        if r["id"] in where:
+            k = where[r["id"]]
+            col = width if k is None else k - 1
+            ax.add_patch(
+                Rectangle((col - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", lw=1.5)
+            )
 
 
 def threshold_curves(doc: dict[str, Any]) -> Figure | None:

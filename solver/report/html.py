@@ -52,10 +52,14 @@ def render_table(table: Table) -> str:
     """
     head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
     body = "\n".join("<tr>" + "".join(_td(v) for v in row) + "</tr>" for row in table.rows)
-    return (
+    html = (
         f"<table><caption>{escape(table.title)}</caption>\n"
         f"<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody></table>"
     )
+    if table.collapsed:
+        summary = f"{escape(table.title)} ({len(table.rows)} rows)"
+        html = f"<details><summary>{summary}</summary>{html}</details>"
+    return html
 
 
 def render_figure(fig: RenderedFigure) -> str:

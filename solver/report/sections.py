@@ -20,6 +20,7 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]]
+    collapsed: bool = False
 
 
 @dataclass(frozen=True)
