@@ -2,8 +2,10 @@
 
 For every parameter, a grid over its range (plus its baseline) is solved with
 the other parameters at their baselines.  Between neighbouring grid points
-whose *signature* differs (the schedule, or which phases are
-incentive-compatible), the change point is located by bisection.  All
+whose schedule differs, or whose set of incentive-compatible phases differs,
+the change point is located by bisection, separately for the two kinds (so a
+plan change does not hide a loss of incentive compatibility in the same
+grid interval).  All
 brackets of all parameters are bisected together, one batch per step, so each
 round is one parallel batch and depends only on earlier results.
 """
@@ -27,21 +29,25 @@ BISECTION_STEPS = 8
 EvaluateFn = Callable[..., list[SampleResult]]
 
 
-def signature(r: SampleResult) -> tuple[Any, ...]:
-    """What a threshold is a change of: the schedule and the per-phase IC flags.
+def signature(r: SampleResult, kind: str) -> tuple[Any, ...]:
+    """What a threshold of ``kind`` is a change of.
 
     Parameters
     ----------
     r : SampleResult
         A solved sample.
+    kind : {"plan", "ic"}
+        ``plan``: the schedule (or the status, without one); ``ic``: which
+        phases are incentive-compatible.
 
     Returns
     -------
     tuple
-        Hashable; equal for samples with the same plan and the same IC pattern.
+        Hashable; equal for samples on the same side of such a threshold.
     """
-    sched = tuple(sorted(r.schedule.items(), key=lambda kv: kv[0]))
-    return (r.status if not r.feasible else "plan", sched, _ic(r))
+    if kind == "ic":
+        return _ic(r)
+    return (r.status if not r.feasible else "plan", tuple(sorted(r.schedule.items())))
 
 
 def _ic(r: SampleResult) -> tuple[bool, ...]:
@@ -51,6 +57,7 @@ def _ic(r: SampleResult) -> tuple[bool, ...]:
 @dataclass
 class _Bracket:
     j: int
+    kind: str
     a: float
     ra: SampleResult
     b: float
@@ -100,8 +107,9 @@ def find_thresholds(
     for j, g in enumerate(grids):
         for a, b in itertools.pairwise(g):
             ra, rb = by_point[(j, a)], by_point[(j, b)]
-            if signature(ra) != signature(rb):
-                brackets.append(_Bracket(j, a, ra, b, rb))
+            for kind in ("plan", "ic"):
+                if signature(ra, kind) != signature(rb, kind):
+                    brackets.append(_Bracket(j, kind, a, ra, b, rb))
     for step in range(steps):
         if not brackets:
             break
@@ -111,7 +119,7 @@ def find_thresholds(
             f"thresholds: bisection {step + 1}/{steps}",
         )
         for br, m, r in zip(brackets, mids, out, strict=True):
-            if signature(r) == signature(br.ra):
+            if signature(r, br.kind) == signature(br.ra, br.kind):
                 br.a, br.ra = m, r
             else:
                 br.b, br.rb = m, r
@@ -131,6 +139,7 @@ def _transition(br: _Bracket) -> dict[str, Any]:
     fa = fa or (False,) * k
     fb = fb or (False,) * k
     return {
+        "kind": br.kind,
         "value": (br.a + br.b) / 2,
         "bracket": [br.a, br.b],
         "plan_changes": dict(br.ra.schedule) != dict(br.rb.schedule),
@@ -149,10 +158,10 @@ def _nearest(values: Sequence[float], baseline: float, below: bool) -> float | N
 
 def _summary(spec: Spec, j: int, brackets: list[_Bracket]) -> dict[str, Any]:
     p = spec.params[j]
-    trans = sorted((_transition(br) for br in brackets), key=lambda t: t["value"])
-    plan = [t["value"] for t in trans if t["plan_changes"]]
-    ic_down = [t["value"] for t in trans if t["ic_lost_downward"]]
-    ic_up = [t["value"] for t in trans if t["ic_lost_upward"]]
+    trans = sorted((_transition(br) for br in brackets), key=lambda t: (t["value"], t["kind"]))
+    plan = [t["value"] for t in trans if t["kind"] == "plan"]
+    ic_down = [t["value"] for t in trans if t["kind"] == "ic" and t["ic_lost_downward"]]
+    ic_up = [t["value"] for t in trans if t["kind"] == "ic" and t["ic_lost_upward"]]
     base = p.baseline
     return {
         "name": spec.names[j],
