@@ -13,6 +13,7 @@ left-justify them again, until the makespan stops shrinking.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -232,7 +233,13 @@ def justify(inst: RCPSPInstance, sched: Schedule, *, rev: RCPSPInstance | None =
         best = fwd
 
 
-def heuristic_schedule(inst: RCPSPInstance, *, iterations: int = 200, seed: Seed = 0) -> Schedule:
+def heuristic_schedule(
+    inst: RCPSPInstance,
+    *,
+    iterations: int = 200,
+    seed: Seed = 0,
+    time_limit: float | None = None,
+) -> Schedule:
     """Best schedule from LFT priority plus randomized sampling, all justified.
 
     Parameters
@@ -243,6 +250,8 @@ def heuristic_schedule(inst: RCPSPInstance, *, iterations: int = 200, seed: Seed
         Number of randomized passes after the deterministic LFT pass.
     seed : int, numpy.random.Generator or None, optional
         Seed for the sampling (``None``: unseeded).
+    time_limit : float, optional
+        Stop the randomized passes after this many seconds.
 
     Returns
     -------
@@ -263,8 +272,9 @@ def heuristic_schedule(inst: RCPSPInstance, *, iterations: int = 200, seed: Seed
     ]
     best = justify(inst, serial_sgs(inst, priority_order(inst, lft)), rev=rev)
     target = lower_bound(inst)
+    deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
     for _ in range(iterations):
-        if best.makespan <= target:
+        if best.makespan <= target or time.perf_counter() > deadline:
             break
         cand = justify(inst, serial_sgs(inst, priority_order(inst, lft, rng=rng)), rev=rev)
         if cand.makespan < best.makespan:

@@ -200,7 +200,8 @@ def solve_rcpsp(
     backend : {"highs", "highspy", "cbc", "pulp-highs"}, optional
         MIP backend; ``"highspy"`` also receives the heuristic schedule as MIP start.
     time_limit : float, optional
-        Wall-clock limit for the whole call, in seconds.
+        Wall-clock limit for the whole call, in seconds (the heuristic's
+        randomized passes get at most a tenth of it).
     root_lp : bool, optional
         Whether to solve the LP relaxation for :attr:`RCPSPResult.root_lp_bound`.
     seed : int or None, optional
@@ -225,7 +226,8 @@ def solve_rcpsp(
     ('optimal', 5, 5)
     """
     t0 = time.perf_counter()
-    heur = heuristic_schedule(instance, seed=seed)
+    heur_limit = None if time_limit is None else 0.1 * time_limit
+    heur = heuristic_schedule(instance, seed=seed, time_limit=heur_limit)
     tim = build_model(instance, horizon=heur.makespan, formulation=formulation)
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

@@ -1,0 +1,75 @@
+"""PSPLIB j30 known answers: smoke subset, formulation parity, backend parity.
+
+Published optimal makespans come from ``optimum.csv`` beside the instances
+(Kolisch and Sprecher 1996, PSPLIB).  The full 480-instance validation is
+``benchmarks/psplib_j30.py``; CI runs these few instances.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from solver.backends import Status
+from solver.rcpsp import BACKENDS, FORMULATIONS, read_sm, solve_rcpsp, verify_schedule
+
+PSPLIB = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "psplib"
+J30 = PSPLIB / "j30"
+pytestmark = pytest.mark.skipif(not J30.is_dir(), reason=f"PSPLIB data not found at {PSPLIB}")
+
+# One instance from each of ten parameter groups (network complexity, resource
+# factor and resource strength vary), all solved in about a second or less.
+SMOKE = [
+    "j301_1.sm", "j302_1.sm", "j305_1.sm", "j306_1.sm", "j3010_1.sm",
+    "j3017_1.sm", "j3022_1.sm", "j3028_1.sm", "j3033_1.sm", "j3038_1.sm",
+]  # fmt: skip
+
+
+def published() -> dict[str, int]:
+    with (J30 / "optimum.csv").open(newline="") as fh:
+        return {r["problem"]: int(r["optimum"]) for r in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="module")
+def optima() -> dict[str, int]:
+    return published()
+
+
+@pytest.mark.parametrize("name", SMOKE)
+def test_default_solve_matches_published_optimum(name: str, optima: dict[str, int]) -> None:
+    inst = read_sm(J30 / name)
+    res = solve_rcpsp(inst, time_limit=60)
+    assert verify_schedule(inst, res.schedule) == []
+    assert res.status is Status.OPTIMAL
+    assert res.makespan == optima[name] == res.lower_bound
+    assert res.root_lp_bound is not None and res.root_lp_bound <= optima[name] + 1e-6
+
+
+@pytest.mark.parametrize("name", ["j301_1.sm", "j3010_1.sm", "j3016_1.sm"])
+def test_formulations_reach_the_same_optimum(name: str, optima: dict[str, int]) -> None:
+    inst = read_sm(J30 / name)
+    results = {f: solve_rcpsp(inst, formulation=f, time_limit=60) for f in FORMULATIONS}
+    for res in results.values():
+        assert res.status is Status.OPTIMAL
+        assert res.makespan == optima[name]
+        assert verify_schedule(inst, res.schedule) == []
+    lp = {f: r.root_lp_bound for f, r in results.items()}
+    assert lp["step"] == pytest.approx(lp["pulse"], abs=1e-6)
+    assert lp["aggregated"] <= lp["step"] + 1e-6
+
+
+@pytest.mark.parametrize("name", ["j301_1.sm", "j302_1.sm"])
+def test_backends_reach_the_same_optimum(name: str, optima: dict[str, int]) -> None:
+    inst = read_sm(J30 / name)
+    for backend in BACKENDS:
+        res = solve_rcpsp(inst, backend=backend, time_limit=60)
+        assert res.status is Status.OPTIMAL, (backend, res.message)
+        assert res.makespan == optima[name], backend
+        assert verify_schedule(inst, res.schedule) == [], backend
+
+
+def test_published_table_is_complete_for_j30(optima: dict[str, int]) -> None:
+    assert len(optima) == 480
+    assert set(optima) == {p.name for p in J30.glob("*.sm")}
