@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from solver.report.collect import (
     plan_section,
     provenance,
 )
-from solver.report.sensitivity import load_sensitivity
+from solver.report.sensitivity import check_scenario, load_sensitivity, merge
 from solver.scenario import Scenario, ScenarioError, load_scenario
 
 REPORT_FILES = ("report.html", "report.md", "report.json")
@@ -168,12 +169,20 @@ def write_files(out_dir: str | Path, files: dict[str, str]) -> list[Path]:
     return [dest for _, dest in temps]
 
 
+def _as_list(paths: str | Path | Sequence[str | Path] | None) -> list[str | Path]:
+    if paths is None:
+        return []
+    if isinstance(paths, str | Path):
+        return [paths]
+    return list(paths)
+
+
 def build_report(
     scenario_path: str | Path | None,
     *,
     out_dir: str | Path,
     plan_path: str | Path | None = None,
-    sensitivity_path: str | Path | None = None,
+    sensitivity_path: str | Path | Sequence[str | Path] | None = None,
     backend: str = "highs",
     objective: str | None = None,
 ) -> dict[str, Any]:
@@ -188,8 +197,9 @@ def build_report(
         Output directory (created if missing).
     plan_path : str or Path, optional
         Plan file to compare the optimized plan with.
-    sensitivity_path : str or Path, optional
-        Sweep results (SQLite store or JSON in the documented contract).
+    sensitivity_path : str, Path or sequence of them, optional
+        Sweep results (SQLite store or JSON in the documented contract); one
+        file per sweep, merged. They must be of this scenario (same hash).
     backend : str
         MIP backend.
     objective : str, optional
@@ -215,11 +225,14 @@ def build_report(
     comparison = None
     if plan_path is not None:
         comparison = (str(plan_path), load_schedule(plan_path, scenario))
-    sensitivity = load_sensitivity(sensitivity_path) if sensitivity_path else None
+    paths = _as_list(sensitivity_path)
+    sensitivity = merge([load_sensitivity(x) for x in paths])
+    if sensitivity is not None:
+        check_scenario(sensitivity, scenario.digest())
     spec = {
         "scenario": str(path),
         "plan": None if plan_path is None else str(plan_path),
-        "sensitivity": None if sensitivity_path is None else str(sensitivity_path),
+        "sensitivity": [str(x) for x in paths] or None,
         "backend": backend,
         "objective": objective or scenario.parameters.objective,
     }

@@ -32,7 +32,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("scenario", nargs="?", help="scenario file (.toml or .json)")
     p.add_argument("--plan", help="plan file to compare the optimized plan with")
-    p.add_argument("--sensitivity", metavar="STORE", help="sweep results (store or JSON)")
+    p.add_argument(
+        "--sensitivity",
+        metavar="STORE",
+        action="append",
+        help="sweep results: `relief sensitivity --json` output or a store (repeatable)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--backend", choices=BACKENDS, default="highs")
     p.add_argument("--objective", choices=OBJECTIVES, default=None)

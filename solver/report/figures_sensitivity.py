@@ -47,17 +47,25 @@ def tornado(doc: dict[str, Any]) -> Figure | None:
     base = base if base is not None else (rows[-1]["output_low"] + rows[-1]["output_high"]) / 2
     fig = new_figure(9, 1.2 + 0.35 * len(rows))
     ax = fig.add_subplot()
+    from matplotlib.patches import Patch
+
+    low, high = "#4c72b0", "#dd8452"
     for i, r in enumerate(rows):
-        for value, color in ((r["output_low"], "#4c72b0"), (r["output_high"], "#dd8452")):
+        ends = sorted(
+            [(r["output_low"], low), (r["output_high"], high)], key=lambda e: -abs(e[0] - base)
+        )
+        for value, color in ends:  # the longer bar first, so a shorter one stays visible
             ax.barh(i, value - base, left=base, color=color, height=0.6)
-    ax.barh([], [], color="#4c72b0", label="parameter at low")
-    ax.barh([], [], color="#dd8452", label="parameter at high")
+    handles = [
+        Patch(color=low, label="parameter at low"),
+        Patch(color=high, label="parameter at high"),
+    ]
     ax.axvline(base, color="black", linewidth=0.8)
     labels = [f"{r['parameter']}  [{r['low']:g}, {r['high']:g}]" for r in rows]
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.set_xlabel(s.get("output", "output"))
     ax.set_title("Tornado: one parameter at a time")
-    ax.legend(fontsize=8)
+    ax.legend(handles=handles, fontsize=8)
     return fig
 
 
@@ -174,8 +182,10 @@ def _outline_plan(ax: Any, doc: dict[str, Any], rows: list[dict[str, Any]], widt
 def threshold_curves(doc: dict[str, Any]) -> Figure | None:
     """The output over each parameter's range, with its break-even value marked."""
     s = summary(doc, "thresholds")
-    if s is None or not s.get("curves"):
+    if s is None:
         return None
+    if not s.get("curves"):
+        return threshold_distances(s)
     curves = s["curves"]
     cols = min(3, len(curves))
     nrows = -(-len(curves) // cols)
@@ -195,9 +205,64 @@ def threshold_curves(doc: dict[str, Any]) -> Figure | None:
     return fig
 
 
+def _distance(base: float, value: float | None) -> float | None:
+    if value is None:
+        return None
+    return 100.0 * (value - base) / abs(base) if base else value - base
+
+
+def threshold_distances(s: dict[str, Any]) -> Figure | None:
+    """Without curves: how far (in % of its base value) each parameter moves to a threshold.
+
+    Parameters
+    ----------
+    s : dict
+        A ``thresholds`` summary; rows may carry ``ic_threshold`` besides
+        ``threshold`` (the plan changes).
+
+    Returns
+    -------
+    Figure or None
+        ``None`` when no row has a threshold in range.
+    """
+    rows = [r for r in s["rows"] if r["threshold"] is not None or r.get("ic_threshold") is not None]
+    if not rows:
+        return None
+    rows.sort(
+        key=lambda r: (
+            -min(
+                abs(_distance(r["base"], r[k]) or 1e300)
+                for k in ("threshold", "ic_threshold")
+                if k in r
+            )
+        )
+    )
+    fig = new_figure(9, 1.3 + 0.3 * len(rows))
+    ax = fig.add_subplot()
+    for key, color, marker in (("threshold", "#4c72b0", "o"), ("ic_threshold", "red", "X")):
+        pts = [(i, _distance(r["base"], r.get(key))) for i, r in enumerate(rows)]
+        pts = [(i, d) for i, d in pts if d is not None]
+        if pts:
+            ys, xs = zip(*pts, strict=True)
+            ax.hlines(ys, 0, xs, color=color, alpha=0.4)
+            label = "plan changes" if key == "threshold" else "incentive compatibility lost"
+            ax.plot(xs, ys, marker, color=color, linestyle="none", label=label)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(range(len(rows)), [str(r["parameter"]) for r in rows], fontsize=8)
+    ax.set_xlabel("change from the base value to the threshold (%)")
+    ax.set_title("Thresholds: how far each parameter can move")
+    ax.legend(fontsize=8)
+    return fig
+
+
 SPECS = [
     ("tornado", "Tornado", tornado, "Longest bars: the parameters the output depends on most."),
-    ("thresholds", "Threshold curves", threshold_curves, "Dashed: break-even value."),
+    (
+        "thresholds",
+        "Threshold curves",
+        threshold_curves,
+        "Break-even values of the uncertain parameters.",
+    ),
     ("stability", "Plan stability", stability_heatmap, "Dark cells: robust placements."),
     ("sobol", "Sobol indices", sobol_bars, "ST much above S1 means interactions."),
     ("morris", "Morris screening", morris_scatter, "Right: influential; up: nonlinear."),

@@ -85,6 +85,8 @@ def provenance_section(doc: dict[str, Any]) -> Section:
 
 
 def _plain(v: Any) -> bool:
+    if isinstance(v, list):
+        return all(_plain(x) for x in v)
     return v is None or isinstance(v, str | int | float | bool)
 
 
@@ -273,8 +275,14 @@ def sensitivity_sections(doc: dict[str, Any]) -> list[Section]:
             )
         )
     if s := summary(doc, "thresholds"):
-        rows = [[r["parameter"], r["base"], r["threshold"]] for r in s["rows"]]
-        tables = [Table("Break-even values", ["parameter", "base", "threshold"], rows)]
+        ic = any("ic_threshold" in r for r in s["rows"])
+        rows = [
+            [r["parameter"], r["base"], r["threshold"], *([r.get("ic_threshold")] if ic else [])]
+            for r in s["rows"]
+        ]
+        cols = ["parameter", "base", "threshold (plan changes)"]
+        cols += ["threshold (IC lost)"] if ic else []
+        tables = [Table("Break-even values", cols, rows)]
         points = [
             [c["parameter"], x, y]
             for c in s.get("curves", [])

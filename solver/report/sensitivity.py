@@ -13,7 +13,9 @@ A *sensitivity document* is a dict::
      "seed": 12345,          # optional: the sweep's seed (int or null)
      "results": [{"method": METHOD, "summary": SUMMARY}, ...]}
 
-A single ``{"method", "summary"}`` dict, or a list of them, is accepted too.
+A single ``{"method", "summary"}`` dict (such as the document printed by
+``relief sensitivity ... --json``, whose ``spec``, ``seed`` and
+``scenario.sha256`` are kept), or a list of them, is accepted too.
 ``METHOD`` and the ``SUMMARY`` shape (every ``rows`` entry is a dict):
 
 ``oat`` (one at a time; the tornado)
@@ -178,25 +180,90 @@ def normalize(doc: Any, source: str) -> dict[str, Any]:
     >>> d["results"][0]["method"], d["seed"]
     ('oat', None)
     """
-    if isinstance(doc, list):
+    if isinstance(doc, dict) and "method" in doc:
+        doc = {"results": [doc], "spec": doc.get("spec"), "seed": doc.get("seed")}
+    elif isinstance(doc, list):
         doc = {"results": doc}
-    elif isinstance(doc, dict) and "method" in doc:
-        doc = {"results": [doc]}
     if not isinstance(doc, dict) or not isinstance(doc.get("results"), list):
         raise ScenarioError([f"{source}: results is missing; it must be a list of results"])
     seed = doc.get("seed")
-    problems = [] if seed is None or isinstance(seed, int) else [f"{source}: seed is {seed!r}"]
+    problems = [] if seed is None or _is_int(seed) else [f"{source}: seed is {seed!r}"]
     problems += [
         p for i, r in enumerate(doc["results"]) for p in check_result(r, f"{source}: results[{i}]")
     ]
     if problems:
         raise ScenarioError(problems)
     results = [
-        {"method": ALIASES.get(r["method"], r["method"]), "summary": r["summary"]}
+        {
+            "method": ALIASES.get(r["method"], r["method"]),
+            "summary": r["summary"],
+            "source": source,
+            "scenario_sha256": (r.get("scenario") or {}).get("sha256"),
+            "seed": r.get("seed") if _is_int(r.get("seed")) else None,
+        }
         for r in doc["results"]
     ]
     spec = doc.get("spec")
     return {"spec": spec if isinstance(spec, Mapping) else None, "seed": seed, "results": results}
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def merge(docs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Merge normalised documents (one per sweep) into one; ``None`` for none.
+
+    The merged ``spec`` is the common spec, or ``{"sweeps": [...]}`` listing
+    each file's; ``seed`` likewise is the common seed or ``None``.
+
+    Parameters
+    ----------
+    docs : list of dict
+        Documents from :func:`normalize`.
+
+    Returns
+    -------
+    dict or None
+        ``{"spec", "seed", "results"}``.
+    """
+    if not docs:
+        return None
+    if len(docs) == 1:
+        return docs[0]
+    specs = [d["spec"] for d in docs]
+    seeds = {d["seed"] for d in docs}
+    same = all(sp == specs[0] for sp in specs)
+    return {
+        "spec": specs[0] if same else {"sweeps": specs},
+        "seed": seeds.pop() if len(seeds) == 1 else None,
+        "results": [r for d in docs for r in d["results"]],
+    }
+
+
+def check_scenario(doc: dict[str, Any], digest: str) -> None:
+    """Reject sweep results computed for another scenario than the report's.
+
+    Parameters
+    ----------
+    doc : dict
+        A normalised document; results without a ``scenario_sha256`` pass.
+    digest : str
+        SHA-256 of the report's scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the sweep's scenario hash and the report's.
+    """
+    problems = [
+        f"{r['source']}: scenario.sha256 is {r['scenario_sha256']}; the report's scenario has "
+        f"{digest}, and a sweep can only be reported with the scenario it was run on"
+        for r in doc["results"]
+        if r.get("scenario_sha256") not in (None, digest)
+    ]
+    if problems:
+        raise ScenarioError(problems)
 
 
 def load_sensitivity(path: str | Path) -> dict[str, Any]:
@@ -235,14 +302,30 @@ def load_sensitivity(path: str | Path) -> dict[str, Any]:
 
 
 def _read_store(path: Path) -> Any:
-    """Read summaries from the SQLite sweep store via :mod:`solver.sensitivity.store`."""
+    """Read the summaries kept in a SQLite sweep store (meta key ``summary``).
+
+    The store of :mod:`solver.sensitivity` keeps finished samples and the
+    sweep's identity; the summary is read when the store carries one.
+    """
+    import sqlite3
+
     try:
-        from solver.sensitivity import store  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
+    except (sqlite3.Error, json.JSONDecodeError) as exc:
+        raise ScenarioError([f"{path}: not a readable sweep store ({exc})"]) from None
+    if "summary" not in meta:
+        method, seed = meta.get("method"), meta.get("seed")
         raise ScenarioError(
-            [f"{path}: is a SQLite sweep store, but solver.sensitivity is not installed"]
-        ) from None
-    reader = getattr(store, "report_summaries", None)
-    if reader is None:
-        raise ScenarioError([f"{path}: this solver.sensitivity has no report_summaries()"])
-    return reader(path)
+            [
+                f"{path}: the sweep store (method {method!r}, seed {seed!r}) holds samples but "
+                "no summary; pass the document of `relief sensitivity ... --json > FILE` instead"
+            ]
+        )
+    return {
+        "method": meta.get("method"),
+        "summary": meta["summary"],
+        "seed": meta.get("seed"),
+        "spec": {"sha256": meta.get("spec_sha256")},
+        "scenario": {"sha256": meta.get("scenario_sha256")},
+    }

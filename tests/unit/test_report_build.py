@@ -48,7 +48,7 @@ def test_provenance_records_hash_spec_seed_backend_and_versions(full: tuple[Path
     assert pv["seed"] == 3
     assert pv["backend"] == "highs"
     assert pv["spec"]["report"]["plan"].endswith("proposal_2018.toml")
-    assert pv["spec"]["report"]["sensitivity"].endswith("sweep.json")
+    assert pv["spec"]["report"]["sensitivity"][0].endswith("sweep.json")
     assert pv["spec"]["sensitivity"]["note"].startswith("synthetic")
     for pkg in ("python", "phased-relief", "numpy", "scipy", "matplotlib"):
         assert pv["versions"][pkg], pkg

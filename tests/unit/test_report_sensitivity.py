@@ -127,9 +127,64 @@ def test_sample_sensitivity_satisfies_the_contract() -> None:
     s = load_scenario(default_scenario_path())
     doc = sample_sensitivity(s, seed=1)
     again = normalize(json.loads(json.dumps(doc)), "sample")
-    assert again["results"] == doc["results"]
+    assert [(r["method"], r["summary"]) for r in again["results"]] == [
+        (r["method"], r["summary"]) for r in doc["results"]
+    ]
     mc = next(r for r in doc["results"] if r["method"] == "montecarlo")["summary"]
     assert len(mc["rows"]) == len(s.measures) + len(s.milestones)
     for row in mc["rows"]:
         assert len(row["probabilities"]) == s.phases
         assert sum(row["probabilities"]) + row["never"] == pytest.approx(1.0, abs=1e-9)
+
+
+def sweep_document(method: str, summary: dict, sha: str, seed: int = 0) -> dict:
+    """A document shaped like the output of ``relief sensitivity ... --json``."""
+    return {
+        "method": method,
+        "scenario": {"name": "x", "source": "x.toml", "sha256": sha},
+        "spec": {"source": "spec.toml", "sha256": "abc", "parameters": 1},
+        "seed": seed,
+        "samples": 3,
+        "summary": summary,
+    }
+
+
+def test_sweep_json_documents_keep_spec_seed_and_scenario_and_merge() -> None:
+    from solver.report.sensitivity import check_scenario, merge
+
+    a = normalize(sweep_document("oat", {"rows": [OAT_ROW]}, "h1"), "a.json")
+    b = normalize(sweep_document("mc", {"rows": []}, "h1", seed=5), "b.json")
+    assert (a["spec"]["source"], a["seed"], a["results"][0]["scenario_sha256"]) == (
+        "spec.toml",
+        0,
+        "h1",
+    )
+    both = merge([a, b])
+    assert both is not None
+    assert [r["method"] for r in both["results"]] == ["oat", "montecarlo"]
+    assert both["seed"] is None and both["spec"] == a["spec"]  # seeds differ, spec is shared
+    check_scenario(both, "h1")
+    with pytest.raises(
+        ScenarioError, match=r"^b\.json: scenario\.sha256 is h2; the report's scenario has h1"
+    ):
+        check_scenario(normalize(sweep_document("mc", {"rows": []}, "h2"), "b.json"), "h1")
+    assert merge([]) is None
+
+
+def test_sqlite_store_without_summary_is_rejected_with_advice(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "sweep.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        con.executemany("INSERT INTO meta VALUES (?, ?)", [("method", '"oat"'), ("seed", "3")])
+    con.close()
+    with pytest.raises(
+        ScenarioError, match=r"sweep\.db: the sweep store \(method 'oat', seed 3\) holds"
+    ):
+        load_sensitivity(db)
+    with sqlite3.connect(db) as con:
+        con.execute("INSERT INTO meta VALUES ('summary', ?)", (json.dumps({"rows": [OAT_ROW]}),))
+    con.close()
+    doc = load_sensitivity(db)
+    assert doc["seed"] == 3 and doc["results"][0]["summary"]["rows"] == [OAT_ROW]
