@@ -259,7 +259,7 @@ SPECS = [
     ("tornado", "Tornado", tornado, "Longest bars: the parameters the output depends on most."),
     (
         "thresholds",
-        "Threshold curves",
+        "Thresholds",
         threshold_curves,
         "Break-even values of the uncertain parameters.",
     ),

@@ -44,7 +44,7 @@ FLAGS = [
     "--disable-sync",
     "--remote-debugging-pipe",
 ]
-TIMEOUT = 30.0
+TIMEOUT = 60.0  # seconds per DevTools answer (generous: CI machines may be loaded)
 
 
 def chromium_or_skip() -> str:
