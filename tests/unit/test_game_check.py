@@ -1,0 +1,183 @@
+"""check(): consistency with solver.payoffs, credibility rules, the JSON contract, the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.backends.base import Status
+from solver.game import check, credibility_table
+from solver.game.cli import add_check_parser
+from solver.game.examples import toy_scenario
+from solver.payoffs import coefficients, phase_values
+from solver.plan import Plan, load_schedule
+from solver.scenario import Actor, Instrument, load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = ROOT / "models" / "dprk_2018.toml"
+NO_RV = ROOT / "models" / "dprk_2018_no_reverse_veto.toml"
+PROPOSAL = ROOT / "models" / "plans" / "proposal_2018.toml"
+
+
+def _all_credible(s):
+    actors = tuple(dataclasses.replace(a, snapback_gain=1.0, snapback_cost=0.0) for a in s.actors)
+    insts = tuple(dataclasses.replace(i, coordination_cost=0.0) for i in s.instruments)
+    return dataclasses.replace(s, actors=actors, instruments=insts)
+
+
+@pytest.mark.parametrize("path", [DEFAULT, NO_RV])
+def test_margin_equals_leverage_when_every_snapback_is_credible(path):
+    s = _all_credible(load_scenario(path))
+    sched = load_schedule(PROPOSAL, s)
+    r = check(s, sched)
+    assert r.effective_credibility == {i.id: i.credibility for i in s.instruments}
+    lev = sched.values(s).leverage
+    got = np.array([p.ic_margin for p in r.phases])
+    np.testing.assert_allclose(got, lev, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("path", [DEFAULT, NO_RV])
+def test_margin_equals_leverage_under_effective_credibility(path):
+    # The contract the MIP cut loop relies on: re-evaluating payoffs.py with the
+    # game's q gives the game's margins.
+    s = load_scenario(path)
+    sched = load_schedule(PROPOSAL, s)
+    r = check(s, sched)
+    y, z = sched.matrices(s)
+    lev = phase_values(coefficients(s, credibility=r.effective_credibility), y, z).leverage
+    for p, want in zip(r.phases, lev, strict=True):
+        assert p.ic_margin == pytest.approx(want, rel=1e-12, abs=1e-6)
+
+
+def test_default_unsc_resolution_vetoed_by_china_reverse_veto_not():
+    cred = credibility_table(load_scenario(DEFAULT))
+    assert not cred["unsc_resolution"].credible
+    assert cred["unsc_resolution"].pivotal == "china"
+    assert cred["unsc_resolution"].effective == 0.0
+    assert cred["unsc_snapback"].credible and cred["unsc_snapback"].pivotal == "us_exec"
+    assert cred["unsc_snapback"].effective == pytest.approx(0.7)
+    assert not cred["rok_unilateral"].credible
+
+
+def _cred(kind, *, actors, veto=(), coord=0.0, override=False):
+    s, _ = toy_scenario()
+    inst = Instrument(
+        "i",
+        kind,
+        veto_players=veto,
+        credibility=0.8,
+        coordination_cost=coord,
+        credibility_override=override,
+    )
+    s = dataclasses.replace(s, actors=actors, instruments=(inst,))
+    return credibility_table(s)["i"]
+
+
+P5 = (
+    Actor("us", permanent_member=True, snapback_gain=10.0, snapback_cost=1.0),
+    Actor("cn", permanent_member=True, snapback_gain=1.0, snapback_cost=4.0),
+    Actor("jp", snapback_gain=3.0, snapback_cost=0.0),
+)
+
+
+def test_new_resolution_needs_the_least_willing_permanent_member():
+    c = _cred("unsc_resolution", actors=P5, veto=("us", "cn", "jp"))
+    assert (c.rule, c.pivotal, c.pivotal_gain, c.effective) == ("all", "cn", -3.0, 0.0)
+    # a non-permanent actor's reluctance does not matter; nobody listed -> all P5 decide
+    c = _cred("unsc_resolution", actors=P5)
+    assert set(c.gains) == {"us", "cn"}
+
+
+def test_reverse_veto_needs_any_one_participant():
+    c = _cred("reverse_veto", actors=P5, veto=("us", "cn"))
+    assert (c.rule, c.pivotal, c.pivotal_gain, c.effective) == ("any", "us", 9.0, 0.8)
+
+
+def test_unilateral_needs_that_actor_and_pays_coordination():
+    assert _cred("unilateral", actors=P5, veto=("jp",)).effective == 0.8
+    c = _cred("unilateral", actors=P5, veto=("jp",), coord=3.5)
+    assert c.pivotal_gain == pytest.approx(-0.5) and c.effective == 0.0
+
+
+def test_board_vote_majority_and_override():
+    c = _cred("board_vote", actors=P5, veto=("us", "cn", "jp"))
+    assert c.pivotal == "jp" and c.credible  # median of 9, 3, -3
+    c = _cred("unsc_resolution", actors=P5, veto=("cn",), override=True)
+    assert c.committed and c.effective == 0.8 and not c.pivotal_gain >= 0
+
+
+def test_nobody_to_decide_means_coordination_cost_decides():
+    assert _cred("executive", actors=P5).credible
+    assert not _cred("executive", actors=P5, coord=1.0).credible
+
+
+def test_report_json_contract():
+    s, sched = toy_scenario(credible=False)
+    d = check(s, sched).to_dict()
+    assert d["incentive_compatible"] is False
+    for p in d["phases"]:
+        assert {
+            "phase",
+            "ic_margin",
+            "incentive_compatible",
+            "snapback_credible",
+            "critical_detection",
+            "critical_discount",
+        } <= set(p)
+        assert p["incentive_compatible"] == (p["ic_margin"] >= 0)
+        assert isinstance(p["fixes"], list) and p["fixes"]
+    json.dumps(d)
+
+
+def test_verdict_matches_margin_sign_on_the_shipped_models():
+    for path in (DEFAULT, NO_RV):
+        s = load_scenario(path)
+        r = check(s, load_schedule(PROPOSAL, s))
+        assert r.incentive_compatible == all(p.ic_margin >= 0 for p in r.phases)
+        assert all(p.incentive_compatible == (p.ic_margin >= 0) for p in r.phases)
+    assert not r.incentive_compatible  # no reverse veto: the proposal fails phase 4
+
+
+def test_check_accepts_plan_and_rejects_plan_without_schedule():
+    s, sched = toy_scenario()
+    plan = Plan(status=Status.OPTIMAL, message="", scenario=s, schedule=sched)
+    assert check(s, plan).incentive_compatible
+    with pytest.raises(ValueError, match=r"no schedule \(status infeasible\)"):
+        check(s, Plan(status=Status.INFEASIBLE, message="", scenario=s))
+
+
+def test_render_names_failing_phase_and_fixes():
+    s, sched = toy_scenario(credible=False)
+    text = check(s, sched).render()
+    assert "NOT incentive compatible" in text
+    assert "Phase 1 fails by 27" in text
+    assert "pivotal cn nets -4" in text
+
+
+def _run(argv):
+    parser = argparse.ArgumentParser()
+    add_check_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_check_exit_codes(capsys):
+    assert _run(["check", str(DEFAULT), "--plan", str(PROPOSAL), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["incentive_compatible"] is True
+    assert _run(["check", str(NO_RV), "--plan", str(PROPOSAL)]) == 1
+    assert "Phase 4 fails" in capsys.readouterr().out
+
+
+def test_cli_check_bad_input(tmp_path, capsys):
+    assert _run(["check", str(tmp_path / "none.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "none.toml: file not found" in err and "Traceback" not in err
+    bad_plan = tmp_path / "plan.toml"
+    bad_plan.write_text("[measures]\nR01 = 9\n")
+    assert _run(["check", str(DEFAULT), "--plan", str(bad_plan)]) == 2
+    assert "measures.R01 is 9; it must be a phase in 1..4" in capsys.readouterr().err
