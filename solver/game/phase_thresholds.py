@@ -56,23 +56,28 @@ class PhaseTerms:
 
 
 def comply_values(flow: np.ndarray, delta: np.ndarray) -> np.ndarray:
-    """``V^C_k`` for every phase, with ``delta`` broadcast against ``flow``'s shape.
+    """``V^C_k`` for every phase, with ``delta`` broadcast against ``flow``.
 
     ``V^C_k = sum_{t=k+1}^{K} delta^(t-k) F_t + delta^(K-k+1)/(1-delta) F_K``
-    (1-based; :func:`solver.payoffs.continuation_weights`).  ``delta`` may
-    differ per phase (shape ``(..., K)``) or be shared (shape ``(..., 1)``).
+    (1-based; :func:`solver.payoffs.continuation_weights`), evaluated per
+    element by the recursion ``W_K = delta/(1-delta) F_K``,
+    ``W_{t-1} = delta (F_t + W_t)`` with each phase's own ``delta``, so
+    ``delta`` may differ per phase and carry extra leading axes.
 
     Examples
     --------
     >>> comply_values(np.array([1.0, 2.0]), np.array([0.5])).tolist()
     [2.0, 2.0]
     """
-    k = flow.shape[-1]
-    d = np.broadcast_to(delta, flow.shape)[..., :, None]
-    expo = np.arange(k)[None, :] - np.arange(k)[:, None]
-    pw = np.where(expo > 0, d ** np.maximum(expo, 0), 0.0)
-    tail = d[..., 0] ** (k - np.arange(k)) / (1.0 - d[..., 0])
-    return np.einsum("...kt,...t->...k", pw, flow) + tail * flow[..., -1:]
+    shape = np.broadcast_shapes(np.shape(flow), np.shape(delta))
+    k = shape[-1]
+    d = np.broadcast_to(delta, shape)
+    f = np.broadcast_to(flow, shape)
+    w = d / (1.0 - d) * f[..., -1:]
+    cols = np.arange(k)
+    for t in range(k - 1, 0, -1):
+        w = np.where(cols <= t - 1, d * (f[..., t : t + 1] + w), w)
+    return w
 
 
 def margin_at(terms: PhaseTerms, delta: np.ndarray) -> np.ndarray:

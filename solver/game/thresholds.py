@@ -23,6 +23,9 @@ from solver.game.tolerances import BISECT_TOL
 DISCOUNT_GRID = np.linspace(0.0025, 0.9975, 200)
 """Discount factors scanned for sign changes before bisection."""
 
+GRID_CHUNK = 32
+"""Grid points evaluated per call of the margin function (bounds memory)."""
+
 
 def linear_root(a: ArrayLike, b: ArrayLike, *, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
     """Root ``t = -a / b`` of ``a + b t`` where it lies in ``[lo, hi]``, else nan.
@@ -112,10 +115,14 @@ def bisect_roots(
     *,
     tol: float = BISECT_TOL,
 ) -> np.ndarray:
-    """Vectorised bisection of ``f`` on brackets ``[lo, hi]`` with a sign change.
+    """Vectorised bracketing root finder (Illinois false position) on ``[lo, hi]``.
 
-    ``f`` maps an array of points (shape of ``lo``) to values elementwise.
-    Brackets holding nan give nan.
+    The Illinois variant of regula falsi (Dowell and Jarratt 1971) keeps a
+    sign-changing bracket like bisection, so it cannot fail, but converges
+    superlinearly; elements stop once their bracket is narrower than ``tol``
+    or ``f`` vanishes.  A step that would not shrink the bracket by half
+    falls back to the midpoint every third iteration, so the worst case is
+    bisection's.
 
     Parameters
     ----------
@@ -129,7 +136,7 @@ def bisect_roots(
     Returns
     -------
     numpy.ndarray
-        Midpoints of the final brackets.
+        The roots (within ``tol``).
 
     Examples
     --------
@@ -137,17 +144,28 @@ def bisect_roots(
     >>> bool(abs(r[0] - 2**0.5) < 1e-9)
     True
     """
-    lo, hi = lo.astype(float).copy(), hi.astype(float).copy()
-    flo = f(lo)
-    steps = int(np.ceil(np.log2(max(float(np.nanmax(hi - lo, initial=1.0)), tol) / tol))) + 1
-    for _ in range(steps):
-        mid = 0.5 * (lo + hi)
-        fm = f(mid)
-        left = np.sign(fm) == np.sign(flo)
-        lo = np.where(left, mid, lo)
-        flo = np.where(left, fm, flo)
-        hi = np.where(left, hi, mid)
-    return 0.5 * (lo + hi)
+    a, b = lo.astype(float).copy(), hi.astype(float).copy()
+    fa, fb = f(a), f(b)
+    side = np.zeros(a.shape)
+    root = 0.5 * (a + b)
+    for it in range(200):
+        done = (np.abs(b - a) < tol) | (fa == 0) | (fb == 0)
+        if np.all(done):
+            break
+        denom = np.where(fb != fa, fb - fa, 1.0)
+        c = np.where(fb != fa, (a * fb - b * fa) / denom, 0.5 * (a + b))
+        if it % 3 == 2:
+            c = 0.5 * (a + b)
+        c = np.where(done, root, np.clip(c, np.minimum(a, b), np.maximum(a, b)))
+        fc = f(c)
+        left = np.sign(fc) == np.sign(fa)  # c replaces a
+        fb = np.where(left & (side == 1), 0.5 * fb, fb)
+        fa = np.where(~left & (side == -1), 0.5 * fa, fa)
+        a, fa = np.where(left, c, a), np.where(left, fc, fa)
+        b, fb = np.where(left, b, c), np.where(left, fb, fc)
+        side = np.where(left, 1.0, -1.0)
+        root = np.where(fa == 0, a, np.where(fb == 0, b, 0.5 * (a + b)))
+    return np.where(fa == 0, a, np.where(fb == 0, b, 0.5 * (a + b)))
 
 
 def nearest_sign_change(
@@ -195,7 +213,8 @@ def critical_discount(
     ----------
     margin : callable
         Maps an array of discount factors of shape ``S`` (the shape of
-        ``delta``) to margins of the same shape, elementwise.
+        ``delta``), possibly with extra leading axes, to margins of the
+        same shape, elementwise.
     delta : array_like
         Current discount factor(s), shape ``S``.
     grid : numpy.ndarray, optional
@@ -218,8 +237,11 @@ def critical_discount(
         np.concatenate([np.broadcast_to(grid, at.shape + grid.shape), at[..., None]], axis=-1),
         axis=-1,
     )
-    vals = np.stack([margin(pts[..., g]) for g in range(pts.shape[-1])], axis=-1)
-    lo, hi = nearest_sign_change(vals, pts, at)
+    lead = np.moveaxis(pts, -1, 0)  # grid first: margin broadcasts over leading axes
+    vals = np.concatenate(
+        [margin(lead[i : i + GRID_CHUNK]) for i in range(0, lead.shape[0], GRID_CHUNK)]
+    )
+    lo, hi = nearest_sign_change(np.moveaxis(vals, 0, -1), pts, at)
     ok = np.isfinite(lo)
     safe_lo, safe_hi = np.where(ok, lo, 0.25), np.where(ok, hi, 0.75)
     root = bisect_roots(margin, safe_lo, safe_hi)
