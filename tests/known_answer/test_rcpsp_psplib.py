@@ -12,8 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from solver.backends import Status
-from solver.rcpsp import BACKENDS, FORMULATIONS, read_sm, solve_rcpsp, verify_schedule
+from solver.backends import Status, run_backend
+from solver.backends.highspy_direct import solve_highspy
+from solver.rcpsp import (
+    BACKENDS,
+    FORMULATIONS,
+    build_model,
+    read_sm,
+    solve_rcpsp,
+    verify_schedule,
+)
 
 PSPLIB = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "psplib"
 J30 = PSPLIB / "j30"
@@ -73,3 +81,20 @@ def test_backends_reach_the_same_optimum(name: str, optima: dict[str, int]) -> N
 def test_published_table_is_complete_for_j30(optima: dict[str, int]) -> None:
     assert len(optima) == 480
     assert set(optima) == {p.name for p in J30.glob("*.sm")}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("formulation", FORMULATIONS)
+def test_backends_find_the_optimum_from_a_loose_horizon(
+    backend: str, formulation: str, optima: dict[str, int]
+) -> None:
+    # Horizon = optimum + 4 and no MIP start: each backend must find the schedule itself.
+    inst = read_sm(J30 / "j301_1.sm")
+    tim = build_model(inst, horizon=optima["j301_1.sm"] + 4, formulation=formulation)
+    if backend == "highspy":
+        sol = solve_highspy(tim.model, time_limit=60)
+    else:
+        sol = run_backend(tim.model, backend, time_limit=60)
+    assert sol.status is Status.OPTIMAL, sol.message
+    assert sol.objective == pytest.approx(optima["j301_1.sm"])
+    assert verify_schedule(inst, tim.decode(sol.x)) == []
