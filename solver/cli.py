@@ -125,6 +125,8 @@ _PLUGINS: tuple[tuple[str, str, str], ...] = (
     ("solver.game.cli", "add_check_parser", "run_check"),
     ("solver.game.cli", "add_game_parser", "run_game"),
     ("solver.rcpsp.cli", "add_parser", "run"),
+    ("solver.sensitivity.cli", "add_parser", "run"),
+    ("solver.report.cli", "add_parser", "run"),
 )
 
 

@@ -10,15 +10,15 @@ earlier results, so a rerun asks for the same samples under the same indices.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from concurrent.futures import Executor, Future, as_completed
+from collections.abc import Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from solver.scenario import Scenario
 from solver.sensitivity.evaluate import SampleResult, evaluate_batch
-from solver.sensitivity.executors import batches, engine_name, make_executor
+from solver.sensitivity.executors import InlineExecutor, batches, engine_name, make_executor
 from solver.sensitivity.progress import Progress
 from solver.sensitivity.spec import Spec
 from solver.sensitivity.store import Store, StoreMismatch, default_store_path
@@ -118,19 +118,31 @@ class Evaluator:
                 todo.append((i, sample))
         ctx.progress.start(label, len(samples), len(out))
         by_index = dict(todo)
-        futures: list[Future] = [
-            ctx.executor.submit(
-                _task, ctx.scenario, [(i, by_index[i]) for i in b], ctx.backend, ctx.objective
+        pending: set[Future] = set()
+        # A bounded window of tasks in flight: results reach the store as each
+        # batch finishes (with the inline executor, after every batch).
+        window = 1 if isinstance(ctx.executor, InlineExecutor) else 2 * ctx.slots
+        for b in batches([i for i, _ in todo], ctx.slots):
+            pending.add(
+                ctx.executor.submit(
+                    _task, ctx.scenario, [(i, by_index[i]) for i in b], ctx.backend, ctx.objective
+                )
             )
-            for b in batches([i for i, _ in todo], ctx.slots)
-        ]
-        for fut in as_completed(futures):
+            if len(pending) >= window:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                self._record(done, out)
+        self._record(as_completed(pending), out)
+        return [out[i] for i in range(first, first + len(samples))]
+
+    def _record(self, futures: Iterable[Future], out: dict[int, SampleResult]) -> None:
+        """Store finished batches as they complete and collect their results."""
+        ctx = self.ctx
+        for fut in futures:
             rows = fut.result()
             ctx.store.add(rows)
             out.update({i: r for i, _, r in rows})
             ctx.computed += len(rows)
             ctx.progress.advance(len(rows))
-        return [out[i] for i in range(first, first + len(samples))]
 
     def _reuse(self, i: int, sample: Mapping[str, float]) -> SampleResult:
         old_sample, result = self.ctx.stored[i]
