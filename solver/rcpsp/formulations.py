@@ -73,7 +73,18 @@ class TimeIndexedModel:
     cols: tuple[tuple[int, ...], ...]
 
     def decode(self, x: np.ndarray) -> tuple[int, ...]:
-        """Start time of every job from a (near-)integral solution vector ``x``."""
+        """Start time of every job from a (near-)integral solution vector.
+
+        Parameters
+        ----------
+        x : numpy.ndarray
+            Column values (rounded to the nearest integer here).
+
+        Returns
+        -------
+        tuple of int
+            Start period of every job.
+        """
         starts = []
         for j, cols in enumerate(self.cols):
             vals = np.rint(np.asarray(x)[list(cols)]) if cols else np.zeros(0)
@@ -85,7 +96,23 @@ class TimeIndexedModel:
         return tuple(starts)
 
     def encode(self, starts: Sequence[int]) -> np.ndarray:
-        """Solution vector of the schedule ``starts`` (which must fit the windows)."""
+        """Column values representing the schedule ``starts``.
+
+        Parameters
+        ----------
+        starts : sequence of int
+            Start period of every job, inside its window ``[ES_j, LS_j]``.
+
+        Returns
+        -------
+        numpy.ndarray
+            A 0/1 vector (a MIP start when the schedule is feasible).
+
+        Raises
+        ------
+        ValueError
+            If a start lies outside its window.
+        """
         x = np.zeros(self.model.num_vars)
         for j, cols in enumerate(self.cols):
             if not self.es[j] <= starts[j] <= self.ls[j]:
@@ -214,6 +241,25 @@ def _resources(b: _Builder) -> None:
                 b.add_row(f"cap[{r},{t}]", _combine(*terms), ub=float(cap), group="resource")
 
 
+def _conflict_graph(inst: RCPSPInstance) -> dict[int, set[int]]:
+    """Adjacency of the jobs (positive duration) that can never run together."""
+    reach: list[set[int]] = [set() for _ in inst.jobs]
+    for i in reversed(topological_order(inst)):
+        for j in inst.successors[i]:
+            reach[i] |= {j} | reach[j]
+    real = [j for j in inst.jobs if inst.durations[j] > 0]
+    adj: dict[int, set[int]] = {j: set() for j in real}
+    for a in real:
+        for b in real:
+            over = any(
+                inst.demands[a][r] + inst.demands[b][r] > c for r, c in enumerate(inst.capacities)
+            )
+            if a < b and (over or b in reach[a] or a in reach[b]):
+                adj[a].add(b)
+                adj[b].add(a)
+    return adj
+
+
 def conflict_cliques(inst: RCPSPInstance) -> list[list[int]]:
     """Sets of jobs no two of which can run in the same period.
 
@@ -239,23 +285,10 @@ def conflict_cliques(inst: RCPSPInstance) -> list[list[int]]:
     >>> conflict_cliques(inst)
     [[1, 2]]
     """
-    reach: list[set[int]] = [set() for _ in inst.jobs]
-    for i in reversed(topological_order(inst)):
-        for j in inst.successors[i]:
-            reach[i] |= {j} | reach[j]
-    real = [j for j in inst.jobs if inst.durations[j] > 0]
-    adj: dict[int, set[int]] = {j: set() for j in real}
-    for a in real:
-        for b in real:
-            over = any(
-                inst.demands[a][r] + inst.demands[b][r] > c for r, c in enumerate(inst.capacities)
-            )
-            if a < b and (over or b in reach[a] or a in reach[b]):
-                adj[a].add(b)
-                adj[b].add(a)
+    adj = _conflict_graph(inst)
     covered: set[tuple[int, int]] = set()
     out: list[list[int]] = []
-    for a in sorted(real, key=lambda v: (-len(adj[v]), v)):
+    for a in sorted(adj, key=lambda v: (-len(adj[v]), v)):
         for b in sorted(adj[a], key=lambda v: (-len(adj[v]), v)):
             if (min(a, b), max(a, b)) in covered:
                 continue

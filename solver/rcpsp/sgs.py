@@ -57,6 +57,16 @@ def _rng(seed: Seed) -> np.random.Generator:
 def topological_order(inst: RCPSPInstance) -> list[int]:
     """Return the jobs in an order where every job comes after its predecessors.
 
+    Parameters
+    ----------
+    inst : RCPSPInstance
+        The instance.
+
+    Returns
+    -------
+    list of int
+        A topological order (ties broken by job index).
+
     Examples
     --------
     >>> inst = RCPSPInstance("t", (0, 1, 0), ((1,), (2,), ()), ((0,), (1,), (0,)), (1,))
@@ -67,7 +77,18 @@ def topological_order(inst: RCPSPInstance) -> list[int]:
 
 
 def earliest_starts(inst: RCPSPInstance) -> list[int]:
-    """Earliest start of each job ignoring resources (forward critical-path pass)."""
+    """Earliest start of each job ignoring resources (forward critical-path pass).
+
+    Parameters
+    ----------
+    inst : RCPSPInstance
+        The instance.
+
+    Returns
+    -------
+    list of int
+        ``ES_j`` for every job.
+    """
     es = [0] * inst.n_jobs
     for i in topological_order(inst):
         for j in inst.successors[i]:
@@ -76,7 +97,18 @@ def earliest_starts(inst: RCPSPInstance) -> list[int]:
 
 
 def tails(inst: RCPSPInstance) -> list[int]:
-    """Longest path from each job's start to the project's end, the job included."""
+    """Longest path from each job's start to the project's end, the job included.
+
+    Parameters
+    ----------
+    inst : RCPSPInstance
+        The instance.
+
+    Returns
+    -------
+    list of int
+        ``q_j`` for every job; ``q`` of the source is the critical-path length.
+    """
     q = list(inst.durations)
     for i in reversed(topological_order(inst)):
         for j in inst.successors[i]:
@@ -85,17 +117,52 @@ def tails(inst: RCPSPInstance) -> list[int]:
 
 
 def latest_starts(inst: RCPSPInstance, horizon: int) -> list[int]:
-    """Latest start of each job for a project that must end by ``horizon``."""
+    """Latest start of each job for a project that must end by ``horizon``.
+
+    Parameters
+    ----------
+    inst : RCPSPInstance
+        The instance.
+    horizon : int
+        Deadline for the sink's start.
+
+    Returns
+    -------
+    list of int
+        ``LS_j = horizon - q_j`` (see :func:`tails`).
+    """
     return [horizon - q for q in tails(inst)]
 
 
 def critical_path_bound(inst: RCPSPInstance) -> int:
-    """Length of the longest path through the precedence network."""
+    """Length of the longest path through the precedence network.
+
+    Parameters
+    ----------
+    inst : RCPSPInstance
+        The instance.
+
+    Returns
+    -------
+    int
+        A lower bound on the makespan.
+    """
     return max(tails(inst))
 
 
 def resource_bound(inst: RCPSPInstance) -> int:
-    """Energy bound: ``max_r ceil(sum_j d_j k_jr / R_r)``."""
+    """Energy bound: ``max_r ceil(sum_j d_j k_jr / R_r)``.
+
+    Parameters
+    ----------
+    inst : RCPSPInstance
+        The instance.
+
+    Returns
+    -------
+    int
+        A lower bound on the makespan.
+    """
     best = 0
     for r, cap in enumerate(inst.capacities):
         work = sum(d * dem[r] for d, dem in zip(inst.durations, inst.demands, strict=True))
@@ -106,6 +173,16 @@ def resource_bound(inst: RCPSPInstance) -> int:
 
 def lower_bound(inst: RCPSPInstance) -> int:
     """The better of :func:`critical_path_bound` and :func:`resource_bound`.
+
+    Parameters
+    ----------
+    inst : RCPSPInstance
+        The instance.
+
+    Returns
+    -------
+    int
+        A lower bound on the makespan.
 
     Examples
     --------

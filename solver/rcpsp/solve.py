@@ -73,7 +73,14 @@ class RCPSPResult:
         return (self.makespan - self.lower_bound) / max(1, self.makespan)
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON document of the ``relief rcpsp --json`` command."""
+        """The JSON document of the ``relief rcpsp --json`` command.
+
+        Returns
+        -------
+        dict
+            ``status``, ``makespan``, ``lower_bound``, ``seconds`` first, then the
+            root LP bound, formulation, backend, nodes and the schedule.
+        """
         return {
             "status": self.status.value,
             "makespan": self.makespan,
