@@ -31,10 +31,11 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from solver.model import LinearModel
+from solver.rcpsp.cliques import conflict_cliques
 from solver.rcpsp.psplib import RCPSPInstance
-from solver.rcpsp.sgs import earliest_starts, latest_starts, topological_order
+from solver.rcpsp.sgs import earliest_starts, latest_starts
 
-__all__ = ["FORMULATIONS", "TimeIndexedModel", "build_model", "conflict_cliques", "root_lp_bound"]
+__all__ = ["FORMULATIONS", "TimeIndexedModel", "build_model", "root_lp_bound"]
 
 FORMULATIONS: tuple[str, ...] = ("step", "pulse", "aggregated")
 """Formulation names accepted by :func:`build_model`."""
@@ -241,67 +242,6 @@ def _resources(b: _Builder) -> None:
                 b.add_row(f"cap[{r},{t}]", _combine(*terms), ub=float(cap), group="resource")
 
 
-def _conflict_graph(inst: RCPSPInstance) -> dict[int, set[int]]:
-    """Adjacency of the jobs (positive duration) that can never run together."""
-    reach: list[set[int]] = [set() for _ in inst.jobs]
-    for i in reversed(topological_order(inst)):
-        for j in inst.successors[i]:
-            reach[i] |= {j} | reach[j]
-    real = [j for j in inst.jobs if inst.durations[j] > 0]
-    adj: dict[int, set[int]] = {j: set() for j in real}
-    for a in real:
-        for b in real:
-            over = any(
-                inst.demands[a][r] + inst.demands[b][r] > c for r, c in enumerate(inst.capacities)
-            )
-            if a < b and (over or b in reach[a] or a in reach[b]):
-                adj[a].add(b)
-                adj[b].add(a)
-    return adj
-
-
-def conflict_cliques(inst: RCPSPInstance) -> list[list[int]]:
-    """Sets of jobs no two of which can run in the same period.
-
-    Two jobs of positive duration conflict when one (transitively) precedes the
-    other or when their demands on some resource exceed its capacity together.
-    The conflict graph's edges are covered greedily by cliques, each grown from
-    an uncovered edge by adding the candidate adjacent to most other candidates.
-
-    Parameters
-    ----------
-    inst : RCPSPInstance
-        The instance.
-
-    Returns
-    -------
-    list of list of int
-        Cliques (job indices) covering every conflict edge.
-
-    Examples
-    --------
-    >>> inst = RCPSPInstance("t", (0, 2, 3, 0), ((1, 2), (3,), (3,), ()),
-    ...                      ((0,), (1,), (1,), (0,)), (1,))
-    >>> conflict_cliques(inst)
-    [[1, 2]]
-    """
-    adj = _conflict_graph(inst)
-    covered: set[tuple[int, int]] = set()
-    out: list[list[int]] = []
-    for a in sorted(adj, key=lambda v: (-len(adj[v]), v)):
-        for b in sorted(adj[a], key=lambda v: (-len(adj[v]), v)):
-            if (min(a, b), max(a, b)) in covered:
-                continue
-            clique, cand = [a, b], adj[a] & adj[b]
-            while cand:
-                v = max(sorted(cand), key=lambda v: len(adj[v] & cand))
-                clique.append(v)
-                cand &= adj[v]
-            covered.update((x, y) for x in clique for y in clique if x < y)
-            out.append(clique)
-    return out
-
-
 def _cliques(b: _Builder) -> None:
     inst = b.inst
     for k, clique in enumerate(conflict_cliques(inst)):
@@ -331,7 +271,7 @@ def build_model(
         Which formulation (see the module docstring).
     cliques : bool, optional
         Add ``sum_{j in C} running_j(t) <= 1`` for every clique ``C`` of
-        :func:`conflict_cliques` and period ``t`` (valid inequalities, same in
+        :func:`solver.rcpsp.cliques.conflict_cliques` and period ``t`` (valid inequalities, same in
         every formulation; they raise the LP bound a lot on tight instances).
 
     Returns

@@ -27,7 +27,7 @@ from solver.rcpsp import (
     verify_schedule,
 )
 from solver.rcpsp.cli import main
-from solver.rcpsp.formulations import conflict_cliques
+from solver.rcpsp.cliques import conflict_cliques
 from solver.rcpsp.sgs import critical_path_bound, earliest_starts, priority_order, resource_bound
 
 REPO = Path(__file__).resolve().parents[2]
