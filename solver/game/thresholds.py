@@ -169,36 +169,48 @@ def bisect_roots(
 
 
 def nearest_sign_change(
-    values: np.ndarray, grid: np.ndarray, at: np.ndarray
+    values: np.ndarray, grid: np.ndarray, at: np.ndarray, at_value: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bracket of the sign change of ``values`` (last axis on ``grid``) nearest ``at``.
+    """Bracket of the sign change nearest ``at``, scanning outwards from it.
 
-    Returns ``(lo, hi)`` arrays with nan where ``values`` never changes sign;
-    a value of exactly 0 counts as non-negative (the verdict is ``>= 0``).
+    A value of exactly 0 counts as non-negative (the verdict is ``>= 0``).
+    Going up (down) from ``at``, the first grid point whose sign differs
+    from ``at_value``'s closes the bracket; its neighbour towards ``at``
+    (or ``at`` itself) opens it.  The nearer of the two brackets wins.
 
     Parameters
     ----------
     values : numpy.ndarray
-        Function values, last axis along the grid.
+        Function values on ``grid``, shape ``(G,) + at.shape``.
     grid : numpy.ndarray
-        Sorted points, broadcastable to ``values``.
+        Sorted points, shape ``(G,)``.
     at : numpy.ndarray
-        Reference point per leading index.
+        Reference points.
+    at_value : numpy.ndarray
+        Function values at ``at``.
 
     Returns
     -------
     lo, hi : numpy.ndarray
-        The bracketing grid points.
+        The bracket ends (nan where no sign change was found).
     """
-    nonneg = values >= 0.0
-    change = nonneg[..., 1:] != nonneg[..., :-1]
-    mids = 0.5 * (grid[..., 1:] + grid[..., :-1])
-    dist = np.where(change, np.abs(mids - at[..., None]), np.inf)
-    j = np.argmin(dist, axis=-1)
-    found = np.isfinite(np.take_along_axis(dist, j[..., None], -1)[..., 0])
-    g_lo = np.take_along_axis(np.broadcast_to(grid[..., :-1], dist.shape), j[..., None], -1)[..., 0]
-    g_hi = np.take_along_axis(np.broadcast_to(grid[..., 1:], dist.shape), j[..., None], -1)[..., 0]
-    return np.where(found, g_lo, np.nan), np.where(found, g_hi, np.nan)
+    g = len(grid)
+    idx = np.arange(g).reshape((g,) + (1,) * at.ndim)
+    i0 = np.searchsorted(grid, at)
+    differs = (values >= 0.0) != (at_value >= 0.0)
+    up = differs & (idx >= i0)
+    down = differs & (idx < i0)
+    has_up, has_down = up.any(axis=0), down.any(axis=0)
+    j_up = np.argmax(up, axis=0)
+    j_down = g - 1 - np.argmax(down[::-1], axis=0)
+    up_lo = np.where(j_up == i0, at, grid[np.maximum(j_up - 1, 0)])
+    up_hi = grid[j_up]
+    dn_lo = grid[j_down]
+    dn_hi = np.where(j_down == i0 - 1, at, grid[np.minimum(j_down + 1, g - 1)])
+    use_up = has_up & (~has_down | (up_hi - at <= at - dn_lo))
+    lo = np.where(use_up, up_lo, np.where(has_down, dn_lo, np.nan))
+    hi = np.where(use_up, up_hi, np.where(has_down, dn_hi, np.nan))
+    return lo, hi
 
 
 def critical_discount(
@@ -212,14 +224,15 @@ def critical_discount(
     Parameters
     ----------
     margin : callable
-        Maps an array of discount factors of shape ``S`` (the shape of
-        ``delta``), possibly with extra leading axes, to margins of the
-        same shape, elementwise.
+        Maps an array of discount factors to margins elementwise; it is
+        called with arrays of the shape ``S`` of ``delta`` and with grid
+        points of shape ``(G,) + (1,) * len(S)``, which it must broadcast
+        to ``(G,) + S``.
     delta : array_like
         Current discount factor(s), shape ``S``.
     grid : numpy.ndarray, optional
-        Points in ``(0, 1)`` scanned for sign changes (plus ``delta``);
-        roots closer together than the grid spacing can be missed.
+        Sorted points in ``(0, 1)`` scanned for sign changes; roots closer
+        together than the grid spacing can be missed.
 
     Returns
     -------
@@ -233,15 +246,10 @@ def critical_discount(
     True
     """
     at = np.asarray(delta, float)
-    pts = np.sort(
-        np.concatenate([np.broadcast_to(grid, at.shape + grid.shape), at[..., None]], axis=-1),
-        axis=-1,
-    )
-    lead = np.moveaxis(pts, -1, 0)  # grid first: margin broadcasts over leading axes
-    vals = np.concatenate(
-        [margin(lead[i : i + GRID_CHUNK]) for i in range(0, lead.shape[0], GRID_CHUNK)]
-    )
-    lo, hi = nearest_sign_change(np.moveaxis(vals, 0, -1), pts, at)
+    pts = grid.reshape((-1,) + (1,) * at.ndim)
+    chunks = [pts[i : i + GRID_CHUNK] for i in range(0, len(grid), GRID_CHUNK)]
+    vals = np.concatenate([np.broadcast_to(margin(c), (len(c), *at.shape)) for c in chunks])
+    lo, hi = nearest_sign_change(vals, grid, at, margin(at))
     ok = np.isfinite(lo)
     safe_lo, safe_hi = np.where(ok, lo, 0.25), np.where(ok, hi, 0.75)
     root = bisect_roots(margin, safe_lo, safe_hi)

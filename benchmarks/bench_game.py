@@ -1,0 +1,167 @@
+"""Benchmark of the game module; every timed body also checks its answer.
+
+1. ``check`` of the default plan (the proposal's phasing of the default
+   scenario): median time over repeats, target <= 5 ms.
+2. Thresholds for 10,000 parameter samples (discount, detection, credibility,
+   flows and kept step costs perturbed per sample around the default plan),
+   one vectorised call, target <= 1 s.
+3. Equilibrium enumeration per game size, ours against nashpy's
+   support_enumeration, vertex_enumeration and lemke_howson, side by side:
+   time per game and the share of games on which each method returned the
+   full set of extreme equilibria (lemke_howson returns one by design).
+
+Run: ``.venv/bin/python benchmarks/bench_game.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import nashpy
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from solver.game import check, equilibria, is_equilibrium  # noqa: E402
+from solver.game.phase_thresholds import PhaseTerms, phase_thresholds  # noqa: E402
+from solver.game.random_games import random_game  # noqa: E402
+from solver.payoffs import coefficients, phase_values  # noqa: E402
+from solver.plan import load_schedule  # noqa: E402
+from solver.scenario import load_scenario  # noqa: E402
+
+
+def _default():
+    s = load_scenario(ROOT / "models" / "dprk_2018.toml")
+    return s, load_schedule(ROOT / "models" / "plans" / "proposal_2018.toml", s)
+
+
+def bench_check(repeats: int) -> float:
+    s, sched = _default()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        r = check(s, sched)
+        times.append(time.perf_counter() - t0)
+        y, z = sched.matrices(s)
+        lev = phase_values(coefficients(s, credibility=r.effective_credibility), y, z).leverage
+        assert np.allclose([p.ic_margin for p in r.phases], lev, rtol=1e-9, atol=1e-6)
+        assert r.incentive_compatible == all(p.ic_margin >= 0 for p in r.phases)
+    return statistics.median(times)
+
+
+def bench_thresholds(samples: int) -> tuple[float, int]:
+    s, sched = _default()
+    r = check(s, sched)
+    g = r.games
+    rng = np.random.default_rng(0)
+    delta = rng.uniform(0.05, 0.97, samples)
+    det = np.clip(np.array([x.detection for x in g]) * rng.uniform(0.3, 1, (samples, 1)), 0, 1)
+    qscale = rng.uniform(0.0, 1.0, (samples, 1))
+    y, z = sched.matrices(s)
+    co = coefficients(s)
+    flow = co.v @ y - co.c @ z
+    eff = [
+        sum(x.nominal[i] * w for i, w in x.clawback.items() if x.coalition_choice()[i]) for x in g
+    ]
+    terms = PhaseTerms(
+        flow=flow * rng.uniform(0.2, 1.2, (samples, len(g))),
+        relief=np.broadcast_to([x.relief for x in g], (samples, len(g))),
+        kept_cost=np.array([x.kept_cost for x in g]) + rng.uniform(0, 3000, (samples, len(g))),
+        clawback=qscale * np.array(eff),
+        clawback_full=np.broadcast_to([sum(x.clawback.values()) for x in g], (samples, len(g))),
+        detection=det,
+        delta=delta,
+    )
+    t0 = time.perf_counter()
+    out = phase_thresholds(terms)
+    elapsed = time.perf_counter() - t0
+    # correctness of the timed result: the margin changes sign across each root
+    from solver.game.phase_thresholds import margin_at
+
+    d_star = out["critical_discount"]
+    ok = np.isfinite(d_star)
+    below = margin_at(terms, np.where(ok, d_star - 1e-7, 0.5))
+    above = margin_at(terms, np.where(ok, d_star + 1e-7, 0.5))
+    assert np.all((np.sign(below) != np.sign(above))[ok])
+    p_star = out["critical_detection"]
+    fin = np.isfinite(p_star)
+    base = out["margin"] - delta[:, None] / (1 - delta[:, None]) * det * terms.clawback
+    slope = delta[:, None] / (1 - delta[:, None]) * terms.clawback
+    assert np.allclose((base + slope * p_star)[fin], 0.0, atol=1e-6)
+    return elapsed, int(ok.sum())
+
+
+def _nashpy_methods(A, B):
+    game = nashpy.Game(A, B)
+    shift_a, shift_b = A - A.min() + 1.0, B - B.min() + 1.0
+    return {
+        "support_enumeration": lambda: list(game.support_enumeration()),
+        "vertex_enumeration": lambda: list(nashpy.Game(shift_a, shift_b).vertex_enumeration()),
+        "lemke_howson": lambda: [game.lemke_howson(initial_dropped_label=0)],
+    }
+
+
+def _found_all(A, B, got, ref) -> bool:
+    keys = {(tuple(np.round(x, 6)), tuple(np.round(y, 6))) for x, y in ref}
+    mine = {(tuple(np.round(np.asarray(x), 6)), tuple(np.round(np.asarray(y), 6))) for x, y in got}
+    valid = all(is_equilibrium(A, B, x, y) for x, y in got)
+    return valid and keys <= mine
+
+
+def bench_enumeration(sizes: list[int], games: int) -> list[tuple]:
+    rows = []
+    warnings.simplefilter("ignore")
+    for n in sizes:
+        times: dict[str, list[float]] = {"ours": []}
+        complete: dict[str, int] = {"ours": 0}
+        for k in range(games):
+            A, B = random_game((n, n), family="float", seed=1000 * n + k)
+            t0 = time.perf_counter()
+            ref = equilibria(A, B).pairs
+            times["ours"].append(time.perf_counter() - t0)
+            assert all(is_equilibrium(A, B, x, y) for x, y in ref)
+            complete["ours"] += 1
+            for name, fn in _nashpy_methods(A, B).items():
+                t0 = time.perf_counter()
+                try:
+                    got = fn()
+                except Exception:  # lemke_howson may fail; counted as incomplete
+                    got = []
+                times.setdefault(name, []).append(time.perf_counter() - t0)
+                ok = _found_all(A, B, got, ref if name != "lemke_howson" else got)
+                complete[name] = complete.get(name, 0) + int(ok and bool(got))
+        for name in times:
+            rows.append((n, name, 1e3 * statistics.median(times[name]), complete[name], games))
+    return rows
+
+
+def main() -> int:
+    """Run the three benchmarks and print their figures."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer repeats and games")
+    args = ap.parse_args()
+    t_check = bench_check(20 if args.quick else 200)
+    print(f"check(default plan): median {1e3 * t_check:.2f} ms (target <= 5 ms)")
+    t_th, n_roots = bench_thresholds(10_000)
+    print(
+        f"thresholds, 10,000 samples x 4 phases: {t_th:.3f} s (target <= 1 s); "
+        f"{n_roots} critical discounts found"
+    )
+    sizes = [2, 3, 4, 5, 6] if args.quick else [2, 3, 4, 5, 6, 7]
+    rows = bench_enumeration(sizes, 5 if args.quick else 10)
+    print(f"{'n x n':>6} {'method':>20} {'ms/game':>10} {'complete':>9}")
+    for n, name, ms, ok, tot in rows:
+        print(f"{n:>6} {name:>20} {ms:>10.3f} {ok:>4}/{tot:<4}")
+    assert t_check <= 0.005, "check of the default plan exceeded 5 ms"
+    assert t_th <= 1.0, "thresholds for 10,000 samples exceeded 1 s"
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
