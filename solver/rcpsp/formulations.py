@@ -328,6 +328,8 @@ def root_lp_bound(tim: TimeIndexedModel) -> float:
         The LP relaxation's minimum makespan (``nan`` if HiGHS fails).
     """
     m = tim.model
+    if m.num_vars == 0:
+        return m.obj_constant
     a = m.arrays()
     mat = m.matrix()
     rl, ru = a["row_lb"], a["row_ub"]

@@ -262,3 +262,18 @@ def test_cli_json_stdout_is_one_document_even_with_highspy() -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["makespan"] == 43
+
+
+@pytest.mark.parametrize("backend", ["highs", "highspy", "cbc", "pulp-highs"])
+def test_degenerate_instances_with_fixed_windows(backend: str) -> None:
+    empty = RCPSPInstance("z", (0, 0, 0), ((1,), (2,), ()), ((0,), (0,), (0,)), (1,))
+    res = solve_rcpsp(empty, backend=backend)
+    assert (res.status, res.makespan, res.lower_bound, res.schedule) == (
+        Status.OPTIMAL,
+        0,
+        0,
+        (0, 0, 0),
+    )
+    chain = RCPSPInstance("one", (0, 3, 0), ((1,), (2,), ()), ((0,), (1,), (0,)), (1,))
+    res = solve_rcpsp(chain, backend=backend)
+    assert res.status is Status.OPTIMAL and res.schedule == (0, 0, 3)
