@@ -2,8 +2,9 @@
 
 ``relief check [SCENARIO] [--plan PLAN] [--json]`` prints the per-phase
 subgame-perfect verdict (exit 0 if the plan is incentive compatible, 1 if
-not, 2 on bad input).  ``relief game FILE.nfg [--json]`` prints every extreme
-Nash equilibrium of a two-player Gambit game (exit 0, or 2 on bad input).
+not or if solving found no plan, 2 on bad input).  ``relief game FILE.nfg
+[--json]`` prints every extreme Nash equilibrium of a two-player Gambit game
+(exit 0, or 2 on bad input).
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ def run_check(args: argparse.Namespace) -> int:
             from solver import solve
 
             schedule = solve(scenario)
+            if schedule.schedule is None:
+                print(f"error: no plan to check: {schedule.message}", file=sys.stderr)
+                return EXIT_NOT_IC
         report = check(scenario, schedule)
     except ScenarioError as exc:
         for problem in exc.problems:

@@ -181,3 +181,10 @@ def test_cli_check_bad_input(tmp_path, capsys):
     bad_plan.write_text("[measures]\nR01 = 9\n")
     assert _run(["check", str(DEFAULT), "--plan", str(bad_plan)]) == 2
     assert "measures.R01 is 9; it must be a phase in 1..4" in capsys.readouterr().err
+
+
+def test_cli_check_solves_when_no_plan_is_given(capsys):
+    code = _run(["check", str(DEFAULT), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == (0 if doc["incentive_compatible"] else 1)
+    assert [p["phase"] for p in doc["phases"]] == [1, 2, 3, 4]
