@@ -10,6 +10,8 @@ evaluate
     Score a given phasing instead of optimising.
 verify_plan
     Independently re-check a plan against its scenario.
+check
+    Subgame-perfect incentive check of a plan, phase by phase.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from solver.backends import BACKENDS, Status
+from solver.game import ICReport, check
 from solver.plan import Plan, Schedule, load_schedule
 from solver.scenario import Scenario, ScenarioError, load_scenario
 from solver.solve import FORMULATIONS, evaluate, solve
@@ -43,12 +46,14 @@ __all__ = [
     "BACKENDS",
     "FORMULATIONS",
     "MODELS_DIR",
+    "ICReport",
     "Plan",
     "Scenario",
     "ScenarioError",
     "Schedule",
     "Status",
     "Verification",
+    "check",
     "default_scenario_path",
     "evaluate",
     "load_scenario",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -151,10 +151,75 @@ def solve(
             timings={"build": time.perf_counter() - t0},
             **common._asdict(),
         )
+    if require_ic and not credibility:
+        return _solve_with_game_check(scenario, opts, formulation, time_limit, explain, common)
     built = build_model(scenario, opts, formulation)
     t_build = time.perf_counter() - t0
     sol = run_backend(built.model, backend, time_limit=time_limit)
     return _finish(built, sol, t_build, explain, common)
+
+
+MAX_IC_ROUNDS = 10
+"""Bound on solve / game-check rounds of :func:`solve` with ``require_ic``."""
+
+
+def _solve_with_game_check(
+    scenario: Scenario,
+    opts: BuildOptions,
+    formulation: str,
+    time_limit: float | None,
+    explain: bool,
+    common: _Labels,
+) -> Plan:
+    """Solve with the linear IC rows, then let the game module judge; cut and repeat.
+
+    The MIP's IC rows use each instrument's nominal credibility.  When the
+    subgame-perfect check rejects the plan (a snapback that its deciding
+    actors would not carry out), the rows are rebuilt with the game's
+    effective credibility, which cuts off the rejected plan, and the model is
+    re-solved, until the check passes or the tightened model is infeasible.
+    """
+    from solver.game import check  # the game module imports solve-side types
+
+    cred: dict[str, float] = {}
+    notes: list[str] = []
+    for rnd in range(1, MAX_IC_ROUNDS + 1):
+        o = BuildOptions(objective=opts.objective, require_ic=True, credibility=dict(cred))
+        t0 = time.perf_counter()
+        built = build_model(scenario, o, formulation)
+        sol = run_backend(built.model, common.backend, time_limit=time_limit)
+        plan = _finish(built, sol, time.perf_counter() - t0, explain, common)
+        if plan.schedule is None:
+            why = f"round {rnd}: no incentive-compatible phasing"
+            if cred:
+                why += " once snapback credibility is set by the game: " + ", ".join(
+                    f"{i} q={q:g}" for i, q in sorted(cred.items())
+                )
+            return replace(plan, explanation=(*notes, why, *plan.explanation))
+        report = check(scenario, plan)
+        if report.incentive_compatible:
+            notes.append(f"round {rnd}: the subgame-perfect check passes every phase")
+            return replace(plan, explanation=tuple(notes))
+        new = {
+            i: q
+            for i, q in report.effective_credibility.items()
+            if q < scenario.instrument(i).credibility - 1e-12
+        }
+        failed = [p.phase for p in report.phases if not p.incentive_compatible]
+        notes.append(
+            f"round {rnd}: the check rejects phase(s) {failed}; re-solving with "
+            + ", ".join(f"{i} q={q:g}" for i, q in sorted(new.items()))
+        )
+        if new.items() <= cred.items():
+            break
+        cred.update(new)
+    return replace(
+        plan,
+        status=Status.ERROR,
+        schedule=plan.schedule,
+        message="the incentive check kept rejecting plans; see explanation",
+        explanation=tuple(notes),
+    )
 
 
 def _finish(built: Built, sol: Solution, t_build: float, explain: bool, common: _Labels) -> Plan:

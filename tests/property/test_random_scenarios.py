@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import Schedule, Status, solve, verify_plan
+from solver import Schedule, Status, check, solve, verify_plan
 from solver.backends import run_backend
 from solver.formulation.common import BuildOptions
 from solver.formulation.step import build
@@ -133,3 +133,24 @@ def test_verifier_agrees_with_the_model_on_random_assignments(doc, data):
     # a bound conflict, which HiGHS also reports as infeasible.
     assert verdict.ok == (feasible and windows_ok), (verdict.violations, feasible)
     assert np.all(np.diff(y, axis=1) >= 0)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.integers(0, 100), st.integers(0, 100))
+def test_every_require_ic_plan_passes_the_game_check(doc, cn_cost, us_gain):
+    # China's snapback cost and the US's gain decide whether the UNSC snapback
+    # is credible; the solve / check loop must never return a plan the
+    # subgame-perfect check rejects.
+    doc["actors"] = [
+        {"id": "us", "permanent_member": True, "snapback_gain": us_gain},
+        {"id": "cn", "permanent_member": True, "snapback_gain": 20, "snapback_cost": cn_cost},
+    ]
+    doc["instruments"][0]["veto_players"] = ["us", "cn"]
+    s = scenario_from_dict(doc)
+    plan = solve(s, require_ic=True, explain=False)
+    if plan.schedule is not None:
+        assert plan.status is Status.OPTIMAL, plan.explanation
+        assert check(s, plan).incentive_compatible
+        assert verify_plan(s, plan, require_ic=True).ok
+    else:
+        assert plan.status is Status.INFEASIBLE
