@@ -7,10 +7,21 @@ agree by construction.
 
 Timing: at the end of phase ``k`` the target has taken the steps done by ``k``
 and holds the relief granted by ``k``.  Complying, it receives the flows
-``F_{k+1}, ..., F_K`` and then ``F_K`` in every later period.  Backsliding,
-it restores share ``b_d`` of each step, is detected with probability ``p_k``,
-each measure is then re-imposed with probability ``q_m`` clawing back share
-``r_m``, and no further relief comes; the flow ``F^D_k`` repeats forever.
+``F_{k+1}, ..., F_K`` and then ``F_K`` in every later period.
+
+Backsliding is *selective*: the target chooses which done steps to reverse.
+Reversing a set ``S`` restores share ``b_d`` of each step's cost and is
+detected with probability ``max_{d in S} p_d`` (the most visible reversal);
+once detected, each measure is re-imposed with probability ``q_m``, clawing
+back share ``r_m``, and no further relief comes.  For a given detection level
+``pi`` the best set reverses every done step with ``p_d <= pi``, so the
+target's options are one *deviation class* per distinct ``p_d`` among its
+done steps; it takes the best one.  The flow ``F^D_k`` of that class repeats
+forever.  With no step done, backsliding means keeping the relief granted so
+far (nothing to reverse, nothing to detect).
+
+Flows are annual values times ``parameters.phase_years`` (years per phase), so
+continuation values and leverage are in USD m.
 """
 
 from __future__ import annotations
@@ -38,6 +49,8 @@ class Coefficients:
         Discount factor per phase.
     phases : int
         Number of phases ``K``.
+    years : float
+        Years per phase: flows per phase are ``years`` times annual values.
     """
 
     v: np.ndarray
@@ -49,6 +62,12 @@ class Coefficients:
     p: np.ndarray
     delta: float
     phases: int
+    years: float = 1.0
+
+    @property
+    def annuity(self) -> float:
+        """``years * delta / (1 - delta)``: value of one USD m/yr from the next phase on."""
+        return self.years * self.delta / (1.0 - self.delta)
 
 
 def coefficients(
@@ -83,6 +102,7 @@ def coefficients(
         p=np.array([d.detection for d in ds], dtype=float),
         delta=scenario.parameters.discount,
         phases=scenario.phases,
+        years=scenario.parameters.phase_years,
     )
 
 
@@ -118,12 +138,66 @@ def state_matrices(
     ).astype(float)
 
 
-def detection_by_phase(co: Coefficients, z: np.ndarray) -> np.ndarray:
-    """``p_k = max_d p_d z[d, k]``: backsliding is caught at least as surely as its most
-    visible reversal (0 when no step is done)."""
-    if z.shape[0] == 0:
-        return np.zeros(co.phases)
-    return np.max(co.p[:, None] * z, axis=0)
+def deviation_classes(p: np.ndarray, done: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    """The target's backsliding options given the steps ``done`` (a boolean mask).
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        Detection probability of each milestone.
+    done : numpy.ndarray
+        Which milestones are done.
+
+    Returns
+    -------
+    list of (float, numpy.ndarray)
+        One ``(pi, reversed_mask)`` per distinct detection level ``pi`` among
+        the done steps, in increasing ``pi``: reverse every done step with
+        ``p_d <= pi``.  ``[(0.0, no step)]`` when nothing is done.
+
+    Examples
+    --------
+    >>> cls = deviation_classes(np.array([0.9, 0.2, 0.5]), np.array([True, True, False]))
+    >>> [(pi, m.tolist()) for pi, m in cls]
+    [(0.2, [False, True, False]), (0.9, [True, True, False])]
+    """
+    levels = np.unique(p[done])
+    if levels.size == 0:
+        return [(0.0, np.zeros_like(done, dtype=bool))]
+    return [(float(pi), done & (p <= pi)) for pi in levels]
+
+
+def best_deviation(
+    co: Coefficients, done: np.ndarray, base_flow: float, clawback: float
+) -> tuple[float, float, np.ndarray]:
+    """The deviation class with the highest flow for the target.
+
+    Parameters
+    ----------
+    co : Coefficients
+        Scenario coefficients (``p``, ``c``, ``b``).
+    done : numpy.ndarray
+        Boolean mask of done milestones.
+    base_flow : float
+        ``R_k - C_k``: the flow if nothing were reversed and nothing clawed back.
+    clawback : float
+        Expected clawback once detected, ``sum_m v_m q_m r_m y[m,k]`` (USD m/yr).
+
+    Returns
+    -------
+    tuple
+        ``(F^D, pi, reversed_mask)``: the best deviation flow (USD m/yr), its
+        detection probability and the steps it reverses.  Ties go to the
+        lower detection level.
+    """
+    best: tuple[float, float, np.ndarray] | None = None
+    for pi, rev in deviation_classes(co.p, done):
+        restored = float(co.c[rev] @ co.b[rev]) if rev.any() else 0.0
+        flow = base_flow - pi * clawback + restored
+        if best is None or flow > best[0] + 1e-12:
+            best = (flow, pi, rev)
+    assert best is not None  # deviation_classes is never empty
+    return best
 
 
 @dataclass(frozen=True)
@@ -135,9 +209,11 @@ class PhaseValues:
     relief, cost : numpy.ndarray
         ``R_k = sum v_m y[m,k]`` and ``C_k = sum c_d z[d,k]`` (USD m/yr).
     flow, deviation_flow : numpy.ndarray
-        ``F_k`` and ``F^D_k`` (USD m per period).
+        ``F_k = R_k - C_k`` and the best deviation's ``F^D_k`` (USD m/yr).
     detection : numpy.ndarray
-        ``p_k``.
+        Detection probability of the best deviation.
+    reversed : tuple of numpy.ndarray
+        Per phase, the mask of steps the best deviation reverses.
     comply_value, deviate_value : numpy.ndarray
         ``V^C_k`` and ``V^D_k`` (USD m, discounted).
     leverage : numpy.ndarray
@@ -149,16 +225,29 @@ class PhaseValues:
     flow: np.ndarray
     deviation_flow: np.ndarray
     detection: np.ndarray
+    reversed: tuple[np.ndarray, ...]
     comply_value: np.ndarray
     deviate_value: np.ndarray
     leverage: np.ndarray
 
 
 def continuation_weights(delta: float, phases: int) -> np.ndarray:
-    """Matrix ``W`` with ``V^C_k = sum_t W[k, t] F_t`` (0-based ``k, t``).
+    """Matrix ``W`` with ``V^C_k = years * sum_t W[k, t] F_t`` (0-based ``k, t``).
 
     ``W[k, t] = delta^(t-k)`` for ``k < t < K-1``, and the last phase also
     carries the perpetuity ``delta^(K-k) / (1 - delta)``.
+
+    Parameters
+    ----------
+    delta : float
+        Discount factor per phase.
+    phases : int
+        Number of phases ``K``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(K, K)`` weights.
 
     Examples
     --------
@@ -186,15 +275,20 @@ def phase_values(co: Coefficients, y: np.ndarray, z: np.ndarray) -> PhaseValues:
     Returns
     -------
     PhaseValues
-        Flows, continuation values and leverage per phase.
+        Flows, the best deviation, continuation values and leverage per phase.
     """
-    relief = co.v @ y if y.size else np.zeros(co.phases)
-    cost = co.c @ z if z.size else np.zeros(co.phases)
-    p_k = detection_by_phase(co, z)
-    claw = (co.v * co.q * co.r) @ y if y.size else np.zeros(co.phases)
-    kept_cost = (co.c * (1.0 - co.b)) @ z if z.size else np.zeros(co.phases)
+    k_all = co.phases
+    relief = co.v @ y if y.size else np.zeros(k_all)
+    cost = co.c @ z if z.size else np.zeros(k_all)
+    claw = (co.v * co.q * co.r) @ y if y.size else np.zeros(k_all)
     flow = relief - cost
-    dev_flow = relief - p_k * claw - kept_cost
-    vc = continuation_weights(co.delta, co.phases) @ flow
-    vd = co.delta / (1.0 - co.delta) * dev_flow
-    return PhaseValues(relief, cost, flow, dev_flow, p_k, vc, vd, vc - vd)
+    dev = np.zeros(k_all)
+    det = np.zeros(k_all)
+    rev = []
+    for k in range(k_all):
+        done = z[:, k] > 0.5 if z.size else np.zeros(0, dtype=bool)
+        dev[k], det[k], mask = best_deviation(co, done, float(flow[k]), float(claw[k]))
+        rev.append(mask)
+    vc = co.years * (continuation_weights(co.delta, k_all) @ flow)
+    vd = co.annuity * dev
+    return PhaseValues(relief, cost, flow, dev, det, tuple(rev), vc, vd, vc - vd)

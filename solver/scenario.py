@@ -37,6 +37,7 @@ class Parameters:
     """Global parameters of a scenario (see ``docs/scenario.md``)."""
 
     discount: float = 0.9
+    phase_years: float = 1.0
     reciprocity: float = 1.0
     irreversibility_ratio: float | None = None
     reversibility_threshold: float = 0.0

@@ -92,6 +92,15 @@ PARAMETERS: tuple[Field, ...] = (
         exclusive=True,
     ),
     Field(
+        "phase_years",
+        "number",
+        "Years per phase: annual flows (USD m/yr) times this give USD m per phase.",
+        False,
+        0.0,
+        None,
+        exclusive=True,
+    ),
+    Field(
         "reciprocity",
         "number",
         "alpha: cumulative relief (USD m/yr) must be >= alpha x cumulative step cost.",

@@ -64,7 +64,8 @@ def _check_number(c: _Collector, path: str, v: Any, f: Field) -> bool:
     lo, hi = f.minimum, f.maximum
     if f.exclusive:
         if (lo is not None and v <= lo) or (hi is not None and v >= hi):
-            c.add(path, v, f"it must lie strictly between {lo} and {hi}")
+            rule = f"strictly between {lo} and {hi}" if hi is not None else f"> {lo:g}"
+            c.add(path, v, f"it must be {rule}" if hi is None else f"it must lie {rule}")
             return False
         return True
     if lo is not None and hi is not None and not lo <= v <= hi:
@@ -244,6 +245,7 @@ def _make_parameters(row: Mapping[str, Any]) -> Parameters:
     ratio = row.get("irreversibility_ratio")
     return Parameters(
         discount=float(row.get("discount", 0.9)),
+        phase_years=float(row.get("phase_years", 1.0)),
         reciprocity=float(row.get("reciprocity", 1.0)),
         irreversibility_ratio=None if ratio is None else float(ratio),
         reversibility_threshold=float(row.get("reversibility_threshold", 0.0)),

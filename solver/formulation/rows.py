@@ -351,11 +351,18 @@ def reversibility(
 def leverage(
     model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
 ) -> tuple[np.ndarray, int]:
-    """Define ``L_k = V^C_k - V^D_k`` and ``Lmin <= L_k`` (see ``solver.payoffs``).
+    """Define ``L_k`` as the leverage against the target's best deviation (``solver.payoffs``).
 
-    The expected clawback ``E_k = p_k A_k`` with ``p_k = max_d p_d z[d,k]`` and
-    ``A_k = sum_m v_m q_m r_m y[m,k]`` is linearised exactly with one selector
-    ``s[d,k]`` per milestone (which step's detection applies).
+    With ``G_k = V^C_k - a (R_k - C_k)`` (``a`` the annuity factor
+    ``years * delta / (1 - delta)``), ``A_k = sum_m v_m q_m r_m y[m,k]`` and
+    ``B_{k,d} = sum_{e: p_e <= p_d} c_e b_e z[e,k]`` (cost restored by the
+    deviation class of step ``d``), the rows are
+
+    * ``L_k <= G_k + a p_d A_k - a B_{k,d} + M_k (1 - z[d,k])`` for every step ``d``,
+    * ``L_k <= G_k + M'_k n_k`` with ``n_k <= sum_d z[d,k]`` (nothing done: nothing
+      to reverse), and ``Lmin <= L_k``.
+
+    Maximising ``L_k`` makes it the minimum over the classes that exist.
 
     Parameters
     ----------
@@ -373,74 +380,97 @@ def leverage(
     tuple
         Columns of ``L_k`` and of ``Lmin``.
     """
-    kk, f = s.phases, co.delta / (1.0 - co.delta)
-    w = continuation_weights(co.delta, kk)
+    kk, ann = s.phases, co.annuity
+    w = co.years * continuation_weights(co.delta, kk)
     a = co.v * co.q * co.r
     a_max, p_max = float(a.sum()), float(co.p.max(initial=0.0))
+    big = ann * (p_max * a_max + float(co.c @ co.b)) + 1.0
+    levels = np.unique(co.p)
     lev = np.array([model.add_var(f"L[{k + 1}]", lb=-INF) for k in range(kk)])
     lmin = model.add_var("Lmin", lb=-INF)
     for k in range(kk):
-        e = model.add_var(f"E[{k + 1}]", ub=a_max * p_max)
-        coefs: dict[int, float] = {int(lev[k]): 1.0, e: -f}
-        for t in range(kk):
-            for i, v in enumerate(co.v):
-                coefs[int(y[i, t])] = -(w[k, t] * v - (f * v if t == k else 0.0))
-            for i, c in enumerate(co.c):
-                coefs[int(z[i, t])] = w[k, t] * c - (f * c * (1 - co.b[i]) if t == k else 0.0)
+        g = _comply_minus_stay(model, k, y, z, co, w, ann)
+        acol = model.add_var(f"A[{k + 1}]", ub=a_max)
         model.add_row(
-            f"definition of leverage L_{k + 1}", coefs, lb=0.0, ub=0.0, group="definition"
+            f"definition of A_{k + 1}",
+            {acol: 1.0, **{int(y[i, k]): -float(x) for i, x in enumerate(a)}},
+            lb=0.0,
+            ub=0.0,
+            group="definition",
+        )
+        restored = _restored(model, k, z, co, levels)
+        for i, pd in enumerate(co.p):
+            model.add_row(
+                f"L_{k + 1} <= leverage against reversing every step with p <= {pd:g}",
+                {
+                    int(lev[k]): 1.0,
+                    g: -1.0,
+                    acol: -ann * pd,
+                    restored[float(pd)]: ann,
+                    int(z[i, k]): big,
+                },
+                ub=big,
+                group="definition",
+            )
+        n = model.add_var(f"n[{k + 1}]", ub=1.0)
+        model.add_row(
+            f"some step done by phase {k + 1}",
+            {n: 1.0, **{int(z[i, k]): -1.0 for i in range(len(co.p))}},
+            ub=0.0,
+            group="definition",
+        )
+        model.add_row(
+            f"L_{k + 1} <= leverage when no step is done",
+            {int(lev[k]): 1.0, g: -1.0, n: -(ann * p_max * a_max + 1.0)},
+            ub=0.0,
+            group="definition",
         )
         model.add_row(
             f"Lmin <= L_{k + 1}", {lmin: 1.0, int(lev[k]): -1.0}, ub=0.0, group="definition"
         )
-        _clawback(model, k, e, y, z, co, a, a_max, p_max)
     return lev, lmin
 
 
-def _clawback(
+def _comply_minus_stay(
     model: LinearModel,
     k: int,
-    e: int,
     y: np.ndarray,
     z: np.ndarray,
     co: Coefficients,
-    a: np.ndarray,
-    a_max: float,
-    p_max: float,
-) -> None:
-    """Rows making ``E_k <= p_k A_k`` exact at the optimum (``E_k`` is maximised)."""
-    acol = model.add_var(f"A[{k + 1}]", ub=a_max)
-    model.add_row(
-        f"definition of A_{k + 1}",
-        {acol: 1.0, **{int(y[i, k]): -float(x) for i, x in enumerate(a)}},
-        lb=0.0,
-        ub=0.0,
-        group="definition",
-    )
-    sel: dict[int, float] = {e: 1.0}
-    one: dict[int, float] = {}
-    for i, pd in enumerate(co.p):
-        if pd <= 0.0:
-            continue
-        sk = model.add_var(f"s[{i},{k + 1}]", ub=1.0, integer=True)
-        sel[sk] = -pd * a_max
-        one[sk] = 1.0
-        big = (p_max - pd) * a_max
+    w: np.ndarray,
+    ann: float,
+) -> int:
+    """Column ``G_k = V^C_k - a (R_k - C_k)`` and its defining row."""
+    g = model.add_var(f"G[{k + 1}]", lb=-INF)
+    coefs: dict[int, float] = {g: 1.0}
+    for t in range(co.phases):
+        here = ann if t == k else 0.0
+        for i, v in enumerate(co.v):
+            coefs[int(y[i, t])] = -(w[k, t] - here) * v
+        for i, c in enumerate(co.c):
+            coefs[int(z[i, t])] = (w[k, t] - here) * c
+    model.add_row(f"definition of G_{k + 1}", coefs, lb=0.0, ub=0.0, group="definition")
+    return g
+
+
+def _restored(
+    model: LinearModel, k: int, z: np.ndarray, co: Coefficients, levels: np.ndarray
+) -> dict[float, int]:
+    """Columns ``B_{k,pi}``: cost restored by reversing every done step with ``p <= pi``."""
+    out: dict[float, int] = {}
+    prev: int | None = None
+    for pi in levels:
+        col = model.add_var(f"B[{k + 1},{pi:g}]")
+        coefs: dict[int, float] = {col: 1.0}
+        if prev is not None:
+            coefs[prev] = -1.0
+        for i in np.nonzero(co.p == pi)[0]:
+            coefs[int(z[i, k])] = -float(co.c[i] * co.b[i])
         model.add_row(
-            f"clawback E_{k + 1} via step {i}",
-            {e: 1.0, acol: -pd, sk: big},
-            ub=big,
-            group="definition",
+            f"definition of B_{k + 1} at p={pi:g}", coefs, lb=0.0, ub=0.0, group="definition"
         )
-        model.add_row(
-            f"selector {i} needs step done (phase {k + 1})",
-            {sk: 1.0, int(z[i, k]): -1.0},
-            ub=0.0,
-            group="definition",
-        )
-    model.add_row(f"E_{k + 1} <= p_max A_max sum s", sel, ub=0.0, group="definition")
-    if one:
-        model.add_row(f"one detection selector in phase {k + 1}", one, ub=1.0, group="definition")
+        out[float(pi)] = prev = col
+    return out
 
 
 def objective(

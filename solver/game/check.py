@@ -141,6 +141,7 @@ def _terms(games: list[PhaseGame], flow: np.ndarray, eff: dict[str, float]) -> P
         clawback_full=np.array([sum(g.clawback.values()) for g in games], dtype=float),
         detection=np.array([g.detection for g in games]),
         delta=np.array(games[0].delta if games else 0.9),
+        years=games[0].years if games else 1.0,
     )
 
 

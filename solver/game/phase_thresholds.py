@@ -44,6 +44,8 @@ class PhaseTerms:
         ``p_k``.
     delta : numpy.ndarray
         Discount factor, shape ``(...)`` (one per sample).
+    years : float
+        Years per phase (scales margins, not thresholds).
     """
 
     flow: np.ndarray
@@ -53,6 +55,7 @@ class PhaseTerms:
     clawback_full: np.ndarray
     detection: np.ndarray
     delta: np.ndarray
+    years: float = 1.0
 
 
 def comply_values(flow: np.ndarray, delta: np.ndarray) -> np.ndarray:
@@ -83,7 +86,7 @@ def comply_values(flow: np.ndarray, delta: np.ndarray) -> np.ndarray:
 def margin_at(terms: PhaseTerms, delta: np.ndarray) -> np.ndarray:
     """Subgame-perfect margin of every phase at discount ``delta`` (shape ``(..., K)``)."""
     dev = terms.relief - terms.detection * terms.clawback - terms.kept_cost
-    return comply_values(terms.flow, delta) - delta / (1.0 - delta) * dev
+    return terms.years * (comply_values(terms.flow, delta) - delta / (1.0 - delta) * dev)
 
 
 def _margin_fn(terms: PhaseTerms) -> Callable[[np.ndarray], np.ndarray]:
@@ -113,7 +116,7 @@ def phase_thresholds(terms: PhaseTerms) -> dict[str, np.ndarray]:
     q_star = linear_root(base, ann * terms.detection * terms.clawback_full)
     d_star = critical_discount(_margin_fn(terms), np.broadcast_to(d, terms.flow.shape))
     return {
-        "margin": margin,
+        "margin": terms.years * margin,
         "critical_detection": p_star,
         "critical_credibility": q_star,
         "critical_discount": d_star,

@@ -1,20 +1,23 @@
 """The per-phase extensive-form game and its backward-induction solution.
 
 At the end of phase ``k`` the target moves: *comply* (value ``V^C_k``) or
-*backslide*.  After backsliding, nature detects it with probability ``p_k``;
+*backslide* through one of its deviation classes (:mod:`solver.payoffs`:
+reverse every done step with ``p_d <= pi``, detected with probability
+``pi``).  After backsliding, nature detects it with probability ``pi``;
 then, for every instrument ``i`` through which relief was granted, the actors
 it needs choose *snapback* or *sustain*.  Snapback re-imposes each of the
 instrument's measures with probability ``q_i`` (the nominal credibility),
 clawing back share ``r_m`` of its value for good.  The target's payoffs are
 those of :mod:`solver.payoffs`:
 
-``V^D_k(s) = delta / (1 - delta) * (R_k - p_k * sum_i s_i q_i W_ik - K_k)``
+``V^D_k(s) = a * max_pi (R_k - pi * sum_i s_i q_i W_ik - K_k(pi))``
 
-with ``R_k = sum_m v_m y[m,k]``, ``W_ik = sum_{m in i} v_m r_m y[m,k]``,
-``K_k = sum_d c_d (1 - b_d) z[d,k]`` and ``s_i`` in {0, 1} the coalition's
+with ``a = years * delta / (1 - delta)``, ``R_k = sum_m v_m y[m,k]``,
+``W_ik = sum_{m in i} v_m r_m y[m,k]``, ``K_k(pi) = C_k - sum_{d done, p_d <= pi}
+c_d b_d`` (the cost the target keeps bearing) and ``s_i`` in {0, 1} the coalition's
 choice.  The coalition's leaf payoffs are the value of the steps still in
-place (``U_k = sum_d u_d z[d,k]`` after compliance, ``U^D_k = sum_d u_d
-(1 - b_d) z[d,k]`` after backsliding) plus, per instrument that snaps back,
+place (``U_k = sum_d u_d z[d,k]`` after compliance, ``U^D_k = U_k - sum_{d
+reversed} u_d b_d`` after backsliding) plus, per instrument that snaps back,
 the pivotal actor's net gain (:mod:`solver.game.credibility`).  Backward
 induction: each instrument snaps back iff its pivotal gain is non-negative
 (or it is a commitment); the target then complies iff
@@ -29,7 +32,7 @@ import numpy as np
 
 from solver.game.credibility import Credibility
 from solver.game.tolerances import DECISION_TOL
-from solver.payoffs import Coefficients, continuation_weights, detection_by_phase
+from solver.payoffs import Coefficients, continuation_weights, deviation_classes
 from solver.tolerances import feasible_leq
 
 
@@ -43,12 +46,13 @@ class PhaseGame:
         ``k`` (1-based).
     delta : float
         Target's discount factor.
-    detection : float
-        ``p_k``.
     comply_value : float
         ``V^C_k`` (USD m).
-    relief, kept_cost : float
-        ``R_k`` and ``K_k`` (USD m per period).
+    relief, cost : float
+        ``R_k`` and ``C_k`` (USD m per year).
+    options : tuple of (float, float, float)
+        The target's deviation classes: ``(pi, restored cost c.b, restored
+        coalition value u.b)`` of the steps each reverses.
     clawback : dict of str to float
         ``W_ik`` per instrument with relief granted by ``k`` (USD m/yr).
     nominal : dict of str to float
@@ -57,33 +61,58 @@ class PhaseGame:
         Pivotal net gain per instrument (USD m).
     committed : dict of str to bool
         Instruments whose credibility is set by override.
-    steps_value, steps_kept : float
-        ``U_k`` and ``U^D_k`` (coalition value units).
+    steps_value : float
+        ``U_k`` (coalition value units).
+    years : float
+        Years per phase (flows per phase are ``years`` times annual values).
     """
 
     phase: int
     delta: float
-    detection: float
     comply_value: float
     relief: float
-    kept_cost: float
+    cost: float
+    options: tuple[tuple[float, float, float], ...]
     clawback: dict[str, float]
     nominal: dict[str, float]
     coalition_gain: dict[str, float]
     committed: dict[str, bool]
     steps_value: float
-    steps_kept: float
+    years: float = 1.0
 
     @property
     def annuity(self) -> float:
-        """``delta / (1 - delta)``: value of one USD m per period from next period on."""
-        return self.delta / (1.0 - self.delta)
+        """``years * delta / (1 - delta)``: value of one USD m/yr from the next phase on."""
+        return self.years * self.delta / (1.0 - self.delta)
+
+    def _claw(self, snapback: dict[str, bool]) -> float:
+        return sum(self.nominal[i] * w for i, w in self.clawback.items() if snapback.get(i, False))
+
+    def best_option(self, snapback: dict[str, bool] | None = None) -> tuple[float, float, float]:
+        """The target's best deviation class against ``snapback`` (default: SPE choice)."""
+        claw = self._claw(self.coalition_choice() if snapback is None else snapback)
+        return max(self.options, key=lambda o: (o[1] - o[0] * claw, -o[0]))
+
+    @property
+    def detection(self) -> float:
+        """Detection probability of the target's best deviation (SPE snapbacks)."""
+        return self.best_option()[0]
+
+    @property
+    def kept_cost(self) -> float:
+        """``K_k``: step cost the target still bears after its best deviation."""
+        return self.cost - self.best_option()[1]
+
+    @property
+    def steps_kept(self) -> float:
+        """``U^D_k``: coalition value of the steps left after the best deviation."""
+        return self.steps_value - self.best_option()[2]
 
     def deviate_value(self, snapback: dict[str, bool] | None = None) -> float:
         """``V^D_k`` when the instruments in ``snapback`` (default: SPE choice) snap back."""
         s = self.coalition_choice() if snapback is None else snapback
-        claw = sum(self.nominal[i] * w for i, w in self.clawback.items() if s.get(i, False))
-        return self.annuity * (self.relief - self.detection * claw - self.kept_cost)
+        pi, restored, _ = self.best_option(s)
+        return self.annuity * (self.relief - pi * self._claw(s) - (self.cost - restored))
 
     def coalition_choice(self) -> dict[str, bool]:
         """Backward induction at the detection node: snapback iff credible."""
@@ -102,24 +131,12 @@ class PhaseGame:
         return self.comply_value - self.deviate_value()
 
 
-@dataclass(frozen=True)
-class _Arrays:
-    flow: np.ndarray
-    relief: np.ndarray
-    kept: np.ndarray
-    detection: np.ndarray
-    steps: np.ndarray
-    steps_kept: np.ndarray
-
-
-def _arrays(co: Coefficients, y: np.ndarray, z: np.ndarray) -> _Arrays:
-    k = co.phases
-    relief = co.v @ y if y.size else np.zeros(k)
-    cost = co.c @ z if z.size else np.zeros(k)
-    kept = (co.c * (1.0 - co.b)) @ z if z.size else np.zeros(k)
-    steps = co.u @ z if z.size else np.zeros(k)
-    steps_kept = (co.u * (1.0 - co.b)) @ z if z.size else np.zeros(k)
-    return _Arrays(relief - cost, relief, kept, detection_by_phase(co, z), steps, steps_kept)
+def _options(co: Coefficients, done: np.ndarray) -> tuple[tuple[float, float, float], ...]:
+    """Deviation classes of one phase as ``(pi, restored cost, restored value)``."""
+    return tuple(
+        (pi, float(co.c[rev] @ co.b[rev]), float(co.u[rev] @ co.b[rev]))
+        for pi, rev in deviation_classes(co.p, done)
+    )
 
 
 def phase_games(
@@ -149,8 +166,10 @@ def phase_games(
     list of PhaseGame
         One per phase.
     """
-    ar = _arrays(co, y, z)
-    vc = continuation_weights(co.delta, co.phases) @ ar.flow
+    relief = co.v @ y if y.size else np.zeros(co.phases)
+    cost = co.c @ z if z.size else np.zeros(co.phases)
+    steps = co.u @ z if z.size else np.zeros(co.phases)
+    vc = co.years * (continuation_weights(co.delta, co.phases) @ (relief - cost))
     games = []
     for k in range(co.phases):
         claw: dict[str, float] = {}
@@ -161,16 +180,16 @@ def phase_games(
             PhaseGame(
                 phase=k + 1,
                 delta=co.delta,
-                detection=float(ar.detection[k]),
                 comply_value=float(vc[k]),
-                relief=float(ar.relief[k]),
-                kept_cost=float(ar.kept[k]),
+                relief=float(relief[k]),
+                cost=float(cost[k]),
+                options=_options(co, z[:, k] > 0.5 if z.size else np.zeros(0, dtype=bool)),
                 clawback=claw,
                 nominal={i: cred[i].nominal if i in cred else 1.0 for i in claw},
                 coalition_gain={i: cred[i].pivotal_gain if i in cred else 0.0 for i in claw},
                 committed={i: cred[i].committed if i in cred else True for i in claw},
-                steps_value=float(ar.steps[k]),
-                steps_kept=float(ar.steps_kept[k]),
+                steps_value=float(steps[k]),
+                years=co.years,
             )
         )
     return games
@@ -195,12 +214,12 @@ def chain_phases(games: list[PhaseGame], flow: np.ndarray) -> tuple[np.ndarray, 
     comply = np.zeros(n)
     actions = [""] * n
     for k in range(n - 1, -1, -1):
-        d = games[k].delta
+        d, yrs = games[k].delta, games[k].years
         if k == n - 1:
-            comply[k] = d / (1.0 - d) * flow[k]
+            comply[k] = yrs * d / (1.0 - d) * flow[k]
         else:
             best_next = max(comply[k + 1], games[k + 1].deviate_value())
-            comply[k] = d * (flow[k + 1] + best_next)
+            comply[k] = d * (yrs * flow[k + 1] + best_next)
         ok = feasible_leq(games[k].deviate_value(), comply[k])
         actions[k] = "comply" if ok else "backslide"
     return comply, actions

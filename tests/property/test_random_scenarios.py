@@ -154,3 +154,37 @@ def test_every_require_ic_plan_passes_the_game_check(doc, cn_cost, us_gain):
         assert verify_plan(s, plan, require_ic=True).ok
     else:
         assert plan.status is Status.INFEASIBLE
+
+
+@SETTINGS
+@given(scenarios(), st.data())
+def test_mip_leverage_rows_equal_the_payoff_definition(doc, data):
+    # Fix a random schedule in the leverage model (relaxing every other family)
+    # and maximise: each L_k has a positive weight, so it rises to the minimum
+    # over the target's deviation classes, which must be solver.payoffs' value.
+    doc["parameters"].pop("irreversibility_ratio")
+    doc["parameters"]["reciprocity"] = 0.0
+    for d in doc["milestones"]:
+        for key in ("requires", "after", "phase_window", "mandatory_by"):
+            d.pop(key, None)
+    for m in doc["measures"]:
+        for key in ("requires_milestones", "bundle", "phase_window"):
+            m.pop(key, None)
+    doc["instruments"][0].pop("capacity")
+    s = scenario_from_dict(doc)
+    phase = st.one_of(st.none(), st.integers(1, s.phases))
+    sched = Schedule(
+        measures={m.id: data.draw(phase) for m in s.measures},
+        milestones={d.id: data.draw(phase) for d in s.milestones},
+    )
+    built = build(s, BuildOptions())
+    y, z = sched.matrices(s)
+    model = built.model
+    for arr, vals in ((built.vars.y, y), (built.vars.z, z)):
+        for idx, v in zip(arr.ravel(), vals.ravel(), strict=True):
+            model.lb[int(idx)] = model.ub[int(idx)] = float(v)
+    sol = run_backend(model, "highs")
+    assert sol.status is Status.OPTIMAL
+    expected = sched.values(s).leverage
+    got = sol.x[built.vars.leverage]
+    assert np.allclose(got, expected, rtol=1e-6, atol=1e-5 * max(1.0, np.abs(expected).max()))

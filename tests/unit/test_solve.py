@@ -11,6 +11,7 @@ from solver import (
     BACKENDS,
     MODELS_DIR,
     Status,
+    check,
     evaluate,
     load_scenario,
     load_schedule,
@@ -21,6 +22,7 @@ from solver.backends import run_backend
 from solver.backends.highs_scipy import map_status as highs_status
 from solver.backends.pulp_backend import map_status as pulp_status
 from solver.model import LinearModel
+from solver.scenario import scenario_from_dict
 from tests.conftest import SMALL
 
 SHIPPED = sorted(p for p in MODELS_DIR.glob("*.toml") if not p.name.endswith("_sensitivity.toml"))
@@ -54,11 +56,24 @@ def test_default_plan_is_explainable():
             assert plan.schedule.measures[m.id] <= m.mandatory_by
 
 
-def test_require_ic_gives_nonnegative_leverage():
-    s = load_scenario(SMALL)
+def test_require_ic_gives_nonnegative_leverage(small_doc):
+    small_doc["actors"][1]["snapback_cost"] = 0  # China no longer blocks the UNSC snapback
+    s = scenario_from_dict(small_doc)
     plan = solve(s, require_ic=True)
     assert plan.status is Status.OPTIMAL
     assert min(p["leverage"] for p in plan.phases()) >= -1e-6
+    assert check(s, plan).incentive_compatible
+    assert plan.explanation == ("round 1: the subgame-perfect check passes every phase",)
+
+
+def test_require_ic_cuts_a_non_credible_snapback():
+    # In the fixture China pays 50 to snap back and gains nothing: the UNSC
+    # snapback is not credible, the game rejects the first plan, and with q = 0
+    # no phasing is incentive-compatible.
+    plan = solve(load_scenario(SMALL), require_ic=True)
+    assert plan.status is Status.INFEASIBLE
+    assert plan.explanation[0].startswith("round 1: the check rejects phase(s)")
+    assert "unsc q=0" in plan.explanation[1]
 
 
 def test_objectives_differ_and_verify():
