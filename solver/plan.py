@@ -98,18 +98,24 @@ class Plan:
         return abs(self.bound - self.objective) / max(1.0, abs(self.objective))
 
     def phases(self) -> list[dict[str, Any]]:
-        """Per phase: measures granted, milestones done and leverage."""
+        """Per phase: measures granted, milestones done, leverage and the best deviation."""
         if self.schedule is None:
             return []
         s, sch = self.scenario, self.schedule
-        lev = sch.values(s).leverage
+        pv = sch.values(s)
         return [
             {
                 "phase": k,
                 "name": s.phase_names[k - 1] if s.phase_names else "",
                 "measures": [m.id for m in s.measures if sch.measures.get(m.id) == k],
                 "milestones": [d.id for d in s.milestones if sch.milestones.get(d.id) == k],
-                "leverage": round(float(lev[k - 1]), 6),
+                "leverage": round(float(pv.leverage[k - 1]), 6),
+                "best_deviation": {
+                    "reverses": [
+                        d.id for d, r in zip(s.milestones, pv.reversed[k - 1], strict=True) if r
+                    ],
+                    "detection": float(pv.detection[k - 1]),
+                },
             }
             for k in range(1, s.phases + 1)
         ]

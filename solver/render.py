@@ -45,8 +45,12 @@ def render_plan(plan: Plan) -> str:
         lines.append(
             f"  leverage L_{k} = {row['leverage']:,.1f} USD m   "
             f"(relief in force {values.relief[k - 1]:,.0f} USD m/yr, "
-            f"step cost {values.cost[k - 1]:,.0f} USD m/yr, "
-            f"detection {values.detection[k - 1]:.2f})"
+            f"step cost {values.cost[k - 1]:,.0f} USD m/yr)"
+        )
+        rev = row["best_deviation"]["reverses"]
+        lines.append(
+            f"  best deviation: reverse {', '.join(rev) if rev else 'nothing (keep the relief)'}"
+            f" - caught with probability {row['best_deviation']['detection']:.2f}"
         )
         lines.append("  target steps:")
         lines += [f"    {t}" for t in _names(row["milestones"], dnames)] or ["    (none)"]
