@@ -13,6 +13,7 @@ from solver.backends import BACKENDS, Solution, Status, run_backend
 from solver.explain import chain_conflicts, elastic_conflicts
 from solver.formulation import aggregated, pulse, step
 from solver.formulation.common import OBJECTIVES, BuildOptions, Built
+from solver.model import LinearModel
 from solver.plan import Plan, Schedule
 from solver.scenario import Scenario
 from solver.verify import verify_plan
@@ -308,15 +309,33 @@ def evaluate(scenario: Scenario, schedule: Schedule, *, objective: str | None = 
     )
 
 
-def _objective_of(built: Built, schedule: Schedule) -> float:
-    """Objective value the model assigns to ``schedule`` (fixing y, z and solving the rest)."""
+def fix_schedule(built: Built, schedule: Schedule) -> LinearModel:
+    """Copy of ``built``'s step model with every ``y`` and ``z`` fixed to ``schedule``.
+
+    Parameters
+    ----------
+    built : Built
+        A step-formulation model.
+    schedule : Schedule
+        The phasing to impose.
+
+    Returns
+    -------
+    LinearModel
+        The fixed model (the original is left untouched); solving it
+        evaluates the remaining columns (leverage and its helpers).
+    """
     y, z = schedule.matrices(built.scenario)
-    model = built.model
-    fixed = type(model)(**{**model.__dict__, "lb": list(model.lb), "ub": list(model.ub)})
+    fixed = replace(built.model, lb=list(built.model.lb), ub=list(built.model.ub))
     for arr, vals in ((built.vars.y, y), (built.vars.z, z)):
         for idx, v in zip(arr.ravel(), vals.ravel(), strict=True):
             fixed.lb[int(idx)] = fixed.ub[int(idx)] = float(v)
-    sol = run_backend(fixed, "highs")
+    return fixed
+
+
+def _objective_of(built: Built, schedule: Schedule) -> float:
+    """Objective value the model assigns to ``schedule`` (fixing y, z and solving the rest)."""
+    sol = run_backend(fix_schedule(built, schedule), "highs")
     return float("nan") if sol.objective is None else sol.objective
 
 

@@ -17,6 +17,7 @@ from solver.backends import run_backend
 from solver.formulation.common import BuildOptions
 from solver.formulation.step import build
 from solver.scenario import scenario_from_dict
+from solver.solve import fix_schedule
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -115,12 +116,8 @@ def test_verifier_agrees_with_the_model_on_random_assignments(doc, data):
         milestones={d.id: data.draw(phase) for d in s.milestones},
     )
     built = build(s, BuildOptions())
-    y, z = sched.matrices(s)
-    model = built.model
-    for arr, vals in ((built.vars.y, y), (built.vars.z, z)):
-        for idx, v in zip(arr.ravel(), vals.ravel(), strict=True):
-            model.lb[int(idx)] = model.ub[int(idx)] = float(v)
-    feasible = run_backend(model, "highs").status is Status.OPTIMAL
+    y, _ = sched.matrices(s)
+    feasible = run_backend(fix_schedule(built, sched), "highs").status is Status.OPTIMAL
     verdict = verify_plan(s, sched)
     windows_ok = all(
         sched.measures[m.id] is None or sched.measures[m.id] >= s.measure_window(m)[0]
@@ -178,12 +175,7 @@ def test_mip_leverage_rows_equal_the_payoff_definition(doc, data):
         milestones={d.id: data.draw(phase) for d in s.milestones},
     )
     built = build(s, BuildOptions())
-    y, z = sched.matrices(s)
-    model = built.model
-    for arr, vals in ((built.vars.y, y), (built.vars.z, z)):
-        for idx, v in zip(arr.ravel(), vals.ravel(), strict=True):
-            model.lb[int(idx)] = model.ub[int(idx)] = float(v)
-    sol = run_backend(model, "highs")
+    sol = run_backend(fix_schedule(built, sched), "highs")
     assert sol.status is Status.OPTIMAL
     expected = sched.values(s).leverage
     got = sol.x[built.vars.leverage]
