@@ -114,6 +114,16 @@ class Milestone:
     phase_window: tuple[int, int] | None = None
     mandatory_by: int | None = None
     duration: int = 1
+    uses: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A renewable capacity per phase (inspection teams, negotiating bandwidth)."""
+
+    id: str
+    capacity: float
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,7 @@ class Scenario:
     parameters: Parameters = field(default_factory=Parameters)
     description: str = ""
     phase_names: tuple[str, ...] = ()
+    resources: tuple[Resource, ...] = ()
     source: str = "<memory>"
 
     def measure(self, mid: str) -> Measure:

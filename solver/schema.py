@@ -79,6 +79,7 @@ TOP: tuple[Field, ...] = (
     Field("instruments", "array", "Legal instruments (see `[[instruments]]`)."),
     Field("measures", "array", "Relief measures (see `[[measures]]`).", required=True),
     Field("milestones", "array", "Target steps (see `[[milestones]]`).", required=True),
+    Field("resources", "array", "Renewable per-phase capacities (see `[[resources]]`)."),
 )
 
 PARAMETERS: tuple[Field, ...] = (
@@ -296,6 +297,19 @@ MILESTONE: tuple[Field, ...] = (
     Field("phase_window", "window", "[first, last] phase in which it may be completed."),
     Field("mandatory_by", "int", "Must be done by this phase.", False, 1),
     Field("duration", "int", "Phases the step takes (>= 1).", False, 1),
+    Field(
+        "uses",
+        "map[number]",
+        "Resource id -> units the step ties up in every phase it is under way.",
+        False,
+        0.0,
+    ),
+)
+
+RESOURCE: tuple[Field, ...] = (
+    Field("id", "str", "Unique resource id (e.g. inspectors).", required=True),
+    Field("name", "str", "Display name."),
+    Field("capacity", "number", "Units available in every phase.", True, 0.0),
 )
 
 SECTIONS: dict[str, tuple[Field, ...]] = {
@@ -305,6 +319,7 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
     "instruments": INSTRUMENT,
     "measures": MEASURE,
     "milestones": MILESTONE,
+    "resources": RESOURCE,
 }
 
 
@@ -369,6 +384,7 @@ def json_schema() -> dict[str, Any]:
     props = schema["properties"]
     props["parameters"] = _object(PARAMETERS)
     for key, fields in (
+        ("resources", RESOURCE),
         ("actors", ACTOR),
         ("instruments", INSTRUMENT),
         ("measures", MEASURE),

@@ -18,6 +18,7 @@ from solver.scenario import (
     Measure,
     Milestone,
     Parameters,
+    Resource,
     Scenario,
     ScenarioError,
 )
@@ -27,6 +28,7 @@ from solver.schema import (
     MEASURE,
     MILESTONE,
     PARAMETERS,
+    RESOURCE,
     TOP,
     Field,
 )
@@ -238,6 +240,7 @@ def _make_milestone(row: Mapping[str, Any]) -> Milestone:
         phase_window=_window(row),
         mandatory_by=row.get("mandatory_by"),
         duration=int(row.get("duration", 1)),
+        uses={k: float(v) for k, v in row.get("uses", {}).items()},
     )
 
 
@@ -286,6 +289,7 @@ def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
     instruments = _entries(c, doc, "instruments", INSTRUMENT)
     measures = _entries(c, doc, "measures", MEASURE)
     milestones = _entries(c, doc, "milestones", MILESTONE)
+    resources = _entries(c, doc, "resources", RESOURCE)
     if c.problems:
         raise ScenarioError(c.problems)
     scenario = Scenario(
@@ -298,6 +302,10 @@ def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
         instruments=tuple(_make_instrument(r) for _, r in instruments),
         measures=tuple(_make_measure(r) for _, r in measures),
         milestones=tuple(_make_milestone(r) for _, r in milestones),
+        resources=tuple(
+            Resource(id=r["id"], capacity=float(r["capacity"]), name=r.get("name", ""))
+            for _, r in resources
+        ),
         source=source,
     )
     labels = {
@@ -305,6 +313,7 @@ def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
         "instruments": [lb for lb, _ in instruments],
         "measures": [lb for lb, _ in measures],
         "milestones": [lb for lb, _ in milestones],
+        "resources": [lb for lb, _ in resources],
     }
     check_semantics(scenario, labels, c)
     if c.problems:
@@ -412,6 +421,7 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
         _refs(c, f"{lb}.after", d.after, mil_ids, "milestone")
         _check_window(c, f"{lb}.phase_window", d.phase_window, k)
         _check_phase(c, f"{lb}.mandatory_by", d.mandatory_by, k)
+        _refs(c, f"{lb}.uses", d.uses, {r.id for r in s.resources}, "resource")
         if d.duration > k:
             c.add(f"{lb}.duration", d.duration, f"it must not exceed the {k} phases")
     _check_cycles(s, c)

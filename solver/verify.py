@@ -138,6 +138,25 @@ def _check_coordination(s: Scenario, sch: Schedule, out: list[str]) -> None:
                 )
 
 
+def _check_resources(s: Scenario, sch: Schedule, out: list[str]) -> None:
+    for r in s.resources:
+        for t in range(1, s.phases + 1):
+            busy = [
+                (d.id, d.uses[r.id])
+                for d in s.milestones
+                if r.id in d.uses
+                and (g := sch.milestones.get(d.id)) is not None
+                and g - d.duration + 1 <= t <= g
+            ]
+            used = sum(u for _, u in busy)
+            if not feasible_leq(used, r.capacity):
+                names = ", ".join(i for i, _ in busy)
+                out.append(
+                    f"resource: {r.id} needs {used:g} in phase {t} ({names}), "
+                    f"capacity {r.capacity:g}"
+                )
+
+
 def _check_balances(s: Scenario, sch: Schedule, out: list[str], require_ic: bool) -> None:
     p = s.parameters
     co = coefficients(s)
@@ -211,5 +230,6 @@ def verify_plan(
     _check_windows(scenario, sch, out)
     _check_precedence(scenario, sch, out)
     _check_coordination(scenario, sch, out)
+    _check_resources(scenario, sch, out)
     _check_balances(scenario, sch, out, require_ic)
     return Verification(not out, tuple(out))

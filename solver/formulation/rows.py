@@ -252,6 +252,42 @@ def _cohesion(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> 
             )
 
 
+def resources(model: LinearModel, s: Scenario, z: np.ndarray) -> None:
+    """Renewable capacities: steps under way in phase ``t`` fit in each resource.
+
+    A step of duration ``D`` done in phase ``g`` is under way in phases
+    ``g - D + 1 .. g``, i.e. in ``t`` exactly when ``z[d, min(t+D-1, K)] -
+    z[d, t-1] = 1``.
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    s : Scenario
+        The scenario (``resources`` and milestones' ``uses``).
+    z : numpy.ndarray
+        Column indices of ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    """
+    for r in s.resources:
+        for t in range(1, s.phases + 1):
+            coefs: dict[int, float] = {}
+            for i, d in enumerate(s.milestones):
+                use = d.uses.get(r.id, 0.0)
+                if use == 0.0:
+                    continue
+                last = min(t + d.duration - 1, s.phases)
+                coefs[int(z[i, last - 1])] = coefs.get(int(z[i, last - 1]), 0.0) + use
+                if t > 1:
+                    coefs[int(z[i, t - 2])] = coefs.get(int(z[i, t - 2]), 0.0) - use
+            if coefs:
+                model.add_row(
+                    f"resource {r.id}: steps under way in phase {t} use at most {r.capacity:g}",
+                    coefs,
+                    ub=r.capacity,
+                    group="resource",
+                )
+
+
 def progress(
     model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
 ) -> None:

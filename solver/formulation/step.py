@@ -79,6 +79,7 @@ def build(scenario: Scenario, options: BuildOptions | None = None) -> Built:
     rows.mandatory(model, s, y, z)
     rows.precedence(model, s, y, z)
     rows.coordination(model, s, y, z)
+    rows.resources(model, s, z)
     rows.progress(model, s, y, z, co)
     rows.participation(model, s, y, z, co)
     rows.reversibility(model, s, y, z, co)

@@ -44,6 +44,10 @@ def scenarios(draw):
             d["phase_window"] = draw(window)
         if draw(st.integers(0, 3)) == 0:
             d["mandatory_by"] = k
+        if draw(st.integers(0, 2)) == 0:
+            d["duration"] = draw(st.integers(1, 2))
+        if draw(st.booleans()):
+            d["uses"] = {"inspectors": draw(st.integers(1, 2))}
         milestones.append(d)
     measures = []
     for i in range(n_m):
@@ -80,6 +84,7 @@ def scenarios(draw):
         ],
         "measures": measures,
         "milestones": milestones,
+        "resources": [{"id": "inspectors", "capacity": draw(st.integers(1, 3))}],
     }
 
 
@@ -162,7 +167,7 @@ def test_mip_leverage_rows_equal_the_payoff_definition(doc, data):
     doc["parameters"].pop("irreversibility_ratio")
     doc["parameters"]["reciprocity"] = 0.0
     for d in doc["milestones"]:
-        for key in ("requires", "after", "phase_window", "mandatory_by"):
+        for key in ("requires", "after", "phase_window", "mandatory_by", "duration", "uses"):
             d.pop(key, None)
     for m in doc["measures"]:
         for key in ("requires_milestones", "bundle", "phase_window"):
