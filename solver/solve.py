@@ -99,7 +99,7 @@ def solve(
     ----------
     scenario : Scenario
         A validated scenario.
-    backend : {"highs", "cbc", "pulp-highs"}, optional
+    backend : {"highs", "highspy", "cbc", "pulp-highs"}, optional
         MIP backend; default HiGHS through :func:`scipy.optimize.milp`.
     objective : {"leverage", "speed", "weighted"}, optional
         Defaults to ``scenario.parameters.objective``.

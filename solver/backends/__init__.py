@@ -6,7 +6,7 @@ from solver.backends.base import Solution, Status
 from solver.backends.highs_scipy import solve_highs
 from solver.model import LinearModel
 
-BACKENDS: tuple[str, ...] = ("highs", "cbc", "pulp-highs")
+BACKENDS: tuple[str, ...] = ("highs", "highspy", "cbc", "pulp-highs")
 """Backend names accepted by :func:`run_backend`."""
 
 
@@ -17,9 +17,10 @@ def run_backend(model: LinearModel, backend: str, *, time_limit: float | None = 
     ----------
     model : LinearModel
         Model to solve.
-    backend : {"highs", "cbc", "pulp-highs"}
-        ``"highs"`` is HiGHS via :func:`scipy.optimize.milp`; ``"cbc"`` is
-        PuLP's bundled CBC; ``"pulp-highs"`` is PuLP driving highspy.
+    backend : {"highs", "highspy", "cbc", "pulp-highs"}
+        ``"highs"`` is HiGHS via :func:`scipy.optimize.milp`; ``"highspy"``
+        is HiGHS through its own Python API; ``"cbc"`` is PuLP's bundled CBC;
+        ``"pulp-highs"`` is PuLP driving highspy.
     time_limit : float, optional
         Wall-clock limit in seconds.
 
@@ -35,6 +36,10 @@ def run_backend(model: LinearModel, backend: str, *, time_limit: float | None = 
     """
     if backend == "highs":
         return solve_highs(model, time_limit=time_limit)
+    if backend == "highspy":
+        from solver.backends.highspy_direct import solve_highspy
+
+        return solve_highspy(model, time_limit=time_limit)
     if backend in ("cbc", "pulp-highs"):
         from solver.backends.pulp_backend import solve_pulp  # PuLP imports slowly: load on use
 
