@@ -127,6 +127,7 @@ _PLUGINS: tuple[tuple[str, str, str], ...] = (
     ("solver.rcpsp.cli", "add_parser", "run"),
     ("solver.sensitivity.cli", "add_parser", "run"),
     ("solver.report.cli", "add_parser", "run"),
+    ("solver.bench.cli", "add_parser", "run"),
 )
 
 

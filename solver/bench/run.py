@@ -1,0 +1,137 @@
+"""Run a benchmark suite: instances x formulations x backends, each backend in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+COLUMNS: tuple[str, ...] = (
+    "instance", "size", "phases", "formulation", "backend", "status", "objective", "bound",
+    "gap", "build_seconds", "solve_seconds", "root_lp_bound", "nodes", "verified",
+    "published_optimum",
+)  # fmt: skip
+"""Columns of ``results.csv``."""
+
+RELIEF_SIZES: dict[str, list[tuple[int, int, int]]] = {
+    "small": [(25, 4, 1), (25, 4, 2), (25, 4, 3)],
+    "medium": [(200, 8, 1), (200, 8, 2)],
+    "large": [(1000, 8, 1)],
+}
+"""Per size class: ``(measures, phases, seed)`` of each generated instance."""
+
+
+def relief_jobs(sizes: Sequence[str]) -> list[dict[str, Any]]:
+    """Jobs for the generated relief-scenario families of the named sizes.
+
+    Parameters
+    ----------
+    sizes : sequence of str
+        Keys of :data:`RELIEF_SIZES`.
+
+    Returns
+    -------
+    list of dict
+        One job per instance (backend and formulations are added later).
+    """
+    return [
+        {"suite": "relief", "instance": f"relief-{n}x{k}-s{seed}", "measures": n, "phases": k,
+         "seed": seed}
+        for size in sizes for n, k, seed in RELIEF_SIZES[size]
+    ]  # fmt: skip
+
+
+def psplib_jobs(data: Path, limit: int) -> list[dict[str, Any]]:
+    """Jobs for the first ``limit`` PSPLIB instances of ``data`` (with published optima).
+
+    Parameters
+    ----------
+    data : Path
+        A folder of ``.sm`` files with ``optimum.csv``.
+    limit : int
+        How many instances (in sorted order).
+
+    Returns
+    -------
+    list of dict
+        One job per instance.
+    """
+    if not data.is_dir():
+        raise ValueError(f"--data is {str(data)!r}; no such folder of PSPLIB .sm files")
+    optima: dict[str, str] = {}
+    opt_file = data / "optimum.csv"
+    if opt_file.exists():
+        with opt_file.open() as fh:
+            optima = {row["problem"]: row["optimum"] for row in csv.DictReader(fh)}
+    files = sorted(data.glob("*.sm"), key=lambda p: [int(x) for x in p.stem[3:].split("_")])
+    return [
+        {"suite": "psplib", "instance": p.stem, "path": str(p), "optimum": optima.get(p.name)}
+        for p in files[:limit]
+    ]
+
+
+def _run_job(job: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
+    """Run one job in a fresh interpreter; rows for formulations that never reported say why."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "solver.bench.worker"], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    status = "error"
+    try:
+        out, err = proc.communicate(json.dumps(job), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        status = "timeout"
+    rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+    done = {r["formulation"] for r in rows}
+    for f in job["formulations"]:
+        if f not in done:
+            rows.append({"instance": job["instance"], "formulation": f,
+                         "backend": job["backend"], "status": status,
+                         "verified": False, "message": err.strip()[-300:]})  # fmt: skip
+    return rows
+
+
+def run_suite(
+    jobs: list[dict[str, Any]],
+    *,
+    formulations: Sequence[str],
+    backends: Sequence[str],
+    time_limit: float,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every job with every backend (one subprocess per job and backend).
+
+    Parameters
+    ----------
+    jobs : list of dict
+        From :func:`relief_jobs` or :func:`psplib_jobs`.
+    formulations, backends : sequence of str
+        What to compare.
+    time_limit : float
+        Seconds per solve; the subprocess gets a generous multiple before it
+        is killed and its rows marked ``timeout``.
+    progress : callable, optional
+        Receives one line per finished subprocess.
+
+    Returns
+    -------
+    list of dict
+        One row per instance x formulation x backend.
+    """
+    rows: list[dict[str, Any]] = []
+    budget = (time_limit * 2.0 + 30.0) * len(formulations) + 30.0
+    for job in jobs:
+        for backend in backends:
+            got = _run_job({**job, "backend": backend, "formulations": list(formulations),
+                            "time_limit": time_limit}, budget)  # fmt: skip
+            rows += got
+            if progress is not None:
+                summary = ", ".join(f"{r['formulation']} {r['status']}" for r in got)
+                progress(f"{job['instance']} [{backend}]: {summary}")
+    return rows
