@@ -8,6 +8,7 @@ matrix itself (``passModel``), can pass a feasible starting solution
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import sys
@@ -19,7 +20,7 @@ import numpy as np
 
 from solver.backends.base import Solution, Status
 from solver.model import LinearModel
-from solver.tolerances import MIP_REL_GAP
+from solver.tolerances import FEAS_TOL, MIP_REL_GAP
 
 __all__ = ["map_status", "quiet_stdout", "solve_highspy"]
 
@@ -116,10 +117,11 @@ def _to_lp(model: LinearModel) -> highspy.HighsLp:
     return lp
 
 
-def _new_highs(time_limit: float | None) -> highspy.Highs:
+def _new_highs(time_limit: float | None, presolve: bool = False) -> highspy.Highs:
     with quiet_stdout():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "on" if presolve else "off")
     h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
@@ -138,6 +140,7 @@ def solve_highspy(
     *,
     time_limit: float | None = None,
     start: np.ndarray | None = None,
+    presolve: bool = False,
 ) -> Solution:
     """Solve ``model`` with ``highspy.Highs``, optionally from a MIP start.
 
@@ -150,6 +153,11 @@ def solve_highspy(
     start : numpy.ndarray, optional
         A (preferably feasible) value for every column, passed with
         ``setSolution``; HiGHS uses it as its first incumbent if it is feasible.
+    presolve : bool, optional
+        HiGHS presolve, off by default: with highspy 1.16 it returned wrong
+        "optimal" answers on time-indexed RCPSP models (PSPLIB j3037_5: 82
+        proven "optimal", true optimum 80; scipy's HiGHS, CBC and presolve-off
+        highspy all give 80).
 
     Returns
     -------
@@ -157,7 +165,23 @@ def solve_highspy(
         The mapped result (``bound`` is ``mip_dual_bound``, ``nodes`` is
         ``mip_node_count``); never raises for solver trouble.
     """
-    h = _new_highs(time_limit)
+    t0 = time.perf_counter()
+    sol = _solve_once(model, time_limit, start, presolve)
+    if start is not None and "mismatch" in sol.message:
+        # HiGHS 1.16 can return the postsolved MIP start while reporting the objective
+        # of a better solution it found in the presolved space (seen on PSPLIB
+        # j302_2: start 53, reported and proven 51).  Solve again without the start.
+        left = None if time_limit is None else max(0.1, time_limit - sol.seconds)
+        retry = _solve_once(model, left, None, presolve)
+        sol = dataclasses.replace(retry, message=f"{retry.message}; re-solved without the "
+                                  f"MIP start after: {sol.message}")  # fmt: skip
+    return dataclasses.replace(sol, seconds=time.perf_counter() - t0)
+
+
+def _solve_once(
+    model: LinearModel, time_limit: float | None, start: np.ndarray | None, presolve: bool
+) -> Solution:
+    h = _new_highs(time_limit, presolve)
     t0 = time.perf_counter()
     h.passModel(_to_lp(model))
     if start is not None:
@@ -170,17 +194,16 @@ def solve_highspy(
     status = map_status(raw, has_x)
     x = np.asarray(h.getSolution().col_value, dtype=float) if status.has_solution else None
     objective = None if x is None else model.objective_value(x)
+    message = f"HiGHS via highspy: {h.modelStatusToString(raw)} ({raw.name})"
+    reported = float(info.objective_function_value)
+    if objective is not None and abs(objective - reported) > FEAS_TOL * max(1.0, abs(reported)):
+        # never claim optimality for a solution whose value is not the proven one
+        status = Status.FEASIBLE
+        message += (
+            f"; objective mismatch: HiGHS reports {reported:g}, its solution is {objective:g}"
+        )
     bound: float | None = float(info.mip_dual_bound) if any(model.integer) else None
     if bound is None or not math.isfinite(bound):
         bound = objective if status is Status.OPTIMAL else None
     nodes = int(info.mip_node_count) if info.mip_node_count >= 0 else None
-    return Solution(
-        status=status,
-        message=f"HiGHS via highspy: {h.modelStatusToString(raw)} ({raw.name})",
-        x=x,
-        objective=objective,
-        bound=bound,
-        nodes=nodes,
-        seconds=seconds,
-        backend="highspy",
-    )
+    return Solution(status, message, x, objective, bound, nodes, seconds, "highspy")

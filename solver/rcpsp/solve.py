@@ -183,8 +183,10 @@ def _combine(
         if _makespan(inst, cand) <= _makespan(inst, heuristic):
             schedule = cand
     makespan = _makespan(inst, schedule)
-    if sol.status is Status.OPTIMAL or lb >= makespan:
+    if lb >= makespan:  # a backend's OPTIMAL alone is not trusted: its bound must agree
         return Status.OPTIMAL, schedule, makespan, message
+    if sol.status is Status.OPTIMAL:
+        return Status.FEASIBLE, schedule, lb, f"{message}; makespan {makespan} is above bound {lb}"
     if sol.status in (Status.ERROR, Status.INFEASIBLE, Status.UNBOUNDED):
         return Status.ERROR, schedule, lb, f"{message}; the heuristic schedule proves feasibility"
     return Status.FEASIBLE, schedule, lb, message

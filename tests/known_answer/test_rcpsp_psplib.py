@@ -98,3 +98,14 @@ def test_backends_find_the_optimum_from_a_loose_horizon(
     assert sol.status is Status.OPTIMAL, sol.message
     assert sol.objective == pytest.approx(optima["j301_1.sm"])
     assert verify_schedule(inst, tim.decode(sol.x)) == []
+
+
+@pytest.mark.parametrize("name", ["j302_2.sm", "j3037_5.sm", "j3046_5.sm"])
+def test_highspy_never_claims_a_wrong_optimum(name: str, optima: dict[str, int]) -> None:
+    # With HiGHS presolve and the MIP start, highspy 1.16 returned "optimal"
+    # makespans 53/82/59 on these (published 51/80/57): either the postsolved start
+    # with a better reported objective, or a presolve-cut optimum.
+    inst = read_sm(J30 / name)
+    res = solve_rcpsp(inst, backend="highspy", time_limit=60)
+    assert res.lower_bound <= optima[name] <= res.makespan
+    assert res.status is Status.OPTIMAL and res.makespan == optima[name]
