@@ -35,18 +35,30 @@ def naive(scenario, samples) -> tuple[float, list[float]]:
     return time.perf_counter() - t0, objs
 
 
-def sweep(scenario, spec, n: int, workers: int, seed: int) -> tuple[float, list[float]]:
+def sweep(
+    scenario, spec, n: int, workers: int, seed: int, backend: str = "highs"
+) -> tuple[float, list[float]]:
     """Seconds of a Monte Carlo sweep and the objectives it solved (in sample order)."""
     from solver.sensitivity.evaluate import evaluate_batch
 
     t0 = time.perf_counter()
     res = run_sweep(
-        scenario, spec, method="mc", samples=n, seed=seed, workers=workers, store=":memory:"
+        scenario,
+        spec,
+        method="mc",
+        samples=n,
+        seed=seed,
+        workers=workers,
+        store=":memory:",
+        backend=backend,
     )
     dt = time.perf_counter() - t0
     assert res.completed == n and res.reused == 0
     x = to_values(spec.params, mc_unit(len(spec.params), n, seed))
-    objs = [r.objective for r in evaluate_batch(scenario, [spec.resolve(row) for row in x[:5]])]
+    objs = [
+        r.objective
+        for r in evaluate_batch(scenario, [spec.resolve(row) for row in x[:5]], backend=backend)
+    ]
     return dt, objs
 
 
@@ -57,10 +69,11 @@ def main() -> None:
     ap.add_argument("--naive-samples", type=int, default=40)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--backend", default="highs", help="backend of the sweep (highs, highspy)")
     args = ap.parse_args()
     scenario = load_scenario(default_scenario_path())
     spec = load_spec(MODELS_DIR / "dprk_2018_sensitivity.toml", scenario)
-    t_sweep, head = sweep(scenario, spec, args.samples, args.workers, args.seed)
+    t_sweep, head = sweep(scenario, spec, args.samples, args.workers, args.seed, args.backend)
     x = to_values(spec.params, mc_unit(len(spec.params), args.naive_samples, args.seed))
     t_naive, objs = naive(scenario, [spec.resolve(row) for row in x])
     for a, b in zip(head, objs, strict=False):  # same samples, same optimum
@@ -69,7 +82,7 @@ def main() -> None:
     rate_naive = args.naive_samples / t_naive
     print(f"default model, {len(spec.params)} uncertain parameters, seed {args.seed}")
     print(
-        f"sweep  (HiGHS + IC check, {args.workers} workers): {args.samples:5d} samples "
+        f"sweep  ({args.backend} + IC check, {args.workers} workers): {args.samples:5d} samples "
         f"in {t_sweep:7.2f} s = {rate_sweep:7.1f} solves/s"
     )
     print(
