@@ -235,6 +235,7 @@ def run_sweep(
         ctx = _Context(scenario, st, ex, _slots(workers, dask), backend, objective, bar, st.load())
         try:
             summary = summarise(method, scenario, spec, Evaluator(ctx), n, seed)
+            st.save_summary(summary)
         finally:
             if ctx.next_index:
                 bar.close()

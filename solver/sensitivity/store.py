@@ -24,6 +24,10 @@ FORMAT = "phased-relief-sweep/1"
 """Version tag of the store layout (part of the meta checked on open)."""
 
 
+SUMMARY_KEY = "summary"
+"""Meta key under which a finished sweep keeps its summary."""
+
+
 class StoreMismatch(ValueError):
     """The store holds results of another sweep (different scenario, spec, ...)."""
 
@@ -59,6 +63,7 @@ class Store:
     def _check_meta(self, meta: Mapping[str, Any]) -> None:
         want = {k: json.dumps(v, sort_keys=True) for k, v in meta.items()}
         have = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        have.pop(SUMMARY_KEY, None)  # the finished result, not part of the sweep's identity
         if not have:
             with self._db:
                 self._db.execute("BEGIN")
@@ -98,6 +103,21 @@ class Store:
         with self._db:
             self._db.execute("BEGIN")
             self._db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", data)
+
+    def save_summary(self, summary: Mapping[str, Any]) -> None:
+        """Keep the finished sweep's summary (read by ``relief report --sensitivity STORE``).
+
+        Parameters
+        ----------
+        summary : Mapping
+            The method's summary, as printed under ``summary`` by ``--json``.
+        """
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                (SUMMARY_KEY, json.dumps(summary, sort_keys=True)),
+            )
 
     def close(self) -> None:
         """Close the database."""
