@@ -7,18 +7,14 @@ matrix itself (``passModel``), can pass a feasible starting solution
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-import os
-import sys
 import time
-from collections.abc import Iterator
 
 import highspy
 import numpy as np
 
-from solver.backends.base import Solution, Status
+from solver.backends.base import Solution, Status, quiet_stdout
 from solver.model import LinearModel
 from solver.tolerances import FEAS_TOL, MIP_REL_GAP
 
@@ -78,20 +74,6 @@ def map_status(model_status: highspy.HighsModelStatus, has_x: bool) -> Status:
     if limit and has_x:
         return Status.FEASIBLE
     return status
-
-
-@contextlib.contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Silence file descriptor 1 (HiGHS prints a banner from C++ on first use)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 def _to_lp(model: LinearModel) -> highspy.HighsLp:

@@ -6,18 +6,14 @@ so the mapping below reads ``sol_status`` first.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pulp
 
-from solver.backends.base import Solution, Status
+from solver.backends.base import Solution, Status, quiet_stdout
 from solver.model import LinearModel
 from solver.tolerances import MIP_REL_GAP
 
@@ -106,21 +102,6 @@ def to_pulp(model: LinearModel) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
     return prob, xs
 
 
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Silence native-library banners written straight to file descriptor 1."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _make_solver(engine: str, time_limit: float | None) -> Any:
     if engine == "cbc":
         return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=MIP_REL_GAP)
@@ -157,7 +138,7 @@ def solve_pulp(
     solver = _make_solver(engine, time_limit)
     t0 = time.perf_counter()
     try:
-        with _quiet_stdout():
+        with quiet_stdout():
             prob.solve(solver)
     except pulp.PulpSolverError as exc:
         return Solution(
