@@ -15,14 +15,6 @@ import numpy as np
 from solver.scenario import Scenario, scenario_from_dict
 from solver.seeds import SeedLike, as_generator
 
-SIZES: dict[str, tuple[int, int]] = {
-    "small": (25, 4),
-    "medium": (200, 8),
-    "large": (1000, 8),
-    "xlarge": (1000, 12),
-}
-"""Named sizes: (measures, phases)."""
-
 
 def _milestones(
     rng: np.random.Generator, n: int, k: int

@@ -21,7 +21,6 @@ KINDS = (
     "list[number]",
     "window",
     "map[number]",
-    "map[int]",
 )
 
 
@@ -343,7 +342,6 @@ def _field_schema(f: Field) -> dict[str, Any]:
             "maxItems": 2,
         },
         "map[number]": {"type": "object", "additionalProperties": num},
-        "map[int]": {"type": "object", "additionalProperties": {"type": "integer"}},
     }
     out = dict(kinds[f.kind])
     out["description"] = f.doc

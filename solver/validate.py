@@ -118,7 +118,7 @@ def _check_value(c: _Collector, path: str, v: Any, f: Field) -> bool:
             c.add(path, v, "it must be a list of two integers [first, last]")
             return False
         return True
-    if k in ("map[number]", "map[int]"):
+    if k == "map[number]":
         if not isinstance(v, dict):
             c.add(path, v, "it must be a table of numbers")
             return False

@@ -10,8 +10,6 @@ scheduling.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import scipy.sparse as sp
 
@@ -144,4 +142,4 @@ def phase_expression(cols: np.ndarray, phases: int) -> dict[int, float]:
 
 def big_m(phases: int, shift: int) -> float:
     """Big-M making an aggregated precedence row vacuous when the successor never happens."""
-    return float(phases + shift + 1) if math.isfinite(phases) else math.inf
+    return float(phases + shift + 1)

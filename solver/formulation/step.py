@@ -98,9 +98,3 @@ def build(scenario: Scenario, options: BuildOptions | None = None) -> Built:
     vm = VarMap(y=y, z=z, leverage=lev, lmin=lmin)
     info = rows.objective(model, s, vm, co, opts)
     return Built(model=model, vars=vm, scenario=s, options=opts, info=info)
-
-
-def size_summary(built: Built) -> dict[str, int]:
-    """Return model size figures (columns, rows, nonzeros) for reports."""
-    m = built.model
-    return {"columns": m.num_vars, "rows": m.num_rows, "nonzeros": len(m._vals)}
