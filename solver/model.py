@@ -7,13 +7,72 @@ columns carry names so that infeasibility diagnoses and LP files are readable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 INF = float("inf")
+
+
+@dataclass(frozen=True)
+class RowBlock:
+    """Rows whose sparsity is fixed by a scenario's structure, not by its numbers.
+
+    A family of rows that depends on scenario numbers (values, costs,
+    detection, discount...) is written as a function returning a
+    ``RowBlock``.  Its column pattern never depends on those numbers (a
+    coefficient that happens to be zero is kept as an explicit zero), so the
+    same function can refill the numbers of an already built model: see
+    :class:`solver.formulation.template.StepTemplate`.
+
+    Attributes
+    ----------
+    group : str
+        Constraint family of every row.
+    cols, vals : sequence of numpy.ndarray
+        Per row, the column indices (no duplicates) and their coefficients.
+    lb, ub : sequence of float
+        Per row, the bounds.
+    names : sequence of str or None
+        Per row, the name; ``None`` when the caller only needs the numbers.
+    """
+
+    group: str
+    cols: Sequence[np.ndarray]
+    vals: Sequence[np.ndarray]
+    lb: Sequence[float]
+    ub: Sequence[float]
+    names: Sequence[str] | None = None
+
+
+BlockMaker = Callable[..., RowBlock]
+"""``make(scenario, coefficients, *args, names=bool) -> RowBlock``."""
+
+
+@dataclass(frozen=True)
+class BlockSpan:
+    """Where :meth:`LinearModel.add_block` put a block, and how to remake it.
+
+    Attributes
+    ----------
+    make : callable
+        The block function.
+    args : tuple
+        Its structural arguments (column index arrays), after the scenario and
+        the coefficients.
+    rows : tuple of int
+        ``(first, end)`` row range.
+    nonzeros : tuple of int
+        ``(first, end)`` range in the model's coefficient list.
+    """
+
+    make: BlockMaker
+    args: tuple[Any, ...]
+    rows: tuple[int, int]
+    nonzeros: tuple[int, int]
 
 
 @dataclass
@@ -58,6 +117,7 @@ class LinearModel:
     _cols: list[int] = field(default_factory=list)
     _vals: list[float] = field(default_factory=list)
     _index: dict[str, int] = field(default_factory=dict)
+    blocks: list[BlockSpan] = field(default_factory=list)
 
     @property
     def num_vars(self) -> int:
@@ -149,6 +209,47 @@ class LinearModel:
                 self._cols.append(j)
                 self._vals.append(float(v))
         return r
+
+    def add_block(self, make: BlockMaker, scenario: Any, co: Any, *args: Any) -> BlockSpan:
+        """Add the rows of ``make(scenario, co, *args, names=True)``, zeros included.
+
+        Unlike :meth:`add_row`, explicit zero coefficients are kept, so the
+        block's sparsity pattern is the same for every value of the numbers
+        and :class:`~solver.formulation.template.StepTemplate` can overwrite
+        them in place.
+
+        Parameters
+        ----------
+        make : callable
+            ``make(scenario, co, *args, names) -> RowBlock``.
+        scenario, co
+            The scenario and its :class:`~solver.payoffs.Coefficients`.
+        *args
+            Structural arguments (column indices), recorded for refills.
+
+        Returns
+        -------
+        BlockSpan
+            The rows and coefficient positions the block occupies (also
+            appended to :attr:`blocks`).
+        """
+        blk = make(scenario, co, *args, names=True)
+        if blk.names is None or not len(blk.names) == len(blk.cols) == len(blk.vals):
+            raise ValueError(f"block {make.__name__} must name each of its rows")
+        r0, nz0 = self.num_rows, len(self._vals)
+        for r, (cols, vals) in enumerate(zip(blk.cols, blk.vals, strict=True)):
+            if len(cols) != len(vals) or len(set(cols.tolist())) != len(cols):
+                raise ValueError(f"block {make.__name__} row {r}: bad column pattern")
+            self._rows.extend([r0 + r] * len(cols))
+            self._cols.extend(int(c) for c in cols)
+            self._vals.extend(float(v) for v in vals)
+        self.row_names.extend(blk.names)
+        self.row_groups.extend([blk.group] * len(blk.cols))
+        self.row_lb.extend(float(x) for x in blk.lb)
+        self.row_ub.extend(float(x) for x in blk.ub)
+        span = BlockSpan(make, args, (r0, self.num_rows), (nz0, len(self._vals)))
+        self.blocks.append(span)
+        return span
 
     def matrix(self) -> sp.csr_matrix:
         """Return the constraint matrix as CSR (duplicates summed)."""

@@ -19,7 +19,7 @@ from solver.formulation.common import (
     BuildOptions,
     VarMap,
 )
-from solver.model import INF, LinearModel
+from solver.model import INF, LinearModel, RowBlock
 from solver.payoffs import Coefficients, continuation_weights
 from solver.scenario import Scenario
 
@@ -233,23 +233,34 @@ def coordination(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) 
     _cohesion(model, s, y, z)
 
 
-def _cohesion(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> None:
+def _cohesion_block(
+    s: Scenario, co: Coefficients | None, y: np.ndarray, z: np.ndarray, *, names: bool
+) -> RowBlock:
+    """Rows ``sum_d share_a u_d z[d,k] - sum_m cost_am y[m,k] >= reservation_a``."""
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lbs: list[float] = []
+    labels: list[str] = []
+    u = np.array([d.value for d in s.milestones], dtype=float)
     for a in s.actors:
         if a.reservation is None:
             continue
+        who = [i for i, m in enumerate(s.measures) if a.id in m.actor_costs]
+        cost = np.array([s.measures[i].actor_costs[a.id] for i in who], dtype=float)
         for k in range(s.phases):
-            coefs: dict[int, float] = {}
-            for i, d in enumerate(s.milestones):
-                coefs[int(z[i, k])] = a.value_share * d.value
-            for i, m in enumerate(s.measures):
-                if a.id in m.actor_costs:
-                    coefs[int(y[i, k])] = -m.actor_costs[a.id]
-            model.add_row(
-                f"cohesion: {a.id}'s payoff in phase {k + 1} >= its reservation {a.reservation:g}",
-                coefs,
-                lb=a.reservation,
-                group="cohesion",
-            )
+            cols.append(np.concatenate([z[:, k], y[who, k]]))
+            vals.append(np.concatenate([a.value_share * u, -cost]))
+            lbs.append(a.reservation)
+            if names:
+                labels.append(
+                    f"cohesion: {a.id}'s payoff in phase {k + 1} >= its reservation "
+                    f"{a.reservation:g}"
+                )
+    return RowBlock("cohesion", cols, vals, lbs, [INF] * len(cols), labels if names else None)
+
+
+def _cohesion(model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray) -> None:
+    model.add_block(_cohesion_block, s, None, y, z)
 
 
 def resources(model: LinearModel, s: Scenario, z: np.ndarray) -> None:
@@ -288,6 +299,50 @@ def resources(model: LinearModel, s: Scenario, z: np.ndarray) -> None:
                 )
 
 
+def _delta(arr: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pattern and values of ``sum_i w_i (x[i,k] - x[i,k-1])`` (1-based ``k``), vectorised."""
+    if k == 1:
+        return arr[:, 0].copy(), np.asarray(weights, dtype=float).copy()
+    cols = np.stack([arr[:, k - 1], arr[:, k - 2]], axis=1).ravel()
+    vals = np.stack([weights, -np.asarray(weights, dtype=float)], axis=1).ravel()
+    return cols, vals
+
+
+def _progress_block(
+    s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray, *, names: bool
+) -> RowBlock:
+    p = s.parameters
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lbs: list[float] = []
+    ubs: list[float] = []
+    labels: list[str] = []
+    for k in range(1, s.phases + 1):
+        lo = p.min_progress[k - 1] if p.min_progress else 0.0
+        hi = p.max_progress[k - 1] if p.max_progress else INF
+        if lo > 0 or hi < INF:
+            c, v = _delta(z, co.u, k)
+            cols.append(c)
+            vals.append(v)
+            lbs.append(lo)
+            ubs.append(hi)
+            if names:
+                labels.append(
+                    f"progress in phase {k}: coalition value of new steps in [{lo:g}, {hi:g}]"
+                )
+        if p.min_relief and p.min_relief[k - 1] > 0:
+            c, v = _delta(y, co.v, k)
+            cols.append(c)
+            vals.append(v)
+            lbs.append(p.min_relief[k - 1])
+            ubs.append(INF)
+            if names:
+                labels.append(
+                    f"relief in phase {k}: new relief >= {p.min_relief[k - 1]:g} USD m/yr"
+                )
+    return RowBlock("progress", cols, vals, lbs, ubs, labels if names else None)
+
+
 def progress(
     model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
 ) -> None:
@@ -304,25 +359,25 @@ def progress(
     co : Coefficients
         Scenario coefficients.
     """
-    p = s.parameters
-    for k in range(1, s.phases + 1):
-        lo = p.min_progress[k - 1] if p.min_progress else 0.0
-        hi = p.max_progress[k - 1] if p.max_progress else INF
-        if lo > 0 or hi < INF:
-            model.add_row(
-                f"progress in phase {k}: coalition value of new steps in [{lo:g}, {hi:g}]",
-                _delta_row(z, co.u, k),
-                lb=lo,
-                ub=hi,
-                group="progress",
-            )
-        if p.min_relief and p.min_relief[k - 1] > 0:
-            model.add_row(
-                f"relief in phase {k}: new relief >= {p.min_relief[k - 1]:g} USD m/yr",
-                _delta_row(y, co.v, k),
-                lb=p.min_relief[k - 1],
-                group="relief",
-            )
+    model.add_block(_progress_block, s, co, y, z)
+
+
+def _participation_block(
+    s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray, *, names: bool
+) -> RowBlock:
+    alpha = s.parameters.reciprocity
+    kk = s.phases
+    vals = np.concatenate([co.v, -alpha * co.c])
+    return RowBlock(
+        "participation",
+        [np.concatenate([y[:, k], z[:, k]]) for k in range(kk)],
+        [vals] * kk,
+        [0.0] * kk,
+        [INF] * kk,
+        [f"participation in phase {k + 1}: relief >= {alpha:g} x cost of steps" for k in range(kk)]
+        if names
+        else None,
+    )
 
 
 def participation(
@@ -341,16 +396,31 @@ def participation(
     co : Coefficients
         Scenario coefficients.
     """
-    alpha = s.parameters.reciprocity
-    for k in range(s.phases):
-        coefs = {int(y[i, k]): float(v) for i, v in enumerate(co.v)}
-        coefs.update({int(z[i, k]): -alpha * float(c) for i, c in enumerate(co.c)})
-        model.add_row(
-            f"participation in phase {k + 1}: relief >= {alpha:g} x cost of steps",
-            coefs,
-            lb=0.0,
-            group="participation",
-        )
+    model.add_block(_participation_block, s, co, y, z)
+
+
+def _reversibility_block(
+    s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray, *, names: bool
+) -> RowBlock:
+    rho = s.parameters.irreversibility_ratio
+    if rho is None:  # the template's structure signature records this
+        return RowBlock("reversibility", [], [], [], [], [] if names else None)
+    kk = s.phases
+    vals = np.concatenate([co.v * (1 - co.r), -rho * co.c * (1 - co.b)])
+    return RowBlock(
+        "reversibility",
+        [np.concatenate([y[:, k], z[:, k]]) for k in range(kk)],
+        [vals] * kk,
+        [-INF] * kk,
+        [0.0] * kk,
+        [
+            f"irreversibility balance in phase {k + 1}: irreversible relief <= "
+            f"{rho:g} x irreversible step cost"
+            for k in range(kk)
+        ]
+        if names
+        else None,
+    )
 
 
 def reversibility(
@@ -369,19 +439,8 @@ def reversibility(
     co : Coefficients
         Scenario coefficients.
     """
-    rho = s.parameters.irreversibility_ratio
-    if rho is None:
-        return
-    for k in range(s.phases):
-        coefs = {int(y[i, k]): float(v) for i, v in enumerate(co.v * (1 - co.r))}
-        coefs.update({int(z[i, k]): -rho * float(c) for i, c in enumerate(co.c * (1 - co.b))})
-        model.add_row(
-            f"irreversibility balance in phase {k + 1}: irreversible relief <= "
-            f"{rho:g} x irreversible step cost",
-            coefs,
-            ub=0.0,
-            group="reversibility",
-        )
+    if s.parameters.irreversibility_ratio is not None:
+        model.add_block(_reversibility_block, s, co, y, z)
 
 
 def leverage(
@@ -398,7 +457,9 @@ def leverage(
     * ``L_k <= G_k + M'_k n_k`` with ``n_k <= sum_d z[d,k]`` (nothing done: nothing
       to reverse), and ``Lmin <= L_k``.
 
-    Maximising ``L_k`` makes it the minimum over the classes that exist.
+    Maximising ``L_k`` makes it the minimum over the classes that exist.  The
+    columns ``B_{k,pi}`` form a chain over the distinct detection levels ``pi``
+    (their number and membership are part of the model's structure).
 
     Parameters
     ----------
@@ -409,104 +470,115 @@ def leverage(
     y, z : numpy.ndarray
         Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
     co : Coefficients
-        Scenario coefficients (with credibility overrides).
+        Scenario coefficients.
 
     Returns
     -------
     tuple
         Columns of ``L_k`` and of ``Lmin``.
     """
+    kk = s.phases
+    levels = np.unique(co.p)
+    lev = np.array([model.add_var(f"L[{k + 1}]", lb=-INF) for k in range(kk)])
+    lmin = model.add_var("Lmin", lb=-INF)
+    aux = np.zeros((kk, 3 + len(levels)), dtype=int)  # G_k, A_k, n_k, B_{k, level}
+    for k in range(kk):
+        aux[k, 0] = model.add_var(f"G[{k + 1}]", lb=-INF)
+        aux[k, 1] = model.add_var(f"A[{k + 1}]")
+        for j, pi in enumerate(levels):
+            aux[k, 3 + j] = model.add_var(f"B[{k + 1},{pi:g}]")
+        aux[k, 2] = model.add_var(f"n[{k + 1}]", ub=1.0)
+    model.add_block(_leverage_block, s, co, y, z, lev, lmin, aux)
+    return lev, lmin
+
+
+def _leverage_block(
+    s: Scenario,
+    co: Coefficients,
+    y: np.ndarray,
+    z: np.ndarray,
+    lev: np.ndarray,
+    lmin: int,
+    aux: np.ndarray,
+    *,
+    names: bool,
+) -> RowBlock:
+    """Every row of :func:`leverage`, phase by phase."""
     kk, ann = s.phases, co.annuity
     w = co.years * continuation_weights(co.delta, kk)
     a = co.v * co.q * co.r
     a_max, p_max = float(a.sum()), float(co.p.max(initial=0.0))
     big = ann * (p_max * a_max + float(co.c @ co.b)) + 1.0
-    levels = np.unique(co.p)
-    lev = np.array([model.add_var(f"L[{k + 1}]", lb=-INF) for k in range(kk)])
-    lmin = model.add_var("Lmin", lb=-INF)
+    levels, level_of = np.unique(co.p, return_inverse=True)
+    if aux.shape[1] != 3 + len(levels):
+        raise ValueError("the detection levels differ from the model's structure")
+    restored = co.c * co.b
+    n_d = len(co.p)
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    lbs: list[float] = []
+    ubs: list[float] = []
+    labels: list[str] = []
+
+    def row(c: np.ndarray, v: np.ndarray, lb: float, ub: float, label: str = "") -> None:
+        cols.append(c)
+        vals.append(v)
+        lbs.append(lb)
+        ubs.append(ub)
+        if names:
+            labels.append(label)
+
     for k in range(kk):
-        g = _comply_minus_stay(model, k, y, z, co, w, ann)
-        acol = model.add_var(f"A[{k + 1}]", ub=a_max)
-        model.add_row(
+        g, acol, n = (int(x) for x in aux[k, :3])
+        bcols = aux[k, 3:]
+        # G_k - sum_{t>=k} (W[k,t] - a [t=k]) (sum_m v_m y[m,t] - sum_d c_d z[d,t]) = 0
+        gc, gv = [np.array([g])], [np.array([1.0])]
+        for t in range(k, kk):
+            f = w[k, t] - (ann if t == k else 0.0)
+            gc += [y[:, t], z[:, t]]
+            gv += [-f * co.v, f * co.c]
+        row(np.concatenate(gc), np.concatenate(gv), 0.0, 0.0, f"definition of G_{k + 1}")
+        row(
+            np.concatenate([[acol], y[:, k]]),
+            np.concatenate([[1.0], -a]),
+            0.0,
+            0.0,
             f"definition of A_{k + 1}",
-            {acol: 1.0, **{int(y[i, k]): -float(x) for i, x in enumerate(a)}},
-            lb=0.0,
-            ub=0.0,
-            group="definition",
         )
-        restored = _restored(model, k, z, co, levels)
-        for i, pd in enumerate(co.p):
-            model.add_row(
-                f"L_{k + 1} <= leverage against reversing every step with p <= {pd:g}",
-                {
-                    int(lev[k]): 1.0,
-                    g: -1.0,
-                    acol: -ann * pd,
-                    restored[float(pd)]: ann,
-                    int(z[i, k]): big,
-                },
-                ub=big,
-                group="definition",
+        for j, pi in enumerate(levels):
+            members = np.nonzero(level_of == j)[0]
+            head = [bcols[j]] if j == 0 else [bcols[j], bcols[j - 1]]
+            row(
+                np.concatenate([head, z[members, k]]),
+                np.concatenate([[1.0, -1.0][: len(head)], -restored[members]]),
+                0.0,
+                0.0,
+                f"definition of B_{k + 1} at p={pi:g}",
             )
-        n = model.add_var(f"n[{k + 1}]", ub=1.0)
-        model.add_row(
+        for i, pd in enumerate(co.p):
+            row(
+                np.array([lev[k], g, acol, bcols[level_of[i]], z[i, k]]),
+                np.array([1.0, -1.0, -ann * pd, ann, big]),
+                -INF,
+                big,
+                f"L_{k + 1} <= leverage against reversing every step with p <= {pd:g}",
+            )
+        row(
+            np.concatenate([[n], z[:, k]]),
+            np.concatenate([[1.0], -np.ones(n_d)]),
+            -INF,
+            0.0,
             f"some step done by phase {k + 1}",
-            {n: 1.0, **{int(z[i, k]): -1.0 for i in range(len(co.p))}},
-            ub=0.0,
-            group="definition",
         )
-        model.add_row(
+        row(
+            np.array([lev[k], g, n]),
+            np.array([1.0, -1.0, -(ann * p_max * a_max + 1.0)]),
+            -INF,
+            0.0,
             f"L_{k + 1} <= leverage when no step is done",
-            {int(lev[k]): 1.0, g: -1.0, n: -(ann * p_max * a_max + 1.0)},
-            ub=0.0,
-            group="definition",
         )
-        model.add_row(
-            f"Lmin <= L_{k + 1}", {lmin: 1.0, int(lev[k]): -1.0}, ub=0.0, group="definition"
-        )
-    return lev, lmin
-
-
-def _comply_minus_stay(
-    model: LinearModel,
-    k: int,
-    y: np.ndarray,
-    z: np.ndarray,
-    co: Coefficients,
-    w: np.ndarray,
-    ann: float,
-) -> int:
-    """Column ``G_k = V^C_k - a (R_k - C_k)`` and its defining row."""
-    g = model.add_var(f"G[{k + 1}]", lb=-INF)
-    coefs: dict[int, float] = {g: 1.0}
-    for t in range(co.phases):
-        here = ann if t == k else 0.0
-        for i, v in enumerate(co.v):
-            coefs[int(y[i, t])] = -(w[k, t] - here) * v
-        for i, c in enumerate(co.c):
-            coefs[int(z[i, t])] = (w[k, t] - here) * c
-    model.add_row(f"definition of G_{k + 1}", coefs, lb=0.0, ub=0.0, group="definition")
-    return g
-
-
-def _restored(
-    model: LinearModel, k: int, z: np.ndarray, co: Coefficients, levels: np.ndarray
-) -> dict[float, int]:
-    """Columns ``B_{k,pi}``: cost restored by reversing every done step with ``p <= pi``."""
-    out: dict[float, int] = {}
-    prev: int | None = None
-    for pi in levels:
-        col = model.add_var(f"B[{k + 1},{pi:g}]")
-        coefs: dict[int, float] = {col: 1.0}
-        if prev is not None:
-            coefs[prev] = -1.0
-        for i in np.nonzero(co.p == pi)[0]:
-            coefs[int(z[i, k])] = -float(co.c[i] * co.b[i])
-        model.add_row(
-            f"definition of B_{k + 1} at p={pi:g}", coefs, lb=0.0, ub=0.0, group="definition"
-        )
-        out[float(pi)] = prev = col
-    return out
+        row(np.array([lmin, lev[k]]), np.array([1.0, -1.0]), -INF, 0.0, f"Lmin <= L_{k + 1}")
+    return RowBlock("definition", cols, vals, lbs, ubs, labels if names else None)
 
 
 def objective(
@@ -517,7 +589,7 @@ def objective(
     Parameters
     ----------
     model : LinearModel
-        Model whose objective is set.
+        Model whose objective is set (its columns must all exist).
     s : Scenario
         The scenario.
     vm : VarMap
@@ -532,8 +604,36 @@ def objective(
     dict
         ``{"weights": ...}``: the weights used.
     """
+    c, info = objective_vector(model.num_vars, s, vm, co, opts)
+    model.obj = c.tolist()
+    return info
+
+
+def objective_vector(
+    n: int, s: Scenario, vm: VarMap, co: Coefficients, opts: BuildOptions
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The objective coefficients of a model with ``n`` columns, as one vector.
+
+    Parameters
+    ----------
+    n : int
+        Number of columns.
+    s : Scenario
+        The scenario.
+    vm : VarMap
+        Column indices.
+    co : Coefficients
+        Scenario coefficients.
+    opts : BuildOptions
+        Which objective.
+
+    Returns
+    -------
+    tuple
+        The vector and ``{"weights": ...}`` (the weights used).
+    """
     kk, delta = s.phases, co.delta
-    disc = np.array([delta**k for k in range(kk)])
+    disc = delta ** np.arange(kk)
     weights: Mapping[str, float]
     if opts.objective == "leverage":
         weights = {"leverage": 1.0, "speed": 0.0, "relief": 0.0}
@@ -543,16 +643,12 @@ def objective(
         weights = {"leverage": 1.0, "speed": 1.0, "relief": 0.0} | dict(s.parameters.weights)
     scale = max(1.0, float(co.v.sum() + co.c.sum()))
     tb = TIEBREAK_WEIGHT
+    c = np.zeros(n)
     if weights["leverage"] and vm.lmin is not None and vm.leverage is not None:
-        model.obj[vm.lmin] += weights["leverage"]
-        for col in vm.leverage:
-            model.obj[int(col)] += weights["leverage"] * SECONDARY_WEIGHT / kk
+        c[vm.lmin] += weights["leverage"]
+        c[vm.leverage] += weights["leverage"] * SECONDARY_WEIGHT / kk
     speed_w = weights["speed"] if weights["speed"] else tb * scale / max(1.0, float(co.u.sum()))
-    for i, u in enumerate(co.u):
-        for k in range(kk):
-            model.obj[int(vm.z[i, k])] += speed_w * u * disc[k] * (1 - delta)
+    c[vm.z] += speed_w * np.outer(co.u, disc) * (1 - delta)
     relief_w = weights["relief"] if weights["relief"] else tb
-    for i, v in enumerate(co.v):
-        for k in range(kk):
-            model.obj[int(vm.y[i, k])] -= relief_w * (v + 1.0) * disc[k] * (1 - delta)
-    return {"weights": dict(weights)}
+    c[vm.y] -= relief_w * np.outer(co.v + 1.0, disc) * (1 - delta)
+    return c, {"weights": dict(weights)}
