@@ -153,7 +153,15 @@ def solve(
             **common._asdict(),
         )
     if require_ic and not credibility:
-        return _solve_with_game_check(scenario, opts, formulation, time_limit, explain, common)
+
+        def round_(cred: dict[str, float]) -> Plan:
+            o = BuildOptions(objective=opts.objective, require_ic=True, credibility=cred)
+            t1 = time.perf_counter()
+            built = build_model(scenario, o, formulation)
+            sol = run_backend(built.model, backend, time_limit=time_limit)
+            return _finish(built, sol, time.perf_counter() - t1, explain, common)
+
+        return solve_with_game_check(scenario, round_)
     built = build_model(scenario, opts, formulation)
     t_build = time.perf_counter() - t0
     sol = run_backend(built.model, backend, time_limit=time_limit)
@@ -164,13 +172,8 @@ MAX_IC_ROUNDS = 10
 """Bound on solve / game-check rounds of :func:`solve` with ``require_ic``."""
 
 
-def _solve_with_game_check(
-    scenario: Scenario,
-    opts: BuildOptions,
-    formulation: str,
-    time_limit: float | None,
-    explain: bool,
-    common: _Labels,
+def solve_with_game_check(
+    scenario: Scenario, solve_round: Callable[[dict[str, float]], Plan]
 ) -> Plan:
     """Solve with the linear IC rows, then let the game module judge; cut and repeat.
 
@@ -179,17 +182,27 @@ def _solve_with_game_check(
     actors would not carry out), the rows are rebuilt with the game's
     effective credibility, which cuts off the rejected plan, and the model is
     re-solved, until the check passes or the tightened model is infeasible.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    solve_round : callable
+        ``solve_round(credibility) -> Plan``: solve with the IC rows and the
+        given instrument credibility overrides (empty in the first round).
+
+    Returns
+    -------
+    Plan
+        The first plan the check accepts, an infeasible result, or an error
+        after :data:`MAX_IC_ROUNDS`; ``explanation`` lists every round.
     """
     from solver.game import check  # the game module imports solve-side types
 
     cred: dict[str, float] = {}
     notes: list[str] = []
     for rnd in range(1, MAX_IC_ROUNDS + 1):
-        o = BuildOptions(objective=opts.objective, require_ic=True, credibility=dict(cred))
-        t0 = time.perf_counter()
-        built = build_model(scenario, o, formulation)
-        sol = run_backend(built.model, common.backend, time_limit=time_limit)
-        plan = _finish(built, sol, time.perf_counter() - t0, explain, common)
+        plan = solve_round(dict(cred))
         if plan.schedule is None:
             why = f"round {rnd}: no incentive-compatible phasing"
             if cred:

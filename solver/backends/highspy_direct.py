@@ -18,7 +18,7 @@ from solver.backends.base import Solution, Status, quiet_stdout
 from solver.model import LinearModel
 from solver.tolerances import FEAS_TOL, MIP_REL_GAP
 
-__all__ = ["map_status", "quiet_stdout", "solve_highspy"]
+__all__ = ["HighsSession", "map_status", "quiet_stdout", "solve_highspy"]
 
 _MS = highspy.HighsModelStatus
 
@@ -169,7 +169,11 @@ def _solve_once(
     if start is not None:
         _set_start(h, np.asarray(start, dtype=float))
     h.run()
-    seconds = time.perf_counter() - t0
+    return _read(h, model, time.perf_counter() - t0)
+
+
+def _read(h: highspy.Highs, model: LinearModel, seconds: float) -> Solution:
+    """Map the state of ``h`` after ``run`` to a :class:`Solution` (with the objective guard)."""
     raw = h.getModelStatus()
     info = h.getInfo()
     has_x = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
@@ -189,3 +193,97 @@ def _solve_once(
         bound = objective if status is Status.OPTIMAL else None
     nodes = int(info.mip_node_count) if info.mip_node_count >= 0 else None
     return Solution(status, message, x, objective, bound, nodes, seconds, "highspy")
+
+
+class HighsSession:
+    """One ``highspy.Highs`` re-solving models that share a sparsity pattern.
+
+    Made for sensitivity sweeps: the column-wise structure (column starts, row
+    indices and the permutation from the model's coefficient order) is
+    computed once from ``pattern``; each :meth:`solve` passes only new
+    numbers.  HiGHS runs single-threaded (sweeps parallelise across
+    processes) with presolve off (see :func:`solve_highspy`) and without the
+    feasibility-jump heuristic, which costs more than it saves on small
+    sequencing models (the root LP already finds their optimum).
+
+    Parameters
+    ----------
+    pattern : LinearModel
+        Any model with the shared pattern (e.g. a template's).
+    time_limit : float, optional
+        Wall-clock limit per solve, in seconds.
+
+    Examples
+    --------
+    >>> from solver import load_scenario, default_scenario_path
+    >>> from solver.formulation import step
+    >>> m = step.build(load_scenario(default_scenario_path())).model
+    >>> sess = HighsSession(m)
+    >>> sess.solve(m).status.value
+    'optimal'
+    """
+
+    def __init__(self, pattern: LinearModel, *, time_limit: float | None = None) -> None:
+        rows = np.asarray(pattern._rows, dtype=np.int64)
+        cols = np.asarray(pattern._cols, dtype=np.int64)
+        self._order = np.lexsort((rows, cols))
+        self._index = rows[self._order].astype(np.int32)
+        counts = np.bincount(cols, minlength=pattern.num_vars)
+        self._start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        self._shape = (pattern.num_rows, pattern.num_vars, len(rows))
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        self._integrality = [kinds[int(k)] for k in pattern.integer]
+        self._mip = any(pattern.integer)
+        with quiet_stdout():
+            self._h = highspy.Highs()
+        for key, value in (
+            ("output_flag", False),
+            ("presolve", "off"),
+            ("threads", 1),
+            ("mip_rel_gap", MIP_REL_GAP),
+            ("mip_heuristic_run_feasibility_jump", False),
+        ):
+            self._h.setOptionValue(key, value)
+        if time_limit is not None:
+            self._h.setOptionValue("time_limit", float(time_limit))
+
+    def solve(self, model: LinearModel) -> Solution:
+        """Solve ``model``, which must have the session's pattern.
+
+        Parameters
+        ----------
+        model : LinearModel
+            The model (same rows, columns and nonzero positions as ``pattern``).
+
+        Returns
+        -------
+        Solution
+            As :func:`solve_highspy` returns it.
+
+        Raises
+        ------
+        ValueError
+            If the model's shape differs from the pattern's.
+        """
+        if (model.num_rows, model.num_vars, len(model._vals)) != self._shape:
+            raise ValueError("the model's shape differs from the session's pattern")
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_ = model.num_vars
+        lp.num_row_ = model.num_rows
+        lp.col_cost_ = np.asarray(model.obj, dtype=float)
+        lp.col_lower_ = np.maximum(np.asarray(model.lb, dtype=float), -inf)
+        lp.col_upper_ = np.minimum(np.asarray(model.ub, dtype=float), inf)
+        lp.row_lower_ = np.maximum(np.asarray(model.row_lb, dtype=float), -inf)
+        lp.row_upper_ = np.minimum(np.asarray(model.row_ub, dtype=float), inf)
+        lp.offset_ = model.obj_constant
+        lp.sense_ = highspy.ObjSense.kMaximize if model.maximize else highspy.ObjSense.kMinimize
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = self._start
+        lp.a_matrix_.index_ = self._index
+        lp.a_matrix_.value_ = np.asarray(model._vals, dtype=float)[self._order]
+        lp.integrality_ = self._integrality
+        t0 = time.perf_counter()
+        self._h.passModel(lp)
+        self._h.run()
+        return _read(self._h, model, time.perf_counter() - t0)

@@ -35,12 +35,20 @@ class BuildOptions:
     elastic_windows : bool
         Emit phase-window lower bounds as rows (so infeasibility analysis can
         relax them) instead of variable bounds.
+    dense_classes : bool
+        Write each deviation class's restored cost inline in its leverage row
+        (one coefficient per milestone) instead of through the chain of
+        ``B`` columns over detection levels.  The same constraints; the
+        pattern no longer depends on which milestones share a detection
+        level, which sweeps over detection need (``n_d^2`` nonzeros per phase
+        instead of about ``3 n_d``).
     """
 
     objective: str = "leverage"
     require_ic: bool = False
     credibility: dict[str, float] = field(default_factory=dict)
     elastic_windows: bool = False
+    dense_classes: bool = False
 
 
 @dataclass(frozen=True)

@@ -444,7 +444,12 @@ def reversibility(
 
 
 def leverage(
-    model: LinearModel, s: Scenario, y: np.ndarray, z: np.ndarray, co: Coefficients
+    model: LinearModel,
+    s: Scenario,
+    y: np.ndarray,
+    z: np.ndarray,
+    co: Coefficients,
+    dense: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Define ``L_k`` as the leverage against the target's best deviation (``solver.payoffs``).
 
@@ -459,7 +464,9 @@ def leverage(
 
     Maximising ``L_k`` makes it the minimum over the classes that exist.  The
     columns ``B_{k,pi}`` form a chain over the distinct detection levels ``pi``
-    (their number and membership are part of the model's structure).
+    (their number and membership are part of the model's structure); with
+    ``dense`` there are no ``B`` columns and each row carries
+    ``a c_e b_e [p_e <= p_d]`` on every ``z[e,k]`` instead.
 
     Parameters
     ----------
@@ -471,6 +478,8 @@ def leverage(
         Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
     co : Coefficients
         Scenario coefficients.
+    dense : bool, optional
+        Inline the restored cost (see :class:`BuildOptions` ``dense_classes``).
 
     Returns
     -------
@@ -478,7 +487,7 @@ def leverage(
         Columns of ``L_k`` and of ``Lmin``.
     """
     kk = s.phases
-    levels = np.unique(co.p)
+    levels = np.unique(co.p)[: 0 if dense else None]
     lev = np.array([model.add_var(f"L[{k + 1}]", lb=-INF) for k in range(kk)])
     lmin = model.add_var("Lmin", lb=-INF)
     aux = np.zeros((kk, 3 + len(levels)), dtype=int)  # G_k, A_k, n_k, B_{k, level}
@@ -509,8 +518,11 @@ def _leverage_block(
     a = co.v * co.q * co.r
     a_max, p_max = float(a.sum()), float(co.p.max(initial=0.0))
     big = ann * (p_max * a_max + float(co.c @ co.b)) + 1.0
+    dense = aux.shape[1] == 3
     levels, level_of = np.unique(co.p, return_inverse=True)
-    if aux.shape[1] != 3 + len(levels):
+    if dense:
+        levels = levels[:0]
+    elif aux.shape[1] != 3 + len(levels):
         raise ValueError("the detection levels differ from the model's structure")
     restored = co.c * co.b
     n_d = len(co.p)
@@ -555,13 +567,34 @@ def _leverage_block(
                 0.0,
                 f"definition of B_{k + 1} at p={pi:g}",
             )
-        for i, pd in enumerate(co.p):
-            row(
-                np.array([lev[k], g, acol, bcols[level_of[i]], z[i, k]]),
-                np.array([1.0, -1.0, -ann * pd, ann, big]),
-                -INF,
-                big,
-                f"L_{k + 1} <= leverage against reversing every step with p <= {pd:g}",
+        # L_k rows, one per step d (all at once)
+        if dense:
+            lv = np.zeros((n_d, 3 + n_d))
+            lv[:, 3:] = ann * restored[None, :] * (co.p[None, :] <= co.p[:, None])
+            lv[np.arange(n_d), 3 + np.arange(n_d)] += big
+            lhead = np.array([lev[k], g, acol])
+            lc = np.broadcast_to(np.concatenate([lhead, z[:, k]]), lv.shape)
+        else:
+            lv = np.zeros((n_d, 5))
+            lv[:, 3], lv[:, 4] = ann, big
+            lc = np.column_stack(
+                [
+                    np.full(n_d, lev[k]),
+                    np.full(n_d, g),
+                    np.full(n_d, acol),
+                    bcols[level_of],
+                    z[:, k],
+                ]
+            )
+        lv[:, 0], lv[:, 1], lv[:, 2] = 1.0, -1.0, -ann * co.p
+        cols.extend(list(lc))
+        vals.extend(list(lv))
+        lbs.extend([-INF] * n_d)
+        ubs.extend([big] * n_d)
+        if names:
+            labels.extend(
+                f"L_{k + 1} <= leverage against reversing every step with p <= {pd:g}"
+                for pd in co.p
             )
         row(
             np.concatenate([[n], z[:, k]]),

@@ -86,7 +86,7 @@ def build(scenario: Scenario, options: BuildOptions | None = None) -> Built:
     needs_leverage = opts.objective in ("leverage", "weighted") or opts.require_ic
     lev = lmin = None
     if needs_leverage:
-        lev, lmin = rows.leverage(model, s, y, z, co)
+        lev, lmin = rows.leverage(model, s, y, z, co, dense=opts.dense_classes)
         if opts.require_ic:
             for k in range(s.phases):
                 model.add_row(

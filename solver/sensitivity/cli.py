@@ -65,7 +65,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     eng.add_argument("--dask", default=None, metavar="ADDRESS", help="scheduler or local:N")
     p.add_argument("--store", default=None, metavar="FILE", help="SQLite result store")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="default 0")
-    p.add_argument("--backend", choices=BACKENDS, default="highs")
+    p.add_argument("--backend", choices=BACKENDS, default="highspy")
     p.add_argument("--objective", choices=OBJECTIVES, default=None)
     p.add_argument("--json", action="store_true", help="print one JSON document, no progress")
     p.set_defaults(func=run)

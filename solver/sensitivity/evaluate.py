@@ -1,10 +1,10 @@
 """The one function through which every sensitivity sample is solved.
 
-:func:`evaluate_batch` is the seam for a faster re-solve engine: today it
-builds each variant with :func:`dataclasses.replace` and calls
-:func:`solver.solve` and the incentive check; an engine that keeps the model
-structure and changes only coefficients can replace its body without any
-caller noticing.  Keep its signature stable.
+:func:`evaluate_batch` builds each variant with :func:`apply_sample` and
+solves it with a :class:`solver.resolver.Resolver`, which keeps the model
+structure (and, for ``highspy``, the HiGHS instance) and changes only the
+numbers; one resolver per scenario, backend and objective lives as long as
+the worker process, so later batches reuse it too.  Then the incentive check.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from solver.plan import Plan
+from solver.resolver import Resolver
 from solver.scenario import Scenario
 from solver.sensitivity.paths import apply_sample
 from solver.tolerances import IC_TOL
@@ -151,7 +152,7 @@ def evaluate_batch(
     scenario: Scenario,
     samples: Sequence[Mapping[str, float]],
     *,
-    backend: str = "highs",
+    backend: str = "highspy",
     objective: str | None = None,
 ) -> list[SampleResult]:
     """Solve and check every sample of a batch.
@@ -163,7 +164,8 @@ def evaluate_batch(
     samples : sequence of Mapping[str, float]
         Each maps concrete parameter paths (``measures.R08.value``) to values.
     backend : str, optional
-        MIP backend passed to :func:`solver.solve`.
+        MIP backend (default ``"highspy"``, which keeps one HiGHS instance
+        per model structure; see :class:`solver.resolver.Resolver`).
     objective : str, optional
         Objective name (default: the scenario's).
 
@@ -179,11 +181,22 @@ def evaluate_batch(
     >>> [r.status for r in evaluate_batch(s, [{}, {"discount": 0.85}])]
     ['optimal', 'optimal']
     """
-    from solver.solve import solve
-
+    resolver = _resolver(scenario, backend, objective)
     out = []
     for sample in samples:
         variant = apply_sample(scenario, sample)
-        plan = solve(variant, backend=backend, objective=objective, explain=False)
-        out.append(result_of(variant, plan))
+        out.append(result_of(variant, resolver.solve(variant)))
     return out
+
+
+_RESOLVERS: dict[tuple[str, str, str | None], Resolver] = {}
+
+
+def _resolver(scenario: Scenario, backend: str, objective: str | None) -> Resolver:
+    """This process's resolver for the base scenario (kept across batches)."""
+    key = (scenario.digest(), backend, objective)
+    if key not in _RESOLVERS:
+        if len(_RESOLVERS) >= 4:
+            _RESOLVERS.clear()
+        _RESOLVERS[key] = Resolver(scenario, backend=backend, objective=objective)
+    return _RESOLVERS[key]

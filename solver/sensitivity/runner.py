@@ -171,7 +171,7 @@ def run_sweep(
     workers: int = 1,
     dask: str | None = None,
     store: str | Path | None = None,
-    backend: str = "highs",
+    backend: str = "highspy",
     objective: str | None = None,
     progress: bool = False,
 ) -> SweepResult:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -185,3 +186,65 @@ def test_mip_leverage_rows_equal_the_payoff_definition(doc, data):
     expected = sched.values(s).leverage
     got = sol.x[built.vars.leverage]
     assert np.allclose(got, expected, rtol=1e-6, atol=1e-5 * max(1.0, np.abs(expected).max()))
+
+
+def _perturbed(s, rng):
+    """A numeric variant of ``s``: every number a sweep may vary, redrawn."""
+    from solver.sensitivity import apply_sample
+
+    sample = {"discount": float(rng.uniform(0.5, 0.95))}
+    sample["reciprocity"] = float(rng.choice([0.0, 0.5, 1.0]))
+    sample["irreversibility_ratio"] = float(rng.uniform(0.2, 2.0))
+    for m in s.measures:
+        sample[f"measures.{m.id}.value"] = float(rng.integers(0, 80))
+        sample[f"measures.{m.id}.reversibility"] = float(rng.uniform(0, 1))
+    for d in s.milestones:
+        sample[f"milestones.{d.id}.value"] = float(rng.integers(0, 5))
+        sample[f"milestones.{d.id}.cost"] = float(rng.integers(0, 50))
+        sample[f"milestones.{d.id}.reversibility"] = float(rng.uniform(0, 1))
+        sample[f"milestones.{d.id}.detection"] = float(rng.choice([0.1, 0.5, 0.9]))
+    sample["instruments.unsc.credibility"] = float(rng.uniform(0, 1))
+    return apply_sample(s, sample)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.integers(0, 2**32 - 1))
+def test_template_refill_equals_a_fresh_build(doc, seed):
+    """Refilling a template's numbers gives exactly the builder's model, in both
+    leverage forms, whenever the structure key matches (and raises otherwise)."""
+    from solver.formulation.template import StepTemplate, StructureChanged
+
+    s = scenario_from_dict(doc)
+    rng = np.random.default_rng(seed)
+    for dense in (True, False):
+        opts = BuildOptions(require_ic=bool(seed % 2), dense_classes=dense)
+        tpl = StepTemplate(s, opts)
+        for _ in range(4):
+            v = _perturbed(s, rng)
+            if not tpl.fits(v):
+                with pytest.raises(StructureChanged):
+                    tpl.refill(v)
+                continue
+            got, want = tpl.refill(v), build(v, opts).model
+            assert (got.matrix() != want.matrix()).nnz == 0
+            assert got.obj == want.obj
+            assert (got.row_lb, got.row_ub, got.lb, got.ub) == (
+                want.row_lb,
+                want.row_ub,
+                want.lb,
+                want.ub,
+            )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_dense_and_chained_deviation_classes_reach_the_same_optimum(doc):
+    s = scenario_from_dict(doc)
+    for require_ic in (False, True):
+        a, b = (
+            run_backend(build(s, BuildOptions(require_ic=require_ic, dense_classes=d)).model, "highs")
+            for d in (False, True)
+        )
+        assert a.status == b.status
+        if a.status is Status.OPTIMAL:
+            assert abs(a.objective - b.objective) <= 1e-6 * max(1.0, abs(a.objective))
