@@ -242,7 +242,9 @@ def test_dense_and_chained_deviation_classes_reach_the_same_optimum(doc):
     s = scenario_from_dict(doc)
     for require_ic in (False, True):
         a, b = (
-            run_backend(build(s, BuildOptions(require_ic=require_ic, dense_classes=d)).model, "highs")
+            run_backend(
+                build(s, BuildOptions(require_ic=require_ic, dense_classes=d)).model, "highs"
+            )
             for d in (False, True)
         )
         assert a.status == b.status
