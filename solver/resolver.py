@@ -19,7 +19,12 @@ from solver.backends import BACKENDS, Status, run_backend
 from solver.backends.highspy_direct import HighsSession
 from solver.explain import chain_conflicts
 from solver.formulation.common import OBJECTIVES, BuildOptions
-from solver.formulation.template import StepTemplate, structure_key
+from solver.formulation.template import (
+    StepTemplate,
+    constant_rows,
+    implied_fixings,
+    structure_key,
+)
 from solver.plan import Plan
 from solver.scenario import Scenario
 from solver.solve import _finish, _Labels, solve_with_game_check
@@ -41,8 +46,14 @@ class _Entry:
         self, scenario: Scenario, options: BuildOptions, backend: str, time_limit: float | None
     ) -> None:
         self.template = StepTemplate(scenario, options)
+        m = self.template.built.model
         self.session = (
-            HighsSession(self.template.built.model, time_limit=time_limit)
+            HighsSession(
+                m,
+                fixed=implied_fixings(m),
+                constant_rows=constant_rows(m),
+                time_limit=time_limit,
+            )
             if backend == "highspy"
             else None
         )
@@ -116,7 +127,7 @@ class Resolver:
         self.builds = 0
         self.refills = 0
 
-    def _entry(self, scenario: Scenario) -> _Entry:
+    def _entry(self, scenario: Scenario) -> tuple[_Entry, Hashable]:
         key = structure_key(scenario, self.options)
         entry = self._entries.get(key)
         if entry is None:
@@ -127,7 +138,7 @@ class Resolver:
                 self._entries.popitem(last=False)
         else:
             self._entries.move_to_end(key)
-        return entry
+        return entry, key
 
     def solve(self, scenario: Scenario) -> Plan:
         """Find the best phasing of a variant (what :func:`solver.solve` would return).
@@ -144,7 +155,7 @@ class Resolver:
             explanation (sweeps only need the status).
         """
         t0 = time.perf_counter()
-        entry = self._entry(scenario)
+        entry, key = self._entry(scenario)
         if entry.chains:
             return Plan(
                 Status.INFEASIBLE,
@@ -157,7 +168,7 @@ class Resolver:
 
         def round_(cred: dict[str, float]) -> Plan:
             t1 = time.perf_counter()
-            model = entry.template.refill(scenario, cred)
+            model = entry.template.refill(scenario, cred, key=key)
             self.refills += 1
             built = entry.template.built_for(scenario, model, cred)
             t_build = time.perf_counter() - t1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 
 import highspy
 import numpy as np
@@ -172,13 +173,24 @@ def _solve_once(
     return _read(h, model, time.perf_counter() - t0)
 
 
-def _read(h: highspy.Highs, model: LinearModel, seconds: float) -> Solution:
-    """Map the state of ``h`` after ``run`` to a :class:`Solution` (with the objective guard)."""
+def _read(
+    h: highspy.Highs,
+    model: LinearModel,
+    seconds: float,
+    expand: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> Solution:
+    """Map the state of ``h`` after ``run`` to a :class:`Solution` (with the objective guard).
+
+    ``expand`` maps HiGHS's column values to ``model``'s (when HiGHS solved a
+    reduced model).
+    """
     raw = h.getModelStatus()
     info = h.getInfo()
     has_x = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
     status = map_status(raw, has_x)
     x = np.asarray(h.getSolution().col_value, dtype=float) if status.has_solution else None
+    if x is not None and expand is not None:
+        x = expand(x)
     objective = None if x is None else model.objective_value(x)
     message = f"HiGHS via highspy: {h.modelStatusToString(raw)} ({raw.name})"
     reported = float(info.objective_function_value)
@@ -201,15 +213,24 @@ class HighsSession:
     Made for sensitivity sweeps: the column-wise structure (column starts, row
     indices and the permutation from the model's coefficient order) is
     computed once from ``pattern``; each :meth:`solve` passes only new
-    numbers.  HiGHS runs single-threaded (sweeps parallelise across
-    processes) with presolve off (see :func:`solve_highspy`) and without the
-    feasibility-jump heuristic, which costs more than it saves on small
-    sequencing models (the root LP already finds their optimum).
+    numbers.  Columns in ``fixed`` (values implied by the structure alone, see
+    :func:`solver.formulation.template.implied_fixings`) are left out of what
+    HiGHS sees, their contribution moved into the row bounds and the
+    objective offset, and rows left empty with constant bounds are dropped;
+    solutions are mapped back to every column.  HiGHS runs single-threaded
+    (sweeps parallelise across processes) with presolve off (see
+    :func:`solve_highspy`) and without the feasibility-jump heuristic, which
+    costs more than it saves on small sequencing models.
 
     Parameters
     ----------
     pattern : LinearModel
         Any model with the shared pattern (e.g. a template's).
+    fixed : Mapping[int, float], optional
+        Column index -> value every model of the pattern forces.
+    constant_rows : sequence of bool, optional
+        Per row, whether its coefficients and bounds are the same in every
+        model of the pattern (only such rows may be dropped); default: none.
     time_limit : float, optional
         Wall-clock limit per solve, in seconds.
 
@@ -223,17 +244,47 @@ class HighsSession:
     'optimal'
     """
 
-    def __init__(self, pattern: LinearModel, *, time_limit: float | None = None) -> None:
+    def __init__(
+        self,
+        pattern: LinearModel,
+        *,
+        fixed: Mapping[int, float] | None = None,
+        constant_rows: Sequence[bool] | np.ndarray | None = None,
+        time_limit: float | None = None,
+    ) -> None:
+        n, m_rows = pattern.num_vars, pattern.num_rows
         rows = np.asarray(pattern._rows, dtype=np.int64)
         cols = np.asarray(pattern._cols, dtype=np.int64)
-        self._order = np.lexsort((rows, cols))
-        self._index = rows[self._order].astype(np.int32)
-        counts = np.bincount(cols, minlength=pattern.num_vars)
+        fixed = dict(fixed or {})
+        self._fixed_cols = np.array(sorted(fixed), dtype=np.int64)
+        self._fixed_vals = np.array([fixed[j] for j in self._fixed_cols.tolist()], dtype=float)
+        is_fixed = np.zeros(n, dtype=bool)
+        is_fixed[self._fixed_cols] = True
+        self._keep = np.nonzero(~is_fixed)[0]
+        new_col = np.full(n, -1, dtype=np.int64)
+        new_col[self._keep] = np.arange(len(self._keep))
+        live = ~is_fixed[cols]
+        # rows that keep no free column and whose numbers never change are dropped
+        has_free = np.zeros(m_rows, dtype=bool)
+        has_free[rows[live]] = True
+        const = np.zeros(m_rows, dtype=bool) if constant_rows is None else np.asarray(constant_rows)
+        self._row_keep = np.nonzero(has_free | ~const)[0]
+        new_row = np.full(m_rows, -1, dtype=np.int64)
+        new_row[self._row_keep] = np.arange(len(self._row_keep))
+        # nonzeros HiGHS sees, in column-wise order
+        nz = np.nonzero(live)[0]
+        order = np.lexsort((new_row[rows[nz]], new_col[cols[nz]]))
+        self._nz = nz[order]
+        self._index = new_row[rows[self._nz]].astype(np.int32)
+        counts = np.bincount(new_col[cols[self._nz]], minlength=len(self._keep))
         self._start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-        self._shape = (pattern.num_rows, pattern.num_vars, len(rows))
+        # nonzeros on fixed columns shift their row's bounds by coefficient * value
+        fz = np.nonzero(~live)[0]
+        self._shift_nz, self._shift_row = fz, rows[fz]
+        self._shift_val = self._fixed_vals[np.searchsorted(self._fixed_cols, cols[fz])]
+        self._shape = (m_rows, n, len(rows))
         kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-        self._integrality = [kinds[int(k)] for k in pattern.integer]
-        self._mip = any(pattern.integer)
+        self._integrality = [kinds[int(pattern.integer[j])] for j in self._keep.tolist()]
         with quiet_stdout():
             self._h = highspy.Highs()
         for key, value in (
@@ -247,6 +298,17 @@ class HighsSession:
         if time_limit is not None:
             self._h.setOptionValue("time_limit", float(time_limit))
 
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(rows, columns)`` HiGHS sees after the fixings."""
+        return len(self._row_keep), len(self._keep)
+
+    def _expand(self, x: np.ndarray) -> np.ndarray:
+        full = np.zeros(self._shape[1])
+        full[self._keep] = x
+        full[self._fixed_cols] = self._fixed_vals
+        return full
+
     def solve(self, model: LinearModel) -> Solution:
         """Solve ``model``, which must have the session's pattern.
 
@@ -258,7 +320,8 @@ class HighsSession:
         Returns
         -------
         Solution
-            As :func:`solve_highspy` returns it.
+            As :func:`solve_highspy` returns it, with values for every column
+            of ``model``.
 
         Raises
         ------
@@ -268,22 +331,28 @@ class HighsSession:
         if (model.num_rows, model.num_vars, len(model._vals)) != self._shape:
             raise ValueError("the model's shape differs from the session's pattern")
         inf = highspy.kHighsInf
+        vals = np.asarray(model._vals, dtype=float)
+        cost = np.asarray(model.obj, dtype=float)
+        shift = np.bincount(
+            self._shift_row, vals[self._shift_nz] * self._shift_val, minlength=self._shape[0]
+        )[self._row_keep]
+        keep = self._keep
         lp = highspy.HighsLp()
-        lp.num_col_ = model.num_vars
-        lp.num_row_ = model.num_rows
-        lp.col_cost_ = np.asarray(model.obj, dtype=float)
-        lp.col_lower_ = np.maximum(np.asarray(model.lb, dtype=float), -inf)
-        lp.col_upper_ = np.minimum(np.asarray(model.ub, dtype=float), inf)
-        lp.row_lower_ = np.maximum(np.asarray(model.row_lb, dtype=float), -inf)
-        lp.row_upper_ = np.minimum(np.asarray(model.row_ub, dtype=float), inf)
-        lp.offset_ = model.obj_constant
+        lp.num_col_ = len(keep)
+        lp.num_row_ = len(self._row_keep)
+        lp.col_cost_ = cost[keep]
+        lp.col_lower_ = np.maximum(np.asarray(model.lb, dtype=float)[keep], -inf)
+        lp.col_upper_ = np.minimum(np.asarray(model.ub, dtype=float)[keep], inf)
+        lp.row_lower_ = np.maximum(np.asarray(model.row_lb)[self._row_keep] - shift, -inf)
+        lp.row_upper_ = np.minimum(np.asarray(model.row_ub)[self._row_keep] - shift, inf)
+        lp.offset_ = model.obj_constant + float(cost[self._fixed_cols] @ self._fixed_vals)
         lp.sense_ = highspy.ObjSense.kMaximize if model.maximize else highspy.ObjSense.kMinimize
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = self._start
         lp.a_matrix_.index_ = self._index
-        lp.a_matrix_.value_ = np.asarray(model._vals, dtype=float)[self._order]
+        lp.a_matrix_.value_ = vals[self._nz]
         lp.integrality_ = self._integrality
         t0 = time.perf_counter()
         self._h.passModel(lp)
         self._h.run()
-        return _read(self._h, model, time.perf_counter() - t0)
+        return _read(self._h, model, time.perf_counter() - t0, self._expand)

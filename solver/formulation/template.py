@@ -26,7 +26,7 @@ from solver.model import LinearModel
 from solver.payoffs import coefficients
 from solver.scenario import Scenario
 
-__all__ = ["StepTemplate", "StructureChanged", "structure_key"]
+__all__ = ["StepTemplate", "StructureChanged", "constant_rows", "implied_fixings", "structure_key"]
 
 
 class StructureChanged(ValueError):
@@ -78,6 +78,108 @@ def structure_key(scenario: Scenario, options: BuildOptions) -> Hashable:
         scenario.parameters.irreversibility_ratio is None,
         tuple(a.reservation is None for a in scenario.actors),
     )
+
+
+def constant_rows(model: LinearModel) -> np.ndarray:
+    """Per row of a template's model, whether no refill ever changes it (not in a block).
+
+    Parameters
+    ----------
+    model : LinearModel
+        A model built with row blocks.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask over rows.
+    """
+    const = np.ones(model.num_rows, dtype=bool)
+    for span in model.blocks:
+        const[span.rows[0] : span.rows[1]] = False
+    return const
+
+
+def implied_fixings(model: LinearModel, max_rounds: int = 50) -> dict[int, float]:
+    """Integer columns whose value the constant rows force, for every refill.
+
+    Bound propagation to a fixed point over the rows in :func:`constant_rows`
+    whose columns are all integer (monotonicity, windows, mandatory steps,
+    precedence, bundles, consent, capacities): each row's activity range gives
+    every column an implied bound, rounded to an integer.  Those rows and the
+    bounds never change between refills, so the fixings hold for every
+    variant of the structure.  This is the part of presolve a sweep can do
+    once (HiGHS presolve stays off: see :func:`solver.backends.highspy_direct.solve_highspy`).
+
+    Parameters
+    ----------
+    model : LinearModel
+        A template's model.
+    max_rounds : int, optional
+        Bound on propagation sweeps over the rows.
+
+    Returns
+    -------
+    dict
+        Column index -> forced value (columns fixed by their own bounds
+        included); empty if propagation finds the structure infeasible (the
+        solver then reports it).
+
+    Examples
+    --------
+    >>> from solver import load_scenario, default_scenario_path
+    >>> m = step.build(load_scenario(default_scenario_path())).model
+    >>> fixed = implied_fixings(m)
+    >>> len(fixed) > 0 and set(fixed.values()) <= {0.0, 1.0}
+    True
+    """
+    lb = np.asarray(model.lb, dtype=float).copy()
+    ub = np.asarray(model.ub, dtype=float).copy()
+    integer = np.asarray(model.integer, dtype=bool)
+    a = model.matrix().tocsr()
+    const = constant_rows(model)
+    rows = [
+        (a.indices[a.indptr[r] : a.indptr[r + 1]], a.data[a.indptr[r] : a.indptr[r + 1]], r)
+        for r in np.nonzero(const)[0]
+    ]
+    rows = [
+        (c, v, r) for c, v, r in rows if len(c) and integer[c].all() and np.isfinite(lb[c]).all()
+    ]
+    rlb = np.asarray(model.row_lb, dtype=float)
+    rub = np.asarray(model.row_ub, dtype=float)
+    eps = 1e-9
+    for _ in range(max_rounds):
+        changed = False
+        for cols, vals, r in rows:
+            lo = np.where(vals > 0, vals * lb[cols], vals * ub[cols])
+            hi = np.where(vals > 0, vals * ub[cols], vals * lb[cols])
+            if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+                continue
+            min_act, max_act = lo.sum(), hi.sum()
+            if min_act > rub[r] + eps or max_act < rlb[r] - eps:
+                return {}
+            for j, v, lj, hj in zip(cols, vals, lo, hi, strict=True):
+                if np.isfinite(rub[r]):  # v x_j <= rub - (min_act - lo_j)
+                    cap = (rub[r] - (min_act - lj)) / v
+                    if v > 0 and np.floor(cap + eps) < ub[j]:
+                        ub[j], changed = np.floor(cap + eps), True
+                    elif v < 0 and np.ceil(cap - eps) > lb[j]:
+                        lb[j], changed = np.ceil(cap - eps), True
+                if np.isfinite(rlb[r]):  # v x_j >= rlb - (max_act - hi_j)
+                    floor_ = (rlb[r] - (max_act - hj)) / v
+                    if v > 0 and np.ceil(floor_ - eps) > lb[j]:
+                        lb[j], changed = np.ceil(floor_ - eps), True
+                    elif v < 0 and np.floor(floor_ + eps) < ub[j]:
+                        ub[j], changed = np.floor(floor_ + eps), True
+                if lb[j] > ub[j]:
+                    return {}
+                lo_j = v * lb[j] if v > 0 else v * ub[j]
+                hi_j = v * ub[j] if v > 0 else v * lb[j]
+                min_act += lo_j - lj
+                max_act += hi_j - hj
+                lj, hj = lo_j, hi_j
+        if not changed:
+            break
+    return {int(j): float(lb[j]) for j in np.nonzero(integer & (lb == ub))[0]}
 
 
 class StepTemplate:
@@ -136,7 +238,11 @@ class StepTemplate:
         return structure_key(scenario, options or self.options) == self.key
 
     def refill(
-        self, scenario: Scenario, credibility: dict[str, float] | None = None
+        self,
+        scenario: Scenario,
+        credibility: dict[str, float] | None = None,
+        *,
+        key: Hashable | None = None,
     ) -> LinearModel:
         """The model of ``scenario``: this template's structure with its numbers.
 
@@ -146,6 +252,8 @@ class StepTemplate:
             A variant with this template's structure.
         credibility : dict, optional
             Instrument id -> credibility override (as in :class:`BuildOptions`).
+        key : Hashable, optional
+            The variant's :func:`structure_key`, when the caller has it already.
 
         Returns
         -------
@@ -159,7 +267,7 @@ class StepTemplate:
             When the variant does not fit (check :meth:`fits` first).
         """
         opts = self._options(credibility)
-        if structure_key(scenario, opts) != self.key:
+        if (structure_key(scenario, opts) if key is None else key) != self.key:
             raise StructureChanged("the variant's structure differs from the template's")
         m = self.built.model
         co = coefficients(scenario, credibility=opts.credibility)

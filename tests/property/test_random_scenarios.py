@@ -250,3 +250,26 @@ def test_dense_and_chained_deviation_classes_reach_the_same_optimum(doc):
         assert a.status == b.status
         if a.status is Status.OPTIMAL:
             assert abs(a.objective - b.objective) <= 1e-6 * max(1.0, abs(a.objective))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.booleans())
+def test_structural_fixings_hold_in_every_solution_and_keep_the_optimum(doc, require_ic):
+    """Columns fixed by propagation over the constant rows take those values in
+    the optimum, and the reduced HiGHS session reaches the full model's optimum."""
+    from solver.backends.highspy_direct import HighsSession
+    from solver.formulation.template import constant_rows, implied_fixings
+
+    s = scenario_from_dict(doc)
+    model = build(s, BuildOptions(require_ic=require_ic, dense_classes=True)).model
+    full = run_backend(model, "highs")
+    fixed = implied_fixings(model)
+    reduced = HighsSession(model, fixed=fixed, constant_rows=constant_rows(model)).solve(model)
+    assert reduced.status == full.status
+    if full.status is Status.OPTIMAL:
+        assert abs(reduced.objective - full.objective) <= 1e-6 * max(1.0, abs(full.objective))
+        for j, v in fixed.items():
+            assert abs(full.x[j] - v) < 1e-6, model.var_names[j]
+        assert abs(model.objective_value(reduced.x) - reduced.objective) < 1e-6 * max(
+            1.0, abs(reduced.objective)
+        )
