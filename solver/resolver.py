@@ -21,8 +21,8 @@ from solver.explain import chain_conflicts
 from solver.formulation.common import OBJECTIVES, BuildOptions
 from solver.formulation.template import (
     StepTemplate,
-    constant_rows,
     implied_fixings,
+    redundant_rows,
     structure_key,
 )
 from solver.plan import Plan
@@ -47,16 +47,12 @@ class _Entry:
     ) -> None:
         self.template = StepTemplate(scenario, options)
         m = self.template.built.model
-        self.session = (
-            HighsSession(
-                m,
-                fixed=implied_fixings(m),
-                constant_rows=constant_rows(m),
-                time_limit=time_limit,
+        self.session = None
+        if backend == "highspy":
+            fixed = implied_fixings(m)
+            self.session = HighsSession(
+                m, fixed=fixed, drop_rows=redundant_rows(m, fixed), time_limit=time_limit
             )
-            if backend == "highspy"
-            else None
-        )
         self.chains = tuple(chain_conflicts(scenario))
 
 

@@ -216,11 +216,11 @@ class HighsSession:
     numbers.  Columns in ``fixed`` (values implied by the structure alone, see
     :func:`solver.formulation.template.implied_fixings`) are left out of what
     HiGHS sees, their contribution moved into the row bounds and the
-    objective offset, and rows left empty with constant bounds are dropped;
-    solutions are mapped back to every column.  HiGHS runs single-threaded
-    (sweeps parallelise across processes) with presolve off (see
-    :func:`solve_highspy`) and without the feasibility-jump heuristic, which
-    costs more than it saves on small sequencing models.
+    objective offset, and rows in ``drop_rows`` (redundant in every model of
+    the pattern) are left out too; solutions are mapped back to every column.
+    HiGHS runs single-threaded (sweeps parallelise across processes) with
+    presolve off (see :func:`solve_highspy`) and without the feasibility-jump
+    heuristic, which costs more than it saves on small sequencing models.
 
     Parameters
     ----------
@@ -228,9 +228,9 @@ class HighsSession:
         Any model with the shared pattern (e.g. a template's).
     fixed : Mapping[int, float], optional
         Column index -> value every model of the pattern forces.
-    constant_rows : sequence of bool, optional
-        Per row, whether its coefficients and bounds are the same in every
-        model of the pattern (only such rows may be dropped); default: none.
+    drop_rows : sequence of bool, optional
+        Per row, whether it can never bind in any model of the pattern (see
+        :func:`solver.formulation.template.redundant_rows`); default: none.
     time_limit : float, optional
         Wall-clock limit per solve, in seconds.
 
@@ -249,7 +249,7 @@ class HighsSession:
         pattern: LinearModel,
         *,
         fixed: Mapping[int, float] | None = None,
-        constant_rows: Sequence[bool] | np.ndarray | None = None,
+        drop_rows: Sequence[bool] | np.ndarray | None = None,
         time_limit: float | None = None,
     ) -> None:
         n, m_rows = pattern.num_vars, pattern.num_rows
@@ -264,15 +264,12 @@ class HighsSession:
         new_col = np.full(n, -1, dtype=np.int64)
         new_col[self._keep] = np.arange(len(self._keep))
         live = ~is_fixed[cols]
-        # rows that keep no free column and whose numbers never change are dropped
-        has_free = np.zeros(m_rows, dtype=bool)
-        has_free[rows[live]] = True
-        const = np.zeros(m_rows, dtype=bool) if constant_rows is None else np.asarray(constant_rows)
-        self._row_keep = np.nonzero(has_free | ~const)[0]
+        drop = np.zeros(m_rows, dtype=bool) if drop_rows is None else np.asarray(drop_rows)
+        self._row_keep = np.nonzero(~drop)[0]
         new_row = np.full(m_rows, -1, dtype=np.int64)
         new_row[self._row_keep] = np.arange(len(self._row_keep))
         # nonzeros HiGHS sees, in column-wise order
-        nz = np.nonzero(live)[0]
+        nz = np.nonzero(live & ~drop[rows])[0]
         order = np.lexsort((new_row[rows[nz]], new_col[cols[nz]]))
         self._nz = nz[order]
         self._index = new_row[rows[self._nz]].astype(np.int32)

@@ -26,7 +26,14 @@ from solver.model import LinearModel
 from solver.payoffs import coefficients
 from solver.scenario import Scenario
 
-__all__ = ["StepTemplate", "StructureChanged", "constant_rows", "implied_fixings", "structure_key"]
+__all__ = [
+    "StepTemplate",
+    "StructureChanged",
+    "constant_rows",
+    "implied_fixings",
+    "redundant_rows",
+    "structure_key",
+]
 
 
 class StructureChanged(ValueError):
@@ -180,6 +187,39 @@ def implied_fixings(model: LinearModel, max_rounds: int = 50) -> dict[int, float
         if not changed:
             break
     return {int(j): float(lb[j]) for j in np.nonzero(integer & (lb == ub))[0]}
+
+
+def redundant_rows(model: LinearModel, fixed: dict[int, float]) -> np.ndarray:
+    """Constant rows that hold for every value of the columns within their bounds.
+
+    With the columns in ``fixed`` at their values, a constant row (see
+    :func:`constant_rows`) whose activity range lies inside its bounds can
+    never bind, in any refill: a solver may drop it.
+
+    Parameters
+    ----------
+    model : LinearModel
+        A template's model.
+    fixed : dict
+        Column -> value, from :func:`implied_fixings`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask over rows.
+    """
+    lb = np.asarray(model.lb, dtype=float).copy()
+    ub = np.asarray(model.ub, dtype=float).copy()
+    for j, v in fixed.items():
+        lb[j] = ub[j] = v
+    a = model.matrix().tocsr()
+    pos, neg = a.maximum(0), a.minimum(0)
+    with np.errstate(invalid="ignore"):  # 0 * inf on columns a row does not touch
+        hi = pos @ np.nan_to_num(ub, posinf=1e300) + neg @ np.nan_to_num(lb, neginf=-1e300)
+        lo = pos @ np.nan_to_num(lb, neginf=-1e300) + neg @ np.nan_to_num(ub, posinf=1e300)
+    tol = 1e-9
+    inside = (hi <= np.asarray(model.row_ub) + tol) & (lo >= np.asarray(model.row_lb) - tol)
+    return constant_rows(model) & inside & (np.abs(hi) < 1e299) & (np.abs(lo) < 1e299)
 
 
 class StepTemplate:

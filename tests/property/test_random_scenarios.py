@@ -258,18 +258,22 @@ def test_structural_fixings_hold_in_every_solution_and_keep_the_optimum(doc, req
     """Columns fixed by propagation over the constant rows take those values in
     the optimum, and the reduced HiGHS session reaches the full model's optimum."""
     from solver.backends.highspy_direct import HighsSession
-    from solver.formulation.template import constant_rows, implied_fixings
+    from solver.formulation.template import implied_fixings, redundant_rows
 
     s = scenario_from_dict(doc)
     model = build(s, BuildOptions(require_ic=require_ic, dense_classes=True)).model
     full = run_backend(model, "highs")
     fixed = implied_fixings(model)
-    reduced = HighsSession(model, fixed=fixed, constant_rows=constant_rows(model)).solve(model)
+    drop = redundant_rows(model, fixed)
+    reduced = HighsSession(model, fixed=fixed, drop_rows=drop).solve(model)
     assert reduced.status == full.status
     if full.status is Status.OPTIMAL:
         assert abs(reduced.objective - full.objective) <= 1e-6 * max(1.0, abs(full.objective))
         for j, v in fixed.items():
             assert abs(full.x[j] - v) < 1e-6, model.var_names[j]
+        slack = model.matrix() @ full.x
+        for r in np.nonzero(drop)[0]:  # a dropped row holds at the optimum (it never binds)
+            assert model.row_lb[r] - 1e-6 <= slack[r] <= model.row_ub[r] + 1e-6
         assert abs(model.objective_value(reduced.x) - reduced.objective) < 1e-6 * max(
             1.0, abs(reduced.objective)
         )
