@@ -163,6 +163,7 @@ def check(
     plan: Plan | Schedule,
     *,
     inspection_cost: float = DEFAULT_INSPECTION_COST,
+    thresholds: bool = True,
 ) -> ICReport:
     """Check a plan for subgame-perfect incentive compatibility, phase by phase.
 
@@ -175,6 +176,10 @@ def check(
     inspection_cost : float, optional
         Coalition's cost of a verification round in the inspection-game
         variant (coalition value units).
+    thresholds : bool, optional
+        Compute each phase's critical detection, credibility and discount
+        (``None`` when ``False``: sensitivity sweeps need only the verdicts
+        and margins, and the discount bisection is half the check's time).
 
     Returns
     -------
@@ -201,7 +206,11 @@ def check(
     games = phase_games(co, y, z, [m.instrument for m in scenario.measures], cred)
     flow = (co.v @ y if y.size else 0.0) - (co.c @ z if z.size else 0.0) + np.zeros(co.phases)
     eff = {i: c.effective for i, c in cred.items()}
-    th = phase_thresholds(_terms(games, flow, eff))
+    if thresholds:
+        th = phase_thresholds(_terms(games, flow, eff))
+    else:
+        none = np.full(co.phases, np.nan)
+        th = {"critical_detection": none, "critical_credibility": none, "critical_discount": none}
     _, actions = chain_phases(games, flow)
     phases = [
         _phase_record(g, th, actions[g.phase - 1], cred, inspection_cost, scenario, sched)

@@ -188,3 +188,18 @@ def test_cli_check_solves_when_no_plan_is_given(capsys):
     doc = json.loads(capsys.readouterr().out)
     assert code == (0 if doc["incentive_compatible"] else 1)
     assert [p["phase"] for p in doc["phases"]] == [1, 2, 3, 4]
+
+
+def test_check_without_thresholds_keeps_verdicts_and_margins():
+    from solver import MODELS_DIR, load_scenario, solve
+    from solver.game import check as full_check
+
+    for name in ("dprk_2018.toml", "dprk_2018_no_reverse_veto.toml"):
+        s = load_scenario(MODELS_DIR / name)
+        plan = solve(s, explain=False)
+        a, b = full_check(s, plan), full_check(s, plan, thresholds=False)
+        assert a.incentive_compatible == b.incentive_compatible
+        assert [p.ic_margin for p in a.phases] == [p.ic_margin for p in b.phases]
+        crit = ("critical_detection", "critical_credibility", "critical_discount")
+        assert all(getattr(p, c) is None for p in b.phases for c in crit)
+        assert any(getattr(p, c) is not None for p in a.phases for c in crit)
