@@ -268,7 +268,8 @@ def test_structural_fixings_hold_in_every_solution_and_keep_the_optimum(doc, req
     reduced = HighsSession(model, fixed=fixed, drop_rows=drop).solve(model)
     assert reduced.status == full.status
     if full.status is Status.OPTIMAL:
-        assert abs(reduced.objective - full.objective) <= 1e-6 * max(1.0, abs(full.objective))
+        # both within HiGHS's relative gap (1e-6) of the optimum, possibly on opposite sides
+        assert abs(reduced.objective - full.objective) <= 1e-5 * max(1.0, abs(full.objective))
         for j, v in fixed.items():
             assert abs(full.x[j] - v) < 1e-6, model.var_names[j]
         slack = model.matrix() @ full.x

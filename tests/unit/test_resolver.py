@@ -35,7 +35,7 @@ def variants(base):
 def _same(a, b):
     if a is None or b is None:
         return a is None and b is None
-    return abs(a - b) <= 1e-6 * max(1.0, abs(a))
+    return abs(a - b) <= 1e-5 * max(1.0, abs(a))  # two MIP solves, each within a 1e-6 gap
 
 
 def test_resolver_matches_solve_on_every_variant(base, variants):
