@@ -351,5 +351,11 @@ class HighsSession:
         lp.integrality_ = self._integrality
         t0 = time.perf_counter()
         self._h.passModel(lp)
-        self._h.run()
+        if self._h.run() == highspy.HighsStatus.kError and (
+            self._h.getModelStatus() == highspy.HighsModelStatus.kNotset
+        ):
+            # HiGHS's thread pool is per process; an earlier instance started it with
+            # more threads than this session's one, and HiGHS refuses to run.  Restart it.
+            highspy.Highs.resetGlobalScheduler(True)
+            self._h.run()
         return _read(self._h, model, time.perf_counter() - t0, self._expand)

@@ -98,3 +98,17 @@ def test_session_rejects_a_model_of_another_shape(base):
         sess.solve(step.build(small).model)
     sol = sess.solve(step.build(base).model)
     assert sol.status.value == "optimal" and math.isfinite(sol.objective)
+
+
+def test_session_runs_after_a_multithreaded_highs_in_the_same_process(base):
+    """HiGHS keeps one thread pool per process; a single-threaded session created
+    after a default (multi-threaded) solve must still run, and vice versa."""
+    import highspy
+
+    from solver.backends.highspy_direct import solve_highspy
+
+    model = step.build(base).model
+    highspy.Highs.resetGlobalScheduler(True)
+    assert solve_highspy(model).status.value == "optimal"  # starts the default pool
+    assert HighsSession(model).solve(model).status.value == "optimal"
+    assert solve_highspy(model).status.value == "optimal"
