@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from solver.plan import Plan
@@ -67,12 +67,17 @@ class SampleResult:
 
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-safe dict (NaN as ``None``) that :meth:`from_json` inverts."""
-        d = asdict(self)
-        for key in ("objective", "min_leverage"):
-            if math.isnan(d[key]):
-                d[key] = None
-        d["schedule"] = dict(self.schedule)
-        return d
+        # field by field (dataclasses.asdict deep-copies: a tenth of a sweep's Python time)
+        return {
+            "status": self.status,
+            "objective": None if math.isnan(self.objective) else self.objective,
+            "min_leverage": None if math.isnan(self.min_leverage) else self.min_leverage,
+            "leverage": list(self.leverage),
+            "ic_margins": list(self.ic_margins),
+            "incentive_compatible": self.incentive_compatible,
+            "schedule": dict(self.schedule),
+            "ic_source": self.ic_source,
+        }
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> SampleResult:

@@ -52,8 +52,13 @@ def test_infeasible_sample_is_a_result(scenario):
 
 
 def test_sample_result_json_roundtrip_is_exact(scenario):
+    import dataclasses
+    import json
+
     (r,) = evaluate_batch(scenario, [{}])
     assert SampleResult.from_json(r.to_json()) == r
+    assert set(r.to_json()) == {f.name for f in dataclasses.fields(SampleResult)}
+    assert SampleResult.from_json(json.loads(json.dumps(r.to_json()))) == r
 
 
 def test_designs_are_seeded_and_shaped():
