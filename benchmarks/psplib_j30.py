@@ -112,8 +112,20 @@ def summarize(rows: list[dict[str, object]]) -> str:
             f"lower bound above published optimum    "
             f"{sum(bool(r['bound_above_optimum']) for r in rows)}",
             f"schedules failing verify_schedule      {sum(not r['verified'] for r in rows)}",
-            f"seconds: median {statistics.median(secs):.2f}, max {max(secs):.2f}, "
-            f"total {sum(secs):.0f}",
+            f"seconds: median {statistics.median(secs):.2f}, mean {statistics.mean(secs):.2f}, "
+            f"max {max(secs):.2f}, total {sum(secs):.0f}",
+            f"heuristic at the published optimum    "
+            f"{sum(r['heuristic'] == r['optimum'] for r in rows)}",
+            "not proven: "
+            + (
+                ", ".join(
+                    f"{str(r['problem']).removesuffix('.sm')} ({r['lower_bound']}..{r['makespan']}"
+                    f" vs {r['optimum']})"
+                    for r in rows
+                    if not r["proven_at_optimum"]
+                )
+                or "none"
+            ),
         ]
     )
 

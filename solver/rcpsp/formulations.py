@@ -35,7 +35,7 @@ from solver.rcpsp.cliques import conflict_cliques
 from solver.rcpsp.psplib import RCPSPInstance
 from solver.rcpsp.sgs import earliest_starts, latest_starts
 
-__all__ = ["FORMULATIONS", "TimeIndexedModel", "build_model", "root_lp_bound"]
+__all__ = ["FORMULATIONS", "TimeIndexedModel", "build_model", "lp_relaxation", "root_lp_bound"]
 
 FORMULATIONS: tuple[str, ...] = ("step", "pulse", "aggregated")
 """Formulation names accepted by :func:`build_model`."""
@@ -133,12 +133,21 @@ class TimeIndexedModel:
 class _Builder:
     """Shared state while building one model."""
 
-    def __init__(self, inst: RCPSPInstance, formulation: str, horizon: int) -> None:
+    def __init__(
+        self,
+        inst: RCPSPInstance,
+        formulation: str,
+        horizon: int,
+        windows: tuple[Sequence[int], Sequence[int]] | None = None,
+    ) -> None:
         self.inst = inst
         self.formulation = formulation
         self.horizon = horizon
-        self.es = earliest_starts(inst)
-        self.ls = latest_starts(inst, horizon)
+        if windows is None:
+            self.es = earliest_starts(inst)
+            self.ls = latest_starts(inst, horizon)
+        else:
+            self.es, self.ls = list(windows[0]), list(windows[1])
         if inst.durations[0] == 0 and not inst.predecessors[0]:
             self.ls[0] = 0  # a dummy source can always start at 0
         self.model = LinearModel(f"rcpsp-{formulation}-{inst.name}", maximize=False)
@@ -256,7 +265,12 @@ def _cliques(b: _Builder) -> None:
 
 
 def build_model(
-    inst: RCPSPInstance, *, horizon: int, formulation: str = "step", cliques: bool = True
+    inst: RCPSPInstance,
+    *,
+    horizon: int,
+    formulation: str = "step",
+    cliques: bool = True,
+    windows: tuple[Sequence[int], Sequence[int]] | None = None,
 ) -> TimeIndexedModel:
     """Build the time-indexed makespan model of ``inst``.
 
@@ -273,6 +287,12 @@ def build_model(
         Add ``sum_{j in C} running_j(t) <= 1`` for every clique ``C`` of
         :func:`solver.rcpsp.cliques.conflict_cliques` and period ``t`` (valid inequalities, same in
         every formulation; they raise the LP bound a lot on tight instances).
+    windows : tuple of (sequence of int, sequence of int), optional
+        Start windows ``(ES, LS)`` to use instead of the critical-path ones, e.g.
+        from :func:`solver.rcpsp.propagate.propagate` at the same horizon.  They
+        must contain the start of every schedule the model should admit, be
+        precedence-consistent (``ES_j >= ES_i + d_i``, ``LS_i <= LS_j - d_i``) and
+        satisfy ``LS_{n-1} <= horizon``.
 
     Returns
     -------
@@ -296,9 +316,11 @@ def build_model(
         raise ValueError(
             f"unknown formulation {formulation!r}; choose one of {', '.join(FORMULATIONS)}"
         )
-    b = _Builder(inst, formulation, horizon)
+    b = _Builder(inst, formulation, horizon, windows)
     if min(b.ls[j] - b.es[j] for j in inst.jobs) < 0:
-        raise ValueError(f"horizon {horizon} is below the critical path length {b.es[-1]}")
+        if windows is None:
+            raise ValueError(f"horizon {horizon} is below the critical path length {b.es[-1]}")
+        raise ValueError(f"the windows given for horizon {horizon} include an empty one")
     b.add_columns()
     _assignment_and_objective(b)
     _precedence(b)
@@ -325,11 +347,35 @@ def root_lp_bound(tim: TimeIndexedModel) -> float:
     Returns
     -------
     float
-        The LP relaxation's minimum makespan (``nan`` if HiGHS fails).
+        The LP relaxation's minimum makespan (``nan`` if HiGHS fails or the
+        relaxation is infeasible).
+    """
+    return lp_relaxation(tim)[1]
+
+
+def lp_relaxation(
+    tim: TimeIndexedModel, *, method: str = "highs-ipm", time_limit: float | None = None
+) -> tuple[str, float]:
+    """Solve the LP relaxation and say whether it is feasible.
+
+    Parameters
+    ----------
+    tim : TimeIndexedModel
+        A built model.
+    method : str, optional
+        :func:`scipy.optimize.linprog` method (``"highs-ipm"``, ``"highs-ds"``, ...).
+    time_limit : float, optional
+        Seconds for HiGHS (an interrupted solve counts as ``"error"``).
+
+    Returns
+    -------
+    tuple of (str, float)
+        ``("optimal", value)``, ``("infeasible", nan)`` when HiGHS proves the
+        relaxation infeasible, or ``("error", nan)`` for anything else.
     """
     m = tim.model
     if m.num_vars == 0:
-        return m.obj_constant
+        return "optimal", m.obj_constant
     a = m.arrays()
     mat = m.matrix()
     rl, ru = a["row_lb"], a["row_ub"]
@@ -343,8 +389,11 @@ def root_lp_bound(tim: TimeIndexedModel) -> float:
         A_eq=mat[eq] if eq.any() else None,
         b_eq=ru[eq] if eq.any() else None,
         bounds=np.column_stack([a["lb"], a["ub"]]),
-        method="highs-ipm",
+        method=method,
+        options={} if time_limit is None else {"time_limit": float(time_limit)},
     )
-    if res.status != 0:
-        return float("nan")
-    return float(res.fun) + m.obj_constant
+    if res.status == 0:
+        return "optimal", float(res.fun) + m.obj_constant
+    if res.status == 2:
+        return "infeasible", float("nan")
+    return "error", float("nan")

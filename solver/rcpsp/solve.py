@@ -15,9 +15,16 @@ import numpy as np
 
 from solver.backends import Solution, Status, run_backend
 from solver.backends.highspy_direct import solve_highspy
-from solver.rcpsp.formulations import TimeIndexedModel, build_model, root_lp_bound
+from solver.rcpsp.formulations import (
+    FORMULATIONS,
+    TimeIndexedModel,
+    build_model,
+    lp_relaxation,
+    root_lp_bound,
+)
+from solver.rcpsp.propagate import Windows, destructive_lower_bound, propagate, shave
 from solver.rcpsp.psplib import RCPSPInstance
-from solver.rcpsp.sgs import heuristic_schedule, lower_bound
+from solver.rcpsp.sgs import heuristic_schedule
 from solver.tolerances import INT_TOL
 
 __all__ = ["BACKENDS", "RCPSPResult", "solve_rcpsp", "verify_schedule"]
@@ -152,48 +159,129 @@ def verify_schedule(inst: RCPSPInstance, starts: Sequence[int]) -> list[str]:
 
 
 def _run(
-    tim: TimeIndexedModel, backend: str, time_limit: float | None, start: Sequence[int]
+    tim: TimeIndexedModel,
+    backend: str,
+    time_limit: float | None,
+    start: Sequence[int] | None,
 ) -> Solution:
-    if tim.model.num_vars == 0:  # every window is a single period: the heuristic's starts
+    """Solve ``tim`` with ``backend`` (``start`` is a MIP start for highspy only)."""
+    if tim.model.num_vars == 0:  # every window is a single period
         value = tim.model.obj_constant
         return Solution(
             Status.OPTIMAL, "no free columns", np.zeros(0), value, value, 0, 0.0, backend
         )
     if backend == "highspy":
-        return solve_highspy(tim.model, time_limit=time_limit, start=tim.encode(start))
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        x0 = None if start is None else tim.encode(start)
+        return solve_highspy(tim.model, time_limit=time_limit, start=x0)
     return run_backend(tim.model, backend, time_limit=time_limit)
 
 
-def _combine(
-    tim: TimeIndexedModel, sol: Solution, heuristic: tuple[int, ...]
-) -> tuple[Status, tuple[int, ...], int, str]:
-    """Pick the schedule, the lower bound and the status from a backend's answer."""
-    inst = tim.instance
-    lb = lower_bound(inst)
-    if sol.bound is not None and math.isfinite(sol.bound):
-        lb = max(lb, math.ceil(sol.bound - INT_TOL))
-    schedule, message = heuristic, sol.message
-    if sol.status.has_solution and sol.x is not None:
-        cand = tim.decode(sol.x)
-        problems = verify_schedule(inst, cand)
-        if problems:
-            return Status.ERROR, heuristic, lb, f"{message}; MIP schedule rejected: {problems[0]}"
-        if _makespan(inst, cand) <= _makespan(inst, heuristic):
-            schedule = cand
-    makespan = _makespan(inst, schedule)
-    if lb >= makespan:  # a backend's OPTIMAL alone is not trusted: its bound must agree
-        return Status.OPTIMAL, schedule, makespan, message
-    if sol.status is Status.OPTIMAL:
-        return Status.FEASIBLE, schedule, lb, f"{message}; makespan {makespan} is above bound {lb}"
-    if sol.status in (Status.ERROR, Status.INFEASIBLE, Status.UNBOUNDED):
-        return Status.ERROR, schedule, lb, f"{message}; the heuristic schedule proves feasibility"
-    return Status.FEASIBLE, schedule, lb, message
+def _fits(tim: TimeIndexedModel, starts: Sequence[int]) -> bool:
+    """Whether every start lies inside its window of ``tim``."""
+    return all(a <= s <= b for a, s, b in zip(tim.es, starts, tim.ls, strict=True))
 
 
 def _makespan(inst: RCPSPInstance, starts: Sequence[int]) -> int:
     return max(s + d for s, d in zip(starts, inst.durations, strict=True))
+
+
+@dataclass
+class _Search:
+    """Mutable state of one :func:`solve_rcpsp` call: best schedule and proven bound."""
+
+    inst: RCPSPInstance
+    formulation: str
+    backend: str
+    deadline: float
+    schedule: tuple[int, ...]
+    upper: int
+    lower: int
+    nodes: int | None = None
+    message: str = ""
+    error: bool = False
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def windows(self, horizon: int) -> Windows | None:
+        """Propagated windows at ``horizon``; ``None`` (and a raised bound) if refuted."""
+        w = propagate(self.inst, horizon)
+        if w is None:
+            self.lower = max(self.lower, horizon + 1)
+        return w
+
+    def model(self, horizon: int, w: Windows) -> TimeIndexedModel:
+        """The model at ``horizon`` on windows ``w``."""
+        return build_model(
+            self.inst, horizon=horizon, formulation=self.formulation, windows=(w.es, w.ls)
+        )
+
+    def lp_refutes(self, horizon: int) -> bool:
+        """Whether propagation or the LP relaxation at ``horizon`` proves it infeasible."""
+        w = self.windows(horizon)
+        if w is None:
+            return True
+        left = self.left()
+        if left <= 0:
+            return False
+        status, _ = lp_relaxation(self.model(horizon, w), time_limit=left)
+        if status == "infeasible":
+            self.lower = max(self.lower, horizon + 1)
+            return True
+        return False
+
+    def lp_destructive(self, until: float) -> None:
+        """Binary search for the smallest horizon the LP relaxation does not refute."""
+        lo, hi = self.lower, self.upper
+        while lo < hi and time.perf_counter() < until:
+            mid = (lo + hi) // 2
+            if self.lp_refutes(mid):
+                lo = mid + 1
+            else:
+                hi = mid
+        self.lower = max(self.lower, lo)
+
+    def accept(self, tim: TimeIndexedModel, sol: Solution) -> None:
+        """Take a backend's answer on ``tim`` into the schedule and the bound.
+
+        A backend's ``OPTIMAL`` is never trusted on its own: the status of the
+        call comes from comparing the schedule with the proven bound.  An
+        ``INFEASIBLE`` answer proves that no schedule ends by ``tim.horizon``:
+        the model admits every such schedule (its windows come from sound
+        propagation at that horizon).
+        """
+        self.nodes = sol.nodes if self.nodes is None else self.nodes + (sol.nodes or 0)
+        self.message = sol.message
+        if sol.status.has_solution and sol.x is not None:
+            cand = tim.decode(sol.x)
+            problems = verify_schedule(self.inst, cand)
+            if problems:
+                self.error = True
+                self.message = f"{sol.message}; MIP schedule rejected: {problems[0]}"
+                return
+            if _makespan(self.inst, cand) < self.upper:
+                self.schedule, self.upper = cand, _makespan(self.inst, cand)
+        if sol.status is Status.INFEASIBLE:
+            self.lower = max(self.lower, tim.horizon + 1)
+        elif sol.status.has_solution and sol.bound is not None and math.isfinite(sol.bound):
+            self.lower = max(self.lower, math.ceil(sol.bound - INT_TOL))
+        elif sol.status in (Status.ERROR, Status.UNBOUNDED):
+            self.error = True
+
+
+STRATEGY = "descend"
+"""How :func:`solve_rcpsp` uses the MIP (see ``docs/rcpsp.md``): ``"descend"``
+(model at horizon ``UB - 1``, minimize), ``"incumbent"`` (model at ``UB`` with the
+best schedule as MIP start) or ``"ascend"`` (feasibility models at ``LB, LB + 1, ...``)."""
+
+HEURISTIC_SHARE = 0.08
+"""Share of the time limit the heuristic may use."""
+
+LP_SHARE = 0.15
+"""Share of the time limit the LP-based destructive bound may use."""
+
+SHAVE_SHARE = 0.08
+"""Share of the time limit for shaving the windows of each MIP model."""
 
 
 def solve_rcpsp(
@@ -214,10 +302,11 @@ def solve_rcpsp(
     formulation : {"step", "pulse", "aggregated"}, optional
         Time-indexed formulation (see :mod:`solver.rcpsp.formulations`).
     backend : {"highs", "highspy", "cbc", "pulp-highs"}, optional
-        MIP backend; ``"highspy"`` also receives the heuristic schedule as MIP start.
+        MIP backend; ``"highspy"`` also receives the heuristic schedule as MIP
+        start whenever it fits the model's windows.
     time_limit : float, optional
-        Wall-clock limit for the whole call, in seconds (the heuristic's
-        randomized passes get at most a tenth of it).
+        Wall-clock limit for the whole call, in seconds (the heuristic gets
+        :data:`HEURISTIC_SHARE` of it).
     root_lp : bool, optional
         Whether to solve the LP relaxation for :attr:`RCPSPResult.root_lp_bound`.
     seed : int or None, optional
@@ -242,25 +331,78 @@ def solve_rcpsp(
     ('optimal', 5, 5)
     """
     t0 = time.perf_counter()
-    heur_limit = None if time_limit is None else 0.1 * time_limit
-    heur = heuristic_schedule(instance, seed=seed, time_limit=heur_limit)
-    tim = build_model(instance, horizon=heur.makespan, formulation=formulation)
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    root = root_lp_bound(tim) if root_lp else None
-    left = None if time_limit is None else max(0.1, time_limit - (time.perf_counter() - t0))
-    sol = _run(tim, backend, left, heur.starts)
-    status, schedule, lb, message = _combine(tim, sol, heur.starts)
+    if formulation not in FORMULATIONS:
+        raise ValueError(
+            f"unknown formulation {formulation!r}; choose one of {', '.join(FORMULATIONS)}"
+        )
+    limit = math.inf if time_limit is None else time_limit
+    first = heuristic_schedule(instance, seed=seed)
+    lb, _ = destructive_lower_bound(instance, first.makespan)
+    st = _Search(instance, formulation, backend, t0 + limit, first.starts, first.makespan, lb)
+    st.lp_destructive(time.perf_counter() + LP_SHARE * min(limit, 1e9))
+    heur = first
+    if st.lower < st.upper and time_limit is not None:
+        heur = heuristic_schedule(
+            instance, seed=seed, target=st.lower, time_limit=HEURISTIC_SHARE * limit
+        )
+        if heur.makespan < st.upper:
+            st.schedule, st.upper = heur.starts, heur.makespan
+        else:
+            heur = first
+    root = None
+    if root_lp:
+        w = propagate(instance, st.upper)
+        wins = None if w is None else (w.es, w.ls)  # None would be a propagation bug
+        root = root_lp_bound(
+            build_model(instance, horizon=st.upper, formulation=formulation, windows=wins)
+        )
+        if math.isfinite(root):
+            st.lower = max(st.lower, math.ceil(root - INT_TOL))
+    while st.lower < st.upper and not st.error and st.left() > 0.05:
+        horizon = {"ascend": st.lower, "descend": st.upper - 1}.get(STRATEGY, st.upper)
+        w = st.windows(horizon)
+        if w is not None and SHAVE_SHARE > 0:
+            w = shave(instance, w, time_limit=min(SHAVE_SHARE * limit, max(0.0, st.left() / 2)))
+            if w is None:
+                st.lower = max(st.lower, horizon + 1)
+        if w is None:
+            continue
+        tim = st.model(horizon, w)
+        if STRATEGY == "ascend":
+            tim.model.obj = [0.0] * tim.model.num_vars  # any schedule ending by T will do
+        start = st.schedule if _fits(tim, st.schedule) else None
+        before = (st.lower, st.upper)
+        sol = _run(tim, backend, None if time_limit is None else max(0.05, st.left() - 0.2), start)
+        st.accept(tim, sol)
+        if sol.status not in (Status.OPTIMAL, Status.INFEASIBLE) and not (
+            sol.status.has_solution and STRATEGY == "ascend"
+        ):
+            break  # time limit: keep what is proven
+        if (st.lower, st.upper) == before and STRATEGY != "ascend":
+            break  # an answer that moved neither bound (a gap tolerance): do not loop
+        if STRATEGY == "ascend" and sol.status.has_solution:
+            st.lower = max(st.lower, min(st.upper, horizon))
+    if st.lower > st.upper:  # would mean an unsound refutation: never hide it
+        status = Status.ERROR
+        st.message += f"; lower bound {st.lower} above a verified makespan {st.upper}"
+    elif st.lower == st.upper:
+        status = Status.OPTIMAL
+    elif st.error:
+        status = Status.ERROR
+    else:
+        status = Status.FEASIBLE
     return RCPSPResult(
         status=status,
-        makespan=_makespan(instance, schedule),
-        lower_bound=lb,
+        makespan=st.upper,
+        lower_bound=st.lower,
         seconds=time.perf_counter() - t0,
         root_lp_bound=root,
-        schedule=schedule,
+        schedule=st.schedule,
         heuristic_makespan=heur.makespan,
         formulation=formulation,
         backend=backend,
-        nodes=sol.nodes,
-        message=message,
+        nodes=st.nodes,
+        message=st.message or "bounds met without a MIP",
     )
