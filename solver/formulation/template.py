@@ -183,7 +183,6 @@ def implied_fixings(model: LinearModel, max_rounds: int = 50) -> dict[int, float
                 hi_j = v * ub[j] if v > 0 else v * lb[j]
                 min_act += lo_j - lj
                 max_act += hi_j - hj
-                lj, hj = lo_j, hi_j
         if not changed:
             break
     return {int(j): float(lb[j]) for j in np.nonzero(integer & (lb == ub))[0]}
