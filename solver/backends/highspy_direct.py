@@ -207,6 +207,22 @@ def _read(
     return Solution(status, message, x, objective, bound, nodes, seconds, "highspy")
 
 
+SMALL_SESSION_COLUMNS = 2000
+"""Up to this many columns (after the fixings) a :class:`HighsSession` also
+turns off HiGHS's primal heuristics and symmetry detection
+(``_SMALL_MIP_OPTIONS``): the default model's sweep variants are solved at the
+root node, where these cost about 0.5 ms of a 6 ms solve and find nothing the
+root LP and cuts do not (``benchmarks/README.md``)."""
+
+_SMALL_MIP_OPTIONS: list[tuple[str, bool | float | str]] = [
+    ("mip_heuristic_effort", 0.0),
+    ("mip_heuristic_run_rins", False),
+    ("mip_heuristic_run_rens", False),
+    ("mip_heuristic_run_root_reduced_cost", False),
+    ("mip_detect_symmetry", False),
+]
+
+
 class HighsSession:
     """One ``highspy.Highs`` re-solving models that share a sparsity pattern.
 
@@ -284,13 +300,16 @@ class HighsSession:
         self._integrality = [kinds[int(pattern.integer[j])] for j in self._keep.tolist()]
         with quiet_stdout():
             self._h = highspy.Highs()
-        for key, value in (
+        options: list[tuple[str, bool | float | str]] = [
             ("output_flag", False),
             ("presolve", "off"),
             ("threads", 1),
             ("mip_rel_gap", MIP_REL_GAP),
             ("mip_heuristic_run_feasibility_jump", False),
-        ):
+        ]
+        if len(self._keep) <= SMALL_SESSION_COLUMNS:
+            options += _SMALL_MIP_OPTIONS
+        for key, value in options:
             self._h.setOptionValue(key, value)
         if time_limit is not None:
             self._h.setOptionValue("time_limit", float(time_limit))

@@ -27,6 +27,7 @@ induction: each instrument snaps back iff its pivotal gain is non-negative
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -90,8 +91,27 @@ class PhaseGame:
 
     def best_option(self, snapback: dict[str, bool] | None = None) -> tuple[float, float, float]:
         """The target's best deviation class against ``snapback`` (default: SPE choice)."""
-        claw = self._claw(self.coalition_choice() if snapback is None else snapback)
+        if snapback is None:
+            return self._spe_best
+        return self._best_against(self._claw(snapback))
+
+    def _best_against(self, claw: float) -> tuple[float, float, float]:
         return max(self.options, key=lambda o: (o[1] - o[0] * claw, -o[0]))
+
+    @cached_property
+    def _spe_choice(self) -> dict[str, bool]:
+        return {
+            i: self.committed.get(i, False) or self.coalition_gain[i] >= -DECISION_TOL
+            for i in self.clawback
+        }
+
+    @cached_property
+    def _spe_claw(self) -> float:
+        return self._claw(self._spe_choice)
+
+    @cached_property
+    def _spe_best(self) -> tuple[float, float, float]:
+        return self._best_against(self._spe_claw)
 
     @property
     def detection(self) -> float:
@@ -110,21 +130,20 @@ class PhaseGame:
 
     def deviate_value(self, snapback: dict[str, bool] | None = None) -> float:
         """``V^D_k`` when the instruments in ``snapback`` (default: SPE choice) snap back."""
-        s = self.coalition_choice() if snapback is None else snapback
-        pi, restored, _ = self.best_option(s)
-        return self.annuity * (self.relief - pi * self._claw(s) - (self.cost - restored))
+        if snapback is None:
+            (pi, restored, _), claw = self._spe_best, self._spe_claw
+        else:
+            claw = self._claw(snapback)
+            pi, restored, _ = self._best_against(claw)
+        return self.annuity * (self.relief - pi * claw - (self.cost - restored))
 
     def coalition_choice(self) -> dict[str, bool]:
         """Backward induction at the detection node: snapback iff credible."""
-        return {
-            i: self.committed.get(i, False) or self.coalition_gain[i] >= -DECISION_TOL
-            for i in self.clawback
-        }
+        return dict(self._spe_choice)
 
     def effective_clawback(self) -> float:
         """``Q_k = sum_i s*_i q_i W_ik``: expected clawback per period if detected."""
-        s = self.coalition_choice()
-        return sum(self.nominal[i] * w for i, w in self.clawback.items() if s[i])
+        return self._spe_claw
 
     def margin(self) -> float:
         """Subgame-perfect margin ``V^C_k - V^D_k(s*)`` (USD m)."""

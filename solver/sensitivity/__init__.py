@@ -14,6 +14,8 @@ load_spec
     Read and validate a sensitivity spec for a scenario.
 apply_sample
     A scenario variant with some parameters replaced.
+SampleApplier
+    The same for many samples of one scenario (paths resolved once).
 evaluate_batch
     Solve and check a batch of samples.
 run_sweep
@@ -23,12 +25,14 @@ run_sweep
 from __future__ import annotations
 
 from solver.sensitivity.evaluate import SampleResult, evaluate_batch
+from solver.sensitivity.paths import SampleApplier
 from solver.sensitivity.runner import METHODS, SweepResult, run_sweep
 from solver.sensitivity.spec import Param, Spec, apply_sample, load_spec, spec_from_dict
 
 __all__ = [
     "METHODS",
     "Param",
+    "SampleApplier",
     "SampleResult",
     "Spec",
     "SweepResult",

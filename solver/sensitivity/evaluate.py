@@ -17,7 +17,7 @@ from typing import Any
 from solver.plan import Plan
 from solver.resolver import Resolver
 from solver.scenario import Scenario
-from solver.sensitivity.paths import apply_sample
+from solver.sensitivity.paths import SampleApplier
 from solver.tolerances import IC_TOL
 
 
@@ -186,22 +186,27 @@ def evaluate_batch(
     >>> [r.status for r in evaluate_batch(s, [{}, {"discount": 0.85}])]
     ['optimal', 'optimal']
     """
-    resolver = _resolver(scenario, backend, objective)
+    resolver, make = _resolver(scenario, backend, objective)
     out = []
     for sample in samples:
-        variant = apply_sample(scenario, sample)
+        variant = make(sample)
         out.append(result_of(variant, resolver.solve(variant)))
     return out
 
 
-_RESOLVERS: dict[tuple[str, str, str | None], Resolver] = {}
+_RESOLVERS: dict[tuple[str, str, str | None], tuple[Resolver, SampleApplier]] = {}
 
 
-def _resolver(scenario: Scenario, backend: str, objective: str | None) -> Resolver:
-    """This process's resolver for the base scenario (kept across batches)."""
+def _resolver(
+    scenario: Scenario, backend: str, objective: str | None
+) -> tuple[Resolver, SampleApplier]:
+    """This process's resolver and variant maker for the base scenario (kept across batches)."""
     key = (scenario.digest(), backend, objective)
     if key not in _RESOLVERS:
         if len(_RESOLVERS) >= 4:
             _RESOLVERS.clear()
-        _RESOLVERS[key] = Resolver(scenario, backend=backend, objective=objective)
+        _RESOLVERS[key] = (
+            Resolver(scenario, backend=backend, objective=objective),
+            SampleApplier(scenario),
+        )
     return _RESOLVERS[key]

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from solver import MODELS_DIR, ScenarioError, default_scenario_path, load_scenario
-from solver.sensitivity import apply_sample, load_spec, spec_from_dict
+from solver.sensitivity import SampleApplier, apply_sample, load_spec, spec_from_dict
+from solver.sensitivity.design import mc_unit, to_values
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +146,24 @@ def test_apply_sample_errors(scenario):
         ScenarioError, match=r"sample: measures\.R00\.value is 1\.0; the scenario has no measure"
     ):
         apply_sample(scenario, {"measures.R00.value": 1.0})
+
+
+def test_sample_applier_equals_apply_sample_on_every_sample(scenario):
+    spec = load_spec(MODELS_DIR / "dprk_2018_sensitivity.toml", scenario)
+    make = SampleApplier(scenario)
+    rows = to_values(spec.params, mc_unit(len(spec.params), 25, 3))
+    changed = 0
+    for row in rows:
+        sample = spec.resolve(row)
+        variant = make(sample)
+        assert variant == apply_sample(scenario, sample)
+        changed += variant != scenario
+    assert changed == len(rows)
+    # the same applier keeps working after an error, and errors name path, value and rule
+    with pytest.raises(ScenarioError, match=r"measures\.R08\.value is -1\.0; it must be >= 0"):
+        make({"measures.R08.value": -1.0, "discount": 0.85})
+    assert make({"measures.R08.value": 7.0}).measure("R08").value == 7.0
+    assert make({}) is scenario
 
 
 def test_relative_wildcard_scales_each_entry(scenario):
