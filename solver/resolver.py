@@ -21,6 +21,7 @@ from solver.explain import chain_conflicts
 from solver.formulation.common import OBJECTIVES, BuildOptions
 from solver.formulation.template import (
     StepTemplate,
+    implied_equalities,
     implied_fixings,
     redundant_rows,
     structure_key,
@@ -50,8 +51,13 @@ class _Entry:
         self.session = None
         if backend == "highspy":
             fixed = implied_fixings(m)
+            equal = implied_equalities(m, fixed)
             self.session = HighsSession(
-                m, fixed=fixed, drop_rows=redundant_rows(m, fixed), time_limit=time_limit
+                m,
+                fixed=fixed,
+                drop_rows=redundant_rows(m, fixed) | equal.rows,
+                merge=equal.representative,
+                time_limit=time_limit,
             )
         self.chains = tuple(chain_conflicts(scenario))
 

@@ -233,7 +233,11 @@ class HighsSession:
     :func:`solver.formulation.template.implied_fixings`) are left out of what
     HiGHS sees, their contribution moved into the row bounds and the
     objective offset, and rows in ``drop_rows`` (redundant in every model of
-    the pattern) are left out too; solutions are mapped back to every column.
+    the pattern) are left out too.  Columns in ``merge`` (equal to another
+    column in every feasible solution, see
+    :func:`solver.formulation.template.implied_equalities`) share their
+    representative's HiGHS column: coefficients in a row add up, costs add up
+    and bounds intersect.  Solutions are mapped back to every column.
     HiGHS runs single-threaded (sweeps parallelise across processes) with
     presolve off (see :func:`solve_highspy`) and without the feasibility-jump
     heuristic, which costs more than it saves on small sequencing models.
@@ -247,8 +251,16 @@ class HighsSession:
     drop_rows : sequence of bool, optional
         Per row, whether it can never bind in any model of the pattern (see
         :func:`solver.formulation.template.redundant_rows`); default: none.
+    merge : Mapping[int, int], optional
+        Column index -> the column it always equals (a representative that is
+        neither fixed nor merged itself); default: none.
     time_limit : float, optional
         Wall-clock limit per solve, in seconds.
+
+    Raises
+    ------
+    ValueError
+        If ``merge`` maps a fixed column, or to a fixed or merged one.
 
     Examples
     --------
@@ -266,30 +278,41 @@ class HighsSession:
         *,
         fixed: Mapping[int, float] | None = None,
         drop_rows: Sequence[bool] | np.ndarray | None = None,
+        merge: Mapping[int, int] | None = None,
         time_limit: float | None = None,
     ) -> None:
         n, m_rows = pattern.num_vars, pattern.num_rows
         rows = np.asarray(pattern._rows, dtype=np.int64)
         cols = np.asarray(pattern._cols, dtype=np.int64)
         fixed = dict(fixed or {})
+        merge = dict(merge or {})
+        if set(merge) & set(fixed) or set(merge.values()) & (set(merge) | set(fixed)):
+            raise ValueError("merged columns must map to kept, unfixed representatives")
         self._fixed_cols = np.array(sorted(fixed), dtype=np.int64)
         self._fixed_vals = np.array([fixed[j] for j in self._fixed_cols.tolist()], dtype=float)
         is_fixed = np.zeros(n, dtype=bool)
         is_fixed[self._fixed_cols] = True
-        self._keep = np.nonzero(~is_fixed)[0]
+        is_merged = np.zeros(n, dtype=bool)
+        is_merged[list(merge)] = True
+        self._keep = np.nonzero(~is_fixed & ~is_merged)[0]
         new_col = np.full(n, -1, dtype=np.int64)
         new_col[self._keep] = np.arange(len(self._keep))
+        for j, rep in merge.items():
+            new_col[j] = new_col[rep]
+        self._live_cols = np.nonzero(~is_fixed)[0]  # every column HiGHS's columns stand for
+        self._col_of = new_col[self._live_cols]
         live = ~is_fixed[cols]
         drop = np.zeros(m_rows, dtype=bool) if drop_rows is None else np.asarray(drop_rows)
         self._row_keep = np.nonzero(~drop)[0]
         new_row = np.full(m_rows, -1, dtype=np.int64)
         new_row[self._row_keep] = np.arange(len(self._row_keep))
-        # nonzeros HiGHS sees, in column-wise order
-        nz = np.nonzero(live & ~drop[rows])[0]
-        order = np.lexsort((new_row[rows[nz]], new_col[cols[nz]]))
-        self._nz = nz[order]
-        self._index = new_row[rows[self._nz]].astype(np.int32)
-        counts = np.bincount(new_col[cols[self._nz]], minlength=len(self._keep))
+        # nonzeros HiGHS sees: merged columns add up in one slot, in column-wise order
+        self._nz = np.nonzero(live & ~drop[rows])[0]
+        nr = len(self._row_keep)
+        slot_key = new_col[cols[self._nz]] * nr + new_row[rows[self._nz]]
+        keys, self._slot = np.unique(slot_key, return_inverse=True)
+        self._index = (keys % nr).astype(np.int32)
+        counts = np.bincount(keys // nr, minlength=len(self._keep))
         self._start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
         # nonzeros on fixed columns shift their row's bounds by coefficient * value
         fz = np.nonzero(~live)[0]
@@ -321,7 +344,7 @@ class HighsSession:
 
     def _expand(self, x: np.ndarray) -> np.ndarray:
         full = np.zeros(self._shape[1])
-        full[self._keep] = x
+        full[self._live_cols] = x[self._col_of]
         full[self._fixed_cols] = self._fixed_vals
         return full
 
@@ -352,13 +375,17 @@ class HighsSession:
         shift = np.bincount(
             self._shift_row, vals[self._shift_nz] * self._shift_val, minlength=self._shape[0]
         )[self._row_keep]
-        keep = self._keep
+        nk, live, col_of = len(self._keep), self._live_cols, self._col_of
+        lower = np.full(nk, -inf)
+        upper = np.full(nk, inf)
+        np.maximum.at(lower, col_of, np.asarray(model.lb, dtype=float)[live])
+        np.minimum.at(upper, col_of, np.asarray(model.ub, dtype=float)[live])
         lp = highspy.HighsLp()
-        lp.num_col_ = len(keep)
+        lp.num_col_ = nk
         lp.num_row_ = len(self._row_keep)
-        lp.col_cost_ = cost[keep]
-        lp.col_lower_ = np.maximum(np.asarray(model.lb, dtype=float)[keep], -inf)
-        lp.col_upper_ = np.minimum(np.asarray(model.ub, dtype=float)[keep], inf)
+        lp.col_cost_ = np.bincount(col_of, cost[live], minlength=nk).astype(float)
+        lp.col_lower_ = lower
+        lp.col_upper_ = upper
         lp.row_lower_ = np.maximum(np.asarray(model.row_lb)[self._row_keep] - shift, -inf)
         lp.row_upper_ = np.minimum(np.asarray(model.row_ub)[self._row_keep] - shift, inf)
         lp.offset_ = model.obj_constant + float(cost[self._fixed_cols] @ self._fixed_vals)
@@ -366,7 +393,9 @@ class HighsSession:
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = self._start
         lp.a_matrix_.index_ = self._index
-        lp.a_matrix_.value_ = vals[self._nz]
+        lp.a_matrix_.value_ = np.bincount(
+            self._slot, vals[self._nz], minlength=len(self._index)
+        ).astype(float)
         lp.integrality_ = self._integrality
         t0 = time.perf_counter()
         self._h.passModel(lp)

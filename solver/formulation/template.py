@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Hashable
+from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from solver.formulation import rows, step
 from solver.formulation.common import BuildOptions, Built
@@ -27,9 +30,11 @@ from solver.payoffs import coefficients
 from solver.scenario import Scenario
 
 __all__ = [
+    "Equalities",
     "StepTemplate",
     "StructureChanged",
     "constant_rows",
+    "implied_equalities",
     "implied_fixings",
     "redundant_rows",
     "structure_key",
@@ -219,6 +224,97 @@ def redundant_rows(model: LinearModel, fixed: dict[int, float]) -> np.ndarray:
     tol = 1e-9
     inside = (hi <= np.asarray(model.row_ub) + tol) & (lo >= np.asarray(model.row_lb) - tol)
     return constant_rows(model) & inside & (np.abs(hi) < 1e299) & (np.abs(lo) < 1e299)
+
+
+class Equalities(NamedTuple):
+    """Columns that every feasible solution of every refill sets equal.
+
+    Attributes
+    ----------
+    representative : dict of int to int
+        Column -> the column it equals (the smallest index of its class);
+        representatives themselves are not keys.
+    rows : numpy.ndarray
+        Boolean mask of the constant rows that say nothing more once the
+        classes are merged (``x_a - x_b <= 0`` inside a class).
+    """
+
+    representative: dict[int, int]
+    rows: np.ndarray
+
+
+def implied_equalities(model: LinearModel, fixed: dict[int, float]) -> Equalities:
+    """Integer columns the constant rows force to be equal, for every refill.
+
+    A constant row (see :func:`constant_rows`) ``x_a - x_b <= 0`` (or ``>= 0``,
+    or ``= 0``) between two integer columns not in ``fixed`` is an arc
+    ``a -> b`` of "at most"; columns on a common cycle (one strongly connected
+    component) are equal in every feasible solution.  In the step formulation
+    this finds the columns after a window's last phase (``y[m,k] <= y[m,hi]``
+    with the monotone rows ``y[m,hi] <= ... <= y[m,k]``) and bundle members.
+    A solver may then keep one column per class; the rows inside a class
+    become ``0 <= 0`` and can go.
+
+    Parameters
+    ----------
+    model : LinearModel
+        A template's model.
+    fixed : dict
+        Column -> value, from :func:`implied_fixings` (these are left alone).
+
+    Returns
+    -------
+    Equalities
+        The classes (as a representative per merged column) and the rows that
+        merging makes empty.
+
+    Examples
+    --------
+    >>> from solver import load_scenario, default_scenario_path
+    >>> m = step.build(load_scenario(default_scenario_path())).model
+    >>> eq = implied_equalities(m, implied_fixings(m))
+    >>> len(eq.representative) > 0 and all(r < j for j, r in eq.representative.items())
+    True
+    """
+    n = model.num_vars
+    integer = np.asarray(model.integer, dtype=bool)
+    free = integer.copy()
+    free[list(fixed)] = False
+    a = model.matrix().tocsr()
+    rlb = np.asarray(model.row_lb, dtype=float)
+    rub = np.asarray(model.row_ub, dtype=float)
+    tails: list[int] = []
+    heads: list[int] = []
+    arc_rows: list[int] = []
+    for r in np.nonzero(constant_rows(model))[0]:
+        cols = a.indices[a.indptr[r] : a.indptr[r + 1]]
+        vals = a.data[a.indptr[r] : a.indptr[r + 1]]
+        if len(cols) != 2 or not free[cols].all() or sorted(vals.tolist()) != [-1.0, 1.0]:
+            continue
+        plus, minus = (int(cols[0]), int(cols[1])) if vals[0] > 0 else (int(cols[1]), int(cols[0]))
+        # x_plus - x_minus in [rlb, rub]
+        if rub[r] == 0.0:  # x_plus <= x_minus
+            tails.append(plus)
+            heads.append(minus)
+        if rlb[r] == 0.0:  # x_minus <= x_plus
+            tails.append(minus)
+            heads.append(plus)
+        if rub[r] == 0.0 or rlb[r] == 0.0:
+            arc_rows.append(int(r))
+    graph = sp.csr_matrix((np.ones(len(tails)), (tails, heads)), shape=(n, n))
+    _, label = connected_components(graph, directed=True, connection="strong")
+    first: dict[int, int] = {}
+    representative: dict[int, int] = {}
+    for j in range(n):
+        rep = first.setdefault(int(label[j]), j)
+        if rep != j:
+            representative[j] = rep
+    rows = np.zeros(model.num_rows, dtype=bool)
+    for row in arc_rows:
+        c0, c1 = a.indices[a.indptr[row] : a.indptr[row + 1]]
+        if label[c0] == label[c1] and rlb[row] <= 0.0 <= rub[row]:
+            rows[row] = True
+    return Equalities(representative, rows)
 
 
 class StepTemplate:

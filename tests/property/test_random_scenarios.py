@@ -256,25 +256,37 @@ def test_dense_and_chained_deviation_classes_reach_the_same_optimum(doc):
 @given(scenarios(), st.booleans())
 def test_structural_fixings_hold_in_every_solution_and_keep_the_optimum(doc, require_ic):
     """Columns fixed by propagation over the constant rows take those values in
-    the optimum, and the reduced HiGHS session reaches the full model's optimum."""
+    the optimum, columns found equal are equal in it, and the reduced HiGHS
+    session (fixings, dropped rows, merged columns) reaches the full model's
+    optimum with a solution feasible for the full model."""
     from solver.backends.highspy_direct import HighsSession
-    from solver.formulation.template import implied_fixings, redundant_rows
+    from solver.formulation.template import implied_equalities, implied_fixings, redundant_rows
 
     s = scenario_from_dict(doc)
     model = build(s, BuildOptions(require_ic=require_ic, dense_classes=True)).model
     full = run_backend(model, "highs")
     fixed = implied_fixings(model)
-    drop = redundant_rows(model, fixed)
-    reduced = HighsSession(model, fixed=fixed, drop_rows=drop).solve(model)
+    equal = implied_equalities(model, fixed)
+    drop = redundant_rows(model, fixed) | equal.rows
+    reduced = HighsSession(model, fixed=fixed, drop_rows=drop, merge=equal.representative).solve(
+        model
+    )
     assert reduced.status == full.status
     if full.status is Status.OPTIMAL:
         # both within HiGHS's relative gap (1e-6) of the optimum, possibly on opposite sides
         assert abs(reduced.objective - full.objective) <= 1e-5 * max(1.0, abs(full.objective))
         for j, v in fixed.items():
             assert abs(full.x[j] - v) < 1e-6, model.var_names[j]
+        for j, rep in equal.representative.items():  # merged columns are equal in any optimum
+            assert abs(full.x[j] - full.x[rep]) < 1e-6, (model.var_names[j], model.var_names[rep])
+            assert reduced.x[j] == reduced.x[rep]
         slack = model.matrix() @ full.x
         for r in np.nonzero(drop)[0]:  # a dropped row holds at the optimum (it never binds)
             assert model.row_lb[r] - 1e-6 <= slack[r] <= model.row_ub[r] + 1e-6
         assert abs(model.objective_value(reduced.x) - reduced.objective) < 1e-6 * max(
             1.0, abs(reduced.objective)
         )
+        act = model.matrix() @ reduced.x  # mapped back, it satisfies every row of the model
+        scale = 1e-6 * np.maximum(1.0, np.abs(act))
+        assert (act >= np.asarray(model.row_lb) - scale).all()
+        assert (act <= np.asarray(model.row_ub) + scale).all()
