@@ -112,3 +112,44 @@ def test_session_runs_after_a_multithreaded_highs_in_the_same_process(base):
     assert solve_highspy(model).status.value == "optimal"  # starts the default pool
     assert HighsSession(model).solve(model).status.value == "optimal"
     assert solve_highspy(model).status.value == "optimal"
+
+
+def test_implied_equalities_merge_cycles_only_and_the_session_maps_back():
+    """a <= b <= c <= a is one class; d <= a alone is not; the session solves the
+    merged model and returns a solution of the original one."""
+    from solver.formulation.template import implied_equalities
+    from solver.model import LinearModel
+
+    m = LinearModel("cycle", maximize=True)
+    a, b, c, d = (m.add_var(n, ub=1.0, integer=True) for n in "abcd")
+    m.obj[:] = [1.0, -3.0, 1.0, 1.0]
+    m.add_row("a<=b", {a: 1.0, b: -1.0}, ub=0.0)
+    m.add_row("b<=c", {b: 1.0, c: -1.0}, ub=0.0)
+    m.add_row("c<=a (as a-c>=0)", {a: 1.0, c: -1.0}, lb=0.0)
+    m.add_row("d<=a", {d: 1.0, a: -1.0}, ub=0.0)
+    m.add_row("budget", {a: 2.0, b: 2.0, d: 1.0}, ub=4.0)
+    eq = implied_equalities(m, {})
+    assert eq.representative == {b: a, c: a}
+    assert eq.rows.tolist() == [True, True, True, False, False]
+    sess = HighsSession(m, drop_rows=eq.rows, merge=eq.representative)
+    assert sess.size == (2, 2)  # d<=a and budget (4a + d <= 4) over columns a, d
+    sol = sess.solve(m)
+    # a = b = c = 1 gains 1 - 3 + 1 = -1, so a = 0 and then d <= a forces d = 0
+    assert sol.status.value == "optimal" and sol.x.tolist() == [0.0, 0.0, 0.0, 0.0]
+    m.obj[:] = [1.0, -0.5, 1.0, 1.0]
+    sol = sess.solve(m)
+    # the budget's coefficients on a and b add up: d = 1 would break it
+    assert sol.x.tolist() == [1.0, 1.0, 1.0, 0.0] and sol.objective == 1.5
+    with pytest.raises(ValueError, match="representatives"):
+        HighsSession(m, merge={b: c, c: a})
+
+
+def test_default_model_merges_window_tails_and_bundles(base):
+    from solver.formulation.template import implied_equalities, implied_fixings
+
+    model = step.build(base).model
+    eq = implied_equalities(model, implied_fixings(model))
+    names = {model.var_names[j]: model.var_names[r] for j, r in eq.representative.items()}
+    assert names["y[R09,2]"] == "y[R08,2]"  # one bundle, one column
+    assert names["y[R01,4]"] == "y[R01,1]"  # nothing new after a window's last phase
+    assert sum(eq.rows) >= len(names)
