@@ -319,6 +319,8 @@ class HighsSession:
         self._shift_nz, self._shift_row = fz, rows[fz]
         self._shift_val = self._fixed_vals[np.searchsorted(self._fixed_cols, cols[fz])]
         self._shape = (m_rows, n, len(rows))
+        self._lp: highspy.HighsLp | None = None  # the last model passed, reused by refills
+        self._bounds_of: tuple[object, object] = (None, None)
         kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
         self._integrality = [kinds[int(pattern.integer[j])] for j in self._keep.tolist()]
         with quiet_stdout():
@@ -375,28 +377,35 @@ class HighsSession:
         shift = np.bincount(
             self._shift_row, vals[self._shift_nz] * self._shift_val, minlength=self._shape[0]
         )[self._row_keep]
-        nk, live, col_of = len(self._keep), self._live_cols, self._col_of
-        lower = np.full(nk, -inf)
-        upper = np.full(nk, inf)
-        np.maximum.at(lower, col_of, np.asarray(model.lb, dtype=float)[live])
-        np.minimum.at(upper, col_of, np.asarray(model.ub, dtype=float)[live])
-        lp = highspy.HighsLp()
-        lp.num_col_ = nk
-        lp.num_row_ = len(self._row_keep)
-        lp.col_cost_ = np.bincount(col_of, cost[live], minlength=nk).astype(float)
-        lp.col_lower_ = lower
-        lp.col_upper_ = upper
+        lp = self._lp
+        if lp is None or model.lb is not self._bounds_of[0] or model.ub is not self._bounds_of[1]:
+            # first model, or column bounds not shared with the previous one (a refill
+            # shares them): set everything that only depends on the pattern and bounds
+            nk, live, col_of = len(self._keep), self._live_cols, self._col_of
+            lower = np.full(nk, -inf)
+            upper = np.full(nk, inf)
+            np.maximum.at(lower, col_of, np.asarray(model.lb, dtype=float)[live])
+            np.minimum.at(upper, col_of, np.asarray(model.ub, dtype=float)[live])
+            lp = highspy.HighsLp()
+            lp.num_col_ = nk
+            lp.num_row_ = len(self._row_keep)
+            lp.col_lower_ = lower
+            lp.col_upper_ = upper
+            lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+            lp.a_matrix_.start_ = self._start
+            lp.a_matrix_.index_ = self._index
+            lp.integrality_ = self._integrality
+            self._lp, self._bounds_of = lp, (model.lb, model.ub)
+        lp.col_cost_ = np.asarray(
+            np.bincount(self._col_of, cost[self._live_cols], minlength=lp.num_col_), dtype=float
+        )
         lp.row_lower_ = np.maximum(np.asarray(model.row_lb)[self._row_keep] - shift, -inf)
         lp.row_upper_ = np.minimum(np.asarray(model.row_ub)[self._row_keep] - shift, inf)
         lp.offset_ = model.obj_constant + float(cost[self._fixed_cols] @ self._fixed_vals)
         lp.sense_ = highspy.ObjSense.kMaximize if model.maximize else highspy.ObjSense.kMinimize
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = self._start
-        lp.a_matrix_.index_ = self._index
-        lp.a_matrix_.value_ = np.bincount(
-            self._slot, vals[self._nz], minlength=len(self._index)
-        ).astype(float)
-        lp.integrality_ = self._integrality
+        lp.a_matrix_.value_ = np.asarray(
+            np.bincount(self._slot, vals[self._nz], minlength=len(self._index)), dtype=float
+        )
         t0 = time.perf_counter()
         self._h.passModel(lp)
         if self._h.run() == highspy.HighsStatus.kError and (

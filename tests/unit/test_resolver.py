@@ -6,6 +6,7 @@ variant, while building each model structure once.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -140,6 +141,10 @@ def test_implied_equalities_merge_cycles_only_and_the_session_maps_back():
     sol = sess.solve(m)
     # the budget's coefficients on a and b add up: d = 1 would break it
     assert sol.x.tolist() == [1.0, 1.0, 1.0, 0.0] and sol.objective == 1.5
+    # new column bounds (a model that does not share the previous one's) are taken up
+    tight = dataclasses.replace(m, ub=[1.0, 1.0, 0.0, 1.0])
+    assert sess.solve(tight).x.tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert sess.solve(m).x.tolist() == [1.0, 1.0, 1.0, 0.0]
     with pytest.raises(ValueError, match="representatives"):
         HighsSession(m, merge={b: c, c: a})
 
