@@ -1,6 +1,6 @@
 """Benchmark: sweep throughput on the default model, against a naive per-sample loop.
 
-Run with ``python benchmarks/bench_sweep.py [--samples N] [--workers 2]``.
+Run with ``python benchmarks/bench_sweep.py [--samples N] [--workers 2] [--repeat R]``.
 
 * **sweep**: :func:`solver.sensitivity.run_sweep` (Monte Carlo over the shipped
   spec) with a local process pool; every sample goes through
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import math
 import resource
+import statistics
 import time
 
 from solver import MODELS_DIR, default_scenario_path, load_scenario, solve
@@ -75,42 +76,60 @@ def sweep(
 
 
 def main() -> None:
-    """Print both throughputs and their ratio."""
+    """Print both throughputs and their ratio (per round and the median over rounds)."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--samples", type=int, default=200)
     ap.add_argument("--naive-samples", type=int, default=40)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--backend", default="highspy", help="backend of the sweep (highspy, highs)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of sweep then naive loop, side by side; the median ratio is reported",
+    )
     args = ap.parse_args()
     scenario = load_scenario(default_scenario_path())
     spec = load_spec(MODELS_DIR / "dprk_2018_sensitivity.toml", scenario)
-    c0 = cpu_seconds()
-    t_sweep, head = sweep(scenario, spec, args.samples, args.workers, args.seed, args.backend)
-    c1 = cpu_seconds()
     x = to_values(spec.params, mc_unit(len(spec.params), args.naive_samples, args.seed))
-    t_naive, objs = naive(scenario, [spec.resolve(row) for row in x])
-    c2 = cpu_seconds()
-    for a, b in zip(head, objs, strict=False):  # same samples, same optimum (two 1e-6 gaps)
-        assert (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-5 * max(1.0, abs(a)), (a, b)
-    rate_sweep = args.samples / t_sweep
-    rate_naive = args.naive_samples / t_naive
     print(f"default model, {len(spec.params)} uncertain parameters, seed {args.seed}")
-    print(
-        f"sweep  ({args.backend} + IC check, {args.workers} workers): {args.samples:5d} samples "
-        f"in {t_sweep:7.2f} s = {rate_sweep:7.1f} solves/s"
-    )
-    print(
-        f"naive  (PuLP build + CBC per sample, 1 process): {args.naive_samples:5d} samples "
-        f"in {t_naive:7.2f} s = {rate_naive:7.1f} solves/s"
-    )
-    print(f"ratio sweep / naive: {rate_sweep / rate_naive:.1f}x")
-    cpu_sweep = (c1 - c0) / args.samples * 1e3
-    cpu_naive = (c2 - c1) / args.naive_samples * 1e3
-    print(
-        f"CPU per sample: sweep {cpu_sweep:.1f} ms (all workers), naive {cpu_naive:.1f} ms; "
-        f"ratio {cpu_naive / cpu_sweep:.1f}x"
-    )
+    ratios, cpu_ratios = [], []
+    for r in range(args.repeat):
+        c0 = cpu_seconds()
+        t_sweep, head = sweep(scenario, spec, args.samples, args.workers, args.seed, args.backend)
+        c1 = cpu_seconds()
+        t_naive, objs = naive(scenario, [spec.resolve(row) for row in x])
+        c2 = cpu_seconds()
+        for a, b in zip(head, objs, strict=False):  # same samples, same optimum (two 1e-6 gaps)
+            same = (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-5 * max(1.0, abs(a))
+            assert same, (a, b)
+        rate_sweep = args.samples / t_sweep
+        rate_naive = args.naive_samples / t_naive
+        cpu_sweep = (c1 - c0) / args.samples * 1e3
+        cpu_naive = (c2 - c1) / args.naive_samples * 1e3
+        ratios.append(rate_sweep / rate_naive)
+        cpu_ratios.append(cpu_naive / cpu_sweep)
+        tag = f"[{r + 1}/{args.repeat}] " if args.repeat > 1 else ""
+        print(
+            f"{tag}sweep  ({args.backend} + IC check, {args.workers} workers): "
+            f"{args.samples:5d} samples in {t_sweep:7.2f} s = {rate_sweep:7.1f} solves/s"
+        )
+        print(
+            f"{tag}naive  (PuLP build + CBC per sample, 1 process): {args.naive_samples:5d} "
+            f"samples in {t_naive:7.2f} s = {rate_naive:7.1f} solves/s"
+        )
+        print(f"{tag}ratio sweep / naive: {ratios[-1]:.1f}x")
+        print(
+            f"{tag}CPU per sample: sweep {cpu_sweep:.1f} ms (all workers), naive "
+            f"{cpu_naive:.1f} ms; ratio {cpu_ratios[-1]:.1f}x"
+        )
+    if args.repeat > 1:
+        print(
+            f"median over {args.repeat} rounds: ratio {statistics.median(ratios):.1f}x "
+            f"(min {min(ratios):.1f}x, max {max(ratios):.1f}x); "
+            f"CPU ratio {statistics.median(cpu_ratios):.1f}x"
+        )
     from solver.resolver import Resolver
 
     r = Resolver(scenario, backend=args.backend)
