@@ -181,5 +181,5 @@ class Resolver:
             return _finish(built, sol, t_build, False, self._labels)
 
         if self.require_ic:
-            return solve_with_game_check(scenario, round_)
+            return solve_with_game_check(scenario, round_, thresholds=False)
         return round_({})

@@ -173,7 +173,10 @@ MAX_IC_ROUNDS = 10
 
 
 def solve_with_game_check(
-    scenario: Scenario, solve_round: Callable[[dict[str, float]], Plan]
+    scenario: Scenario,
+    solve_round: Callable[[dict[str, float]], Plan],
+    *,
+    thresholds: bool = True,
 ) -> Plan:
     """Solve with the linear IC rows, then let the game module judge; cut and repeat.
 
@@ -190,6 +193,10 @@ def solve_with_game_check(
     solve_round : callable
         ``solve_round(credibility) -> Plan``: solve with the IC rows and the
         given instrument credibility overrides (empty in the first round).
+    thresholds : bool, optional
+        Passed to :func:`solver.game.check`; the loop needs only its verdict
+        and effective credibility, so callers that never show the report's
+        critical values (sensitivity sweeps) skip computing them.
 
     Returns
     -------
@@ -210,7 +217,7 @@ def solve_with_game_check(
                     f"{i} q={q:g}" for i, q in sorted(cred.items())
                 )
             return replace(plan, explanation=(*notes, why, *plan.explanation))
-        report = check(scenario, plan)
+        report = check(scenario, plan, thresholds=thresholds)
         if report.incentive_compatible:
             notes.append(f"round {rnd}: the subgame-perfect check passes every phase")
             return replace(plan, explanation=tuple(notes))
