@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/psplib_j30.py [--limit N] [--time-limit S]
+    python benchmarks/psplib_j30.py [--limit N] [--only NAMES] [--time-limit S]
         [--formulation step] [--backend highspy] [--data DIR] [--out CSV]
     python benchmarks/psplib_j30.py --lp-bounds [--limit N]
 
@@ -168,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="first N instances (interleaved over parameter groups)",
     )
+    ap.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated instance names (e.g. j3013_4,j3025_2) instead of all",
+    )
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--formulation", default="step")
     ap.add_argument("--backend", default="highspy")
@@ -175,7 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lp-bounds", action="store_true", help="compare root LP bounds only")
     args = ap.parse_args(argv)
     optima = read_optima(args.data / "optimum.csv")
-    names = sorted(optima, key=interleaved_key)[: args.limit]
+    names = sorted(optima, key=interleaved_key)
+    if args.only:
+        wanted = {n.strip().removesuffix(".sm") + ".sm" for n in args.only.split(",")}
+        unknown = sorted(wanted - set(names))
+        if unknown:
+            ap.error(f"--only: no published optimum for {', '.join(unknown)}")
+        names = [n for n in names if n in wanted]
+    names = names[: args.limit]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if args.lp_bounds:
         return lp_bounds(names, optima, args)

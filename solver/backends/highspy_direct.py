@@ -124,6 +124,7 @@ def solve_highspy(
     time_limit: float | None = None,
     start: np.ndarray | None = None,
     presolve: bool = False,
+    deadline: float | None = None,
 ) -> Solution:
     """Solve ``model`` with ``highspy.Highs``, optionally from a MIP start.
 
@@ -141,6 +142,12 @@ def solve_highspy(
         "optimal" answers on time-indexed RCPSP models (PSPLIB j3037_5: 82
         proven "optimal", true optimum 80; scipy's HiGHS, CBC and presolve-off
         highspy all give 80).
+    deadline : float, optional
+        A :func:`time.perf_counter` instant after which HiGHS's interrupt
+        callbacks (MIP, simplex, interior point) stop the solve, as a guard
+        beside ``time_limit``; an interrupted solve maps to ``TIME_LIMIT`` (or
+        ``FEASIBLE`` with an incumbent).  HiGHS polls these callbacks between
+        phases, so the stop is prompt only as far as HiGHS checks them.
 
     Returns
     -------
@@ -149,28 +156,46 @@ def solve_highspy(
         ``mip_node_count``); never raises for solver trouble.
     """
     t0 = time.perf_counter()
-    sol = _solve_once(model, time_limit, start, presolve)
+    sol = _solve_once(model, time_limit, start, presolve, deadline)
     if start is not None and "mismatch" in sol.message:
         # HiGHS 1.16 can return the postsolved MIP start while reporting the objective
         # of a better solution it found in the presolved space (seen on PSPLIB
         # j302_2: start 53, reported and proven 51).  Solve again without the start.
         left = None if time_limit is None else max(0.1, time_limit - sol.seconds)
-        retry = _solve_once(model, left, None, presolve)
+        retry = _solve_once(model, left, None, presolve, deadline)
         sol = dataclasses.replace(retry, message=f"{retry.message}; re-solved without the "
                                   f"MIP start after: {sol.message}")  # fmt: skip
     return dataclasses.replace(sol, seconds=time.perf_counter() - t0)
 
 
 def _solve_once(
-    model: LinearModel, time_limit: float | None, start: np.ndarray | None, presolve: bool
+    model: LinearModel,
+    time_limit: float | None,
+    start: np.ndarray | None,
+    presolve: bool,
+    deadline: float | None = None,
 ) -> Solution:
     h = _new_highs(time_limit, presolve)
     t0 = time.perf_counter()
     h.passModel(_to_lp(model))
     if start is not None:
         _set_start(h, np.asarray(start, dtype=float))
+    if deadline is not None:
+        _interrupt_at(h, deadline)
     h.run()
     return _read(h, model, time.perf_counter() - t0)
+
+
+def _interrupt_at(h: highspy.Highs, deadline: float) -> None:
+    """Subscribe interrupt callbacks that stop ``h`` once ``deadline`` has passed."""
+
+    def stop(event: highspy.HighsCallbackEvent) -> None:
+        if time.perf_counter() > deadline:
+            event.interrupt()
+
+    h.cbMipInterrupt.subscribe(stop)
+    h.cbSimplexInterrupt.subscribe(stop)
+    h.cbIpmInterrupt.subscribe(stop)
 
 
 def _read(

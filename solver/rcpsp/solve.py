@@ -22,7 +22,8 @@ from solver.rcpsp.formulations import (
     lp_relaxation,
     root_lp_bound,
 )
-from solver.rcpsp.propagate import Windows, destructive_lower_bound, propagate, shave
+from solver.rcpsp.preemptive import FeasibleSets, lp_shave, preemptive_lower_bound
+from solver.rcpsp.propagate import Windows, destructive_lower_bound, propagate
 from solver.rcpsp.psplib import RCPSPInstance
 from solver.rcpsp.sgs import heuristic_schedule
 from solver.tolerances import INT_TOL
@@ -163,8 +164,9 @@ def _run(
     backend: str,
     time_limit: float | None,
     start: Sequence[int] | None,
+    deadline: float | None = None,
 ) -> Solution:
-    """Solve ``tim`` with ``backend`` (``start`` is a MIP start for highspy only)."""
+    """Solve ``tim`` with ``backend`` (``start`` and the ``deadline`` guard: highspy only)."""
     if tim.model.num_vars == 0:  # every window is a single period
         value = tim.model.obj_constant
         return Solution(
@@ -172,7 +174,7 @@ def _run(
         )
     if backend == "highspy":
         x0 = None if start is None else tim.encode(start)
-        return solve_highspy(tim.model, time_limit=time_limit, start=x0)
+        return solve_highspy(tim.model, time_limit=time_limit, start=x0, deadline=deadline)
     return run_backend(tim.model, backend, time_limit=time_limit)
 
 
@@ -280,8 +282,15 @@ HEURISTIC_SHARE = 0.08
 LP_SHARE = 0.15
 """Share of the time limit the LP-based destructive bound may use."""
 
-SHAVE_SHARE = 0.08
-"""Share of the time limit for shaving the windows of each MIP model."""
+PREEMPTIVE_SHARE = 0.05
+"""Share of the time limit for the destructive bound of the preemptive feasible-set LP."""
+
+SHAVE_SHARE = 0.4
+"""Share of the time limit for shaving the windows of each MIP model (with the
+preemptive LP as the test; at most :data:`SHAVE_LEFT` of the time left)."""
+
+SHAVE_LEFT = 0.6
+"""Share of the time left that shaving one MIP model's windows may use."""
 
 
 def solve_rcpsp(
@@ -341,11 +350,18 @@ def solve_rcpsp(
     first = heuristic_schedule(instance, seed=seed)
     lb, _ = destructive_lower_bound(instance, first.makespan)
     st = _Search(instance, formulation, backend, t0 + limit, first.starts, first.makespan, lb)
+    sets = FeasibleSets(instance)
+    st.lower = preemptive_lower_bound(
+        instance, st.lower, st.upper, sets=sets, time_limit=PREEMPTIVE_SHARE * limit
+    )
     st.lp_destructive(time.perf_counter() + LP_SHARE * min(limit, 1e9))
     heur = first
     if st.lower < st.upper and time_limit is not None:
         heur = heuristic_schedule(
-            instance, seed=seed, target=st.lower, time_limit=HEURISTIC_SHARE * limit
+            instance,
+            seed=seed,
+            target=st.lower,
+            time_limit=max(0.0, min(HEURISTIC_SHARE * limit, st.left())),
         )
         if heur.makespan < st.upper:
             st.schedule, st.upper = heur.starts, heur.makespan
@@ -364,7 +380,8 @@ def solve_rcpsp(
         horizon = {"ascend": st.lower, "descend": st.upper - 1}.get(STRATEGY, st.upper)
         w = st.windows(horizon)
         if w is not None and SHAVE_SHARE > 0:
-            w = shave(instance, w, time_limit=min(SHAVE_SHARE * limit, max(0.0, st.left() / 2)))
+            budget = min(SHAVE_SHARE * limit, max(0.0, SHAVE_LEFT * st.left()))
+            w = lp_shave(instance, w, sets=sets, time_limit=budget)
             if w is None:
                 st.lower = max(st.lower, horizon + 1)
         if w is None:
@@ -374,7 +391,10 @@ def solve_rcpsp(
             tim.model.obj = [0.0] * tim.model.num_vars  # any schedule ending by T will do
         start = st.schedule if _fits(tim, st.schedule) else None
         before = (st.lower, st.upper)
-        sol = _run(tim, backend, None if time_limit is None else max(0.05, st.left() - 0.2), start)
+        if time_limit is None:
+            sol = _run(tim, backend, None, start)
+        else:
+            sol = _run(tim, backend, max(0.05, st.left() - 0.2), start, st.deadline - 0.1)
         st.accept(tim, sol)
         if sol.status not in (Status.OPTIMAL, Status.INFEASIBLE) and not (
             sol.status.has_solution and STRATEGY == "ascend"

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import highspy
@@ -207,12 +208,40 @@ def test_highspy_time_limit_keeps_the_mip_start_as_feasible() -> None:
     assert verify_schedule(inst, tim.decode(sol.x)) == []
 
 
+@needs_j30
+def test_highspy_deadline_interrupts_before_the_time_limit() -> None:
+    # the deadline guard stops HiGHS through its interrupt callbacks; the slack is
+    # generous (a loaded machine), the point is the status and that 60 s are not used
+    inst = j30("j3013_1.sm")
+    sched = heuristic_schedule(inst, iterations=0)
+    tim = build_model(inst, horizon=sched.makespan)
+    t0 = time.perf_counter()
+    sol = solve_highspy(
+        tim.model, time_limit=60.0, start=tim.encode(sched.starts), deadline=t0 + 0.5
+    )
+    assert time.perf_counter() - t0 < 30.0
+    assert sol.status is Status.FEASIBLE and "kInterrupt" in sol.message
+    assert verify_schedule(inst, tim.decode(sol.x)) == []
+    gone = solve_highspy(tim.model, time_limit=60.0, deadline=time.perf_counter() - 1.0)
+    assert gone.status in (Status.TIME_LIMIT, Status.FEASIBLE) and "kInterrupt" in gone.message
+
+
 # --- facade --------------------------------------------------------------------------
 
 
 def test_solve_rejects_unknown_backend() -> None:
     with pytest.raises(ValueError, match="unknown backend 'gurobi'; choose one of highs, highspy"):
         solve_rcpsp(TWO, backend="gurobi")
+
+
+@needs_j30
+def test_time_limit_is_respected_on_a_hard_instance() -> None:
+    # j3013_8 overran a 60 s limit by 20 s in HiGHS before the deadline guard;
+    # a generous slack keeps this robust on a busy machine
+    res = solve_rcpsp(j30("j3013_8.sm"), backend="highspy", time_limit=3.0)
+    assert res.status is Status.FEASIBLE
+    assert res.seconds < 3.0 + 10.0
+    assert res.lower_bound <= optimum("j3013_8.sm") <= res.makespan
 
 
 @needs_j30
