@@ -8,7 +8,10 @@ from typing import TextIO
 
 
 class Progress:
-    """Print ``label [#####.....] done/total  rate/s`` on one terminal line.
+    """Print ``label [#####.....] done/total  rate/s  ETA`` on one terminal line.
+
+    The rate counts only samples finished in this run (not those reused from
+    the store), and the estimate of the time left follows from it.
 
     Parameters
     ----------
@@ -26,6 +29,7 @@ class Progress:
         self.label = ""
         self._t0 = time.perf_counter()
         self._last = 0.0
+        self._reused = 0
 
     def start(self, label: str, total: int, done: int = 0) -> None:
         """Begin a stage of ``total`` samples of which ``done`` are already finished.
@@ -39,7 +43,7 @@ class Progress:
         done : int, optional
             Samples already finished (reused from the store).
         """
-        self.label, self.total, self.done = label, total, done
+        self.label, self.total, self.done, self._reused = label, total, done, done
         self._t0 = time.perf_counter()
         self._draw(force=True)
 
@@ -68,6 +72,22 @@ class Progress:
         width = 30
         frac = self.done / self.total if self.total else 1.0
         bar = "#" * int(frac * width) + "." * (width - int(frac * width))
-        rate = self.done / max(now - self._t0, 1e-9)
-        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total}  {rate:6.1f}/s")
+        rate = (self.done - self._reused) / max(now - self._t0, 1e-9)
+        left = self.total - self.done
+        eta = f"  ETA {_clock(left / rate)}" if left > 0 and rate > 0 else ""
+        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total}  {rate:6.1f}/s{eta}   ")
         self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss`` (or ``h:mm:ss``) for a duration in seconds.
+
+    Examples
+    --------
+    >>> _clock(75.2), _clock(3725)
+    ('1:15', '1:02:05')
+    """
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
