@@ -345,6 +345,7 @@ def heuristic_schedule(
     time_limit: float | None = None,
     target: int | None = None,
     population: int = 40,
+    stall: float | None = None,
 ) -> Schedule:
     """Best schedule from priority rules, sampling and a genetic algorithm, all justified.
 
@@ -372,6 +373,9 @@ def heuristic_schedule(
         :func:`lower_bound`).
     population : int, optional
         Population size of the genetic algorithm.
+    stall : float, optional
+        Also stop the genetic algorithm after this many seconds without a
+        shorter schedule (the rest of ``time_limit`` is left unused).
 
     Returns
     -------
@@ -407,7 +411,9 @@ def heuristic_schedule(
         return best
     pool.sort(key=lambda s: s.makespan)
     pop = [(s.makespan, _activity_list(inst, s, rank_list)) for s in pool[:population]]
-    while best.makespan > goal and time.perf_counter() < deadline:
+    patience = math.inf if stall is None else stall
+    improved = time.perf_counter()
+    while best.makespan > goal and time.perf_counter() < min(deadline, improved + patience):
         k = len(pop)
         children = []
         for _ in range(k):
@@ -418,6 +424,7 @@ def heuristic_schedule(
             sched = justify(inst, serial_sgs(inst, child), rev=rev)
             if sched.makespan < best.makespan:
                 best = sched
+                improved = time.perf_counter()
             children.append((sched.makespan, _activity_list(inst, sched, rank_list)))
             if best.makespan <= goal or time.perf_counter() > deadline:
                 break

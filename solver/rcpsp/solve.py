@@ -279,7 +279,10 @@ best schedule as MIP start) or ``"ascend"`` (feasibility models at ``LB, LB + 1,
 HEURISTIC_SHARE = 0.08
 """Share of the time limit the heuristic may use."""
 
-LP_SHARE = 0.15
+HEURISTIC_STALL = 0.03
+"""Share of the time limit after which a genetic algorithm without progress stops."""
+
+LP_SHARE = 0.05
 """Share of the time limit the LP-based destructive bound may use."""
 
 PREEMPTIVE_SHARE = 0.05
@@ -362,6 +365,7 @@ def solve_rcpsp(
             seed=seed,
             target=st.lower,
             time_limit=max(0.0, min(HEURISTIC_SHARE * limit, st.left())),
+            stall=HEURISTIC_STALL * limit,
         )
         if heur.makespan < st.upper:
             st.schedule, st.upper = heur.starts, heur.makespan

@@ -9,6 +9,7 @@ cuts one off, and that every refuted ``T`` really has none.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -204,3 +205,15 @@ def test_propagation_keeps_the_heuristic_schedule_on_j30(name: str) -> None:
     w = propagate(inst, sched.makespan)
     assert w is not None
     assert all(a <= s <= b for a, s, b in zip(w.es, sched.starts, w.ls, strict=True))
+
+
+@needs_j30
+def test_genetic_algorithm_stops_when_it_stalls() -> None:
+    # j3013_1: the default target (critical path / energy bound, 48) is out of reach,
+    # so only the stall rule can end a 60 s run early; the slack is generous
+    inst = read_sm(J30 / "j3013_1.sm")
+    t0 = time.perf_counter()
+    sched = heuristic_schedule(inst, seed=0, time_limit=60.0, stall=0.3)
+    assert time.perf_counter() - t0 < 30.0
+    assert verify_schedule(inst, sched.starts) == []
+    assert sched.makespan <= heuristic_schedule(inst, seed=0).makespan
