@@ -43,7 +43,7 @@ import highspy
 import numpy as np
 
 from solver.backends.base import quiet_stdout
-from solver.rcpsp.propagate import Windows, propagate
+from solver.rcpsp.propagate import Windows, propagate, shave_with
 from solver.rcpsp.psplib import RCPSPInstance
 from solver.rcpsp.sgs import topological_order
 
@@ -355,36 +355,17 @@ def lp_shave(
     >>> w.es, w.ls
     ((0, 0, 0, 5), (0, 3, 2, 5))
     """
-    deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
-    sets = FeasibleSets(inst) if sets is None else sets
-    if preemptive_refutes(inst, windows, sets=sets):
+    t0 = time.perf_counter()
+    cache = FeasibleSets(inst) if sets is None else sets
+    if preemptive_refutes(inst, windows, sets=cache):
         return None
-    horizon, w = windows.horizon, windows
-    changed = True
-    while changed:
-        changed = False
-        for j in inst.jobs:
-            for side in (0, 1):
-                while w.es[j] < w.ls[j]:
-                    if time.perf_counter() > deadline:
-                        return w
-                    es, ls = list(w.es), list(w.ls)
-                    if side == 0:
-                        ls[j] = es[j]
-                    else:
-                        es[j] = ls[j]
-                    if _refuted(inst, horizon, es, ls, sets, energetic) is not None:
-                        break
-                    es, ls = list(w.es), list(w.ls)
-                    if side == 0:
-                        es[j] += 1
-                    else:
-                        ls[j] -= 1
-                    nxt = _refuted(inst, horizon, es, ls, sets, energetic)
-                    if nxt is None:
-                        return None
-                    w, changed = nxt, True
-    return w
+    horizon = windows.horizon
+
+    def test(es: list[int], ls: list[int]) -> Windows | None:
+        return _refuted(inst, horizon, es, ls, cache, energetic)
+
+    left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0))
+    return shave_with(inst, windows, test, time_limit=left)
 
 
 def preemptive_lower_bound(

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -303,39 +304,75 @@ def shave(
     >>> w.es, w.ls
     ((0, 0, 0, 5), (0, 3, 2, 5))
     """
-    deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
-    st = _State(inst)
-    es = np.array(windows.es, dtype=np.int64)
-    ls = np.array(windows.ls, dtype=np.int64)
     horizon = windows.horizon
+
+    def test(es: list[int], ls: list[int]) -> Windows | None:
+        return propagate(inst, horizon, es=es, ls=ls, energetic=energetic)
+
+    return shave_with(inst, windows, test, time_limit=time_limit)
+
+
+def shave_with(
+    inst: RCPSPInstance,
+    windows: Windows,
+    test: Callable[[list[int], list[int]], Windows | None],
+    *,
+    time_limit: float | None = None,
+) -> Windows | None:
+    """The shaving loop of :func:`shave`, with any refutation test.
+
+    For each job ``j`` and each end of its window in turn: tentatively fix
+    the start at that end; unless ``test`` refutes it, move on; if it does,
+    drop that end (``ES_j + 1`` or ``LS_j - 1``) and propagate the narrowed
+    windows with ``test``, which refuting them too proves the horizon
+    infeasible.  Rounds repeat until nothing changes or the time is up.
+
+    Parameters
+    ----------
+    inst : RCPSPInstance
+        The instance.
+    windows : Windows
+        Valid windows at some horizon (what ``test`` returns for them).
+    test : callable
+        ``test(es, ls)``: the propagated windows for start windows
+        ``[es, ls]``, or ``None`` when no schedule within the horizon has
+        every start in them.  It must never refute a window set that holds a
+        schedule.
+    time_limit : float, optional
+        Stop after this many seconds with the windows reached so far (valid).
+
+    Returns
+    -------
+    Windows or None
+        Narrower (or equal) windows, or ``None`` when the horizon is refuted.
+    """
+    deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
+    w = windows
     changed = True
     while changed:
         changed = False
         for j in inst.jobs:
             for side in (0, 1):
-                while es[j] < ls[j]:
+                while w.es[j] < w.ls[j]:
                     if time.perf_counter() > deadline:
-                        return Windows(horizon, tuple(map(int, es)), tuple(map(int, ls)))
-                    e, lt = es.copy(), ls.copy()
+                        return w
+                    es, ls = list(w.es), list(w.ls)
                     if side == 0:
-                        lt[j] = e[j]
+                        ls[j] = es[j]
                     else:
-                        e[j] = lt[j]
-                    try:
-                        st.fixpoint(e, lt, horizon, energetic)
+                        es[j] = ls[j]
+                    if test(es, ls) is not None:
                         break
-                    except _Infeasible:
-                        pass
+                    es, ls = list(w.es), list(w.ls)
                     if side == 0:
                         es[j] += 1
                     else:
                         ls[j] -= 1
-                    changed = True
-                    try:
-                        st.fixpoint(es, ls, horizon, energetic)
-                    except _Infeasible:
+                    narrowed = test(es, ls)
+                    if narrowed is None:
                         return None
-    return Windows(horizon, tuple(map(int, es)), tuple(map(int, ls)))
+                    w, changed = narrowed, True
+    return w
 
 
 def destructive_lower_bound(
