@@ -15,10 +15,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from solver.backends import BACKENDS, Status, run_backend
+from solver import pipeline
 from solver.backends.highspy_direct import HighsSession
 from solver.explain import chain_conflicts
-from solver.formulation.common import OBJECTIVES, BuildOptions
+from solver.formulation.common import BuildOptions
 from solver.formulation.template import (
     StepTemplate,
     implied_equalities,
@@ -28,7 +28,6 @@ from solver.formulation.template import (
 )
 from solver.plan import Plan
 from solver.scenario import Scenario
-from solver.solve import _finish, _Labels, solve_with_game_check
 
 __all__ = ["DENSE_CLASSES_MAX", "Resolver"]
 
@@ -111,20 +110,23 @@ class Resolver:
         require_ic: bool | None = None,
         time_limit: float | None = None,
     ) -> None:
-        objective = objective or scenario.parameters.objective
-        if backend not in BACKENDS:
-            raise ValueError(f"backend is {backend!r}; choose one of {', '.join(BACKENDS)}")
-        if objective not in OBJECTIVES:
-            raise ValueError(f"objective is {objective!r}; choose one of {', '.join(OBJECTIVES)}")
-        self.backend = backend
-        self.time_limit = time_limit
-        self.require_ic = scenario.parameters.require_ic if require_ic is None else bool(require_ic)
-        self.options = BuildOptions(
+        request = pipeline.check_args(
+            scenario,
+            backend=backend,
             objective=objective,
-            require_ic=self.require_ic,
+            require_ic=require_ic,
+            time_limit=time_limit,
+            explain=False,
+        )
+        self.request = request
+        self.backend = request.backend
+        self.time_limit = request.time_limit
+        self.require_ic = request.require_ic
+        self.options = BuildOptions(
+            objective=request.objective,
+            require_ic=request.require_ic,
             dense_classes=len(scenario.milestones) <= DENSE_CLASSES_MAX,
         )
-        self._labels = _Labels(backend, "step", objective)
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self.builds = 0
         self.refills = 0
@@ -156,17 +158,7 @@ class Resolver:
             Always a result; infeasibility is reported without the elastic
             explanation (sweeps only need the status).
         """
-        t0 = time.perf_counter()
         entry, key = self._entry(scenario)
-        if entry.chains:
-            return Plan(
-                Status.INFEASIBLE,
-                "infeasible: prerequisite chains miss their deadlines",
-                scenario,
-                explanation=entry.chains,
-                timings={"build": time.perf_counter() - t0},
-                **self._labels._asdict(),
-            )
 
         def round_(cred: dict[str, float]) -> Plan:
             t1 = time.perf_counter()
@@ -177,9 +169,7 @@ class Resolver:
             if entry.session is not None:
                 sol = entry.session.solve(model)
             else:
-                sol = run_backend(model, self.backend, time_limit=self.time_limit)
-            return _finish(built, sol, t_build, False, self._labels)
+                sol = pipeline.run(model, self.request)
+            return pipeline.read_out(built, sol, self.request, t_build)
 
-        if self.require_ic:
-            return solve_with_game_check(scenario, round_, thresholds=False)
-        return round_({})
+        return pipeline.drive(scenario, self.request, round_, chains=entry.chains, thresholds=False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from solver.payoffs import coefficients, phase_values
 from solver.plan import Plan, Schedule
 from solver.scenario import Scenario
-from solver.tolerances import FEAS_TOL, IC_TOL, feasible_leq
+from solver.tolerances import FEAS_TOL, feasible_leq, incentive_compatible
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,8 @@ def _check_balances(s: Scenario, sch: Schedule, out: list[str], require_ic: bool
                     f"reversibility: phase {k} irreversible relief {irr_relief:.6g} > "
                     f"{p.irreversibility_ratio:g} x irreversible step cost {irr_steps:.6g}"
                 )
-        if require_ic and pv.leverage[k - 1] < -IC_TOL * max(1.0, abs(pv.comply_value[k - 1])):
+        comply = float(pv.comply_value[k - 1])
+        if require_ic and not incentive_compatible(comply, comply - float(pv.leverage[k - 1])):
             out.append(f"incentive: phase {k} leverage {pv.leverage[k - 1]:.6g} < 0")
 
 

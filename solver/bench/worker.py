@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from solver.formulation.common import BuildOptions
+from solver import pipeline
 from solver.generate import generate
-from solver.solve import _finish, _Labels, build_model, root_lp_bound
+from solver.solve import root_lp_bound
 from solver.verify import verify_plan
 
 
@@ -35,13 +35,20 @@ def relief_row(job: dict[str, Any], formulation: str) -> dict[str, Any]:
         One results row (see :data:`solver.bench.run.COLUMNS`).
     """
     s = generate(job["measures"], job["phases"], seed=job["seed"])
+    request = pipeline.check_args(
+        s,
+        backend=job["backend"],
+        formulation=formulation,
+        objective="leverage",
+        require_ic=False,
+        time_limit=job["time_limit"],
+        explain=False,
+    )
     t0 = time.perf_counter()
-    built = build_model(s, BuildOptions(), formulation)
+    built = pipeline.build(s, request)
     build_s = time.perf_counter() - t0
-    from solver.backends import run_backend
-
-    sol = run_backend(built.model, job["backend"], time_limit=job["time_limit"])
-    plan = _finish(built, sol, build_s, False, _Labels(job["backend"], formulation, "leverage"))
+    sol = pipeline.run(built.model, request)
+    plan = pipeline.read_out(built, sol, request, build_s)
     verified = plan.schedule is not None and verify_plan(s, plan).ok
     return {
         "instance": job["instance"], "size": job["measures"], "phases": job["phases"],
@@ -79,7 +86,7 @@ def psplib_row(job: dict[str, Any], formulation: str) -> dict[str, Any]:
         "formulation": formulation, "backend": job["backend"], "status": r.status.value,
         "objective": r.makespan, "bound": r.lower_bound, "gap": gap,
         "build_seconds": "", "solve_seconds": r.seconds, "root_lp_bound": r.root_lp_bound,
-        "nodes": r.nodes, "verified": not verify_schedule(inst, r.schedule),
+        "nodes": r.nodes, "verified": verify_schedule(inst, r.schedule).ok,
         "published_optimum": job.get("optimum"),
     }  # fmt: skip
 

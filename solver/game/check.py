@@ -22,7 +22,7 @@ from solver.game.stage import PhaseGame, chain_phases, phase_games
 from solver.payoffs import coefficients
 from solver.plan import Plan, Schedule
 from solver.scenario import Scenario
-from solver.tolerances import feasible_leq
+from solver.tolerances import ic_margin, incentive_compatible
 
 DEFAULT_INSPECTION_COST = 0.5
 """Coalition's cost of one verification round (coalition value units)."""
@@ -239,9 +239,8 @@ def _phase_record(
 ) -> PhaseCheck:
     k = g.phase - 1
     vd = g.deviate_value()
-    ok = feasible_leq(vd, g.comply_value)
-    raw = g.comply_value - vd
-    margin = max(raw, 0.0) if ok else raw
+    ok = incentive_compatible(g.comply_value, vd)
+    margin = ic_margin(g.comply_value, vd)
     non_cred = tuple(i for i, s in g.coalition_choice().items() if not s)
     viol, insp = _inspection(g, inspection_cost)
     rec = PhaseCheck(

@@ -34,7 +34,7 @@ import numpy as np
 from solver.game.credibility import Credibility
 from solver.game.tolerances import DECISION_TOL
 from solver.payoffs import Coefficients, continuation_weights, deviation_classes
-from solver.tolerances import feasible_leq
+from solver.tolerances import incentive_compatible
 
 
 @dataclass(frozen=True)
@@ -239,6 +239,6 @@ def chain_phases(games: list[PhaseGame], flow: np.ndarray) -> tuple[np.ndarray, 
         else:
             best_next = max(comply[k + 1], games[k + 1].deviate_value())
             comply[k] = d * (yrs * flow[k + 1] + best_next)
-        ok = feasible_leq(games[k].deviate_value(), comply[k])
+        ok = incentive_compatible(float(comply[k]), games[k].deviate_value())
         actions[k] = "comply" if ok else "backslide"
     return comply, actions

@@ -2,8 +2,8 @@
 
 Payoff comparisons go through these constants (``payoff >= best - tol``,
 never ``==``), scaled by the game's payoff range where the docstring says so.
-The plan-level incentive check reuses :data:`solver.tolerances.FEAS_TOL` so
-that it agrees with the MIP verifier.
+The plan-level incentive verdict is :func:`solver.tolerances.incentive_compatible`,
+the predicate the verifier and the sweeps use too.
 """
 
 from __future__ import annotations

@@ -124,9 +124,7 @@ def _swing_key(row: dict[str, Any]) -> float:
 
 def _ic_flags(r: SampleResult) -> tuple[bool, ...]:
     """Per phase: is the margin non-negative (IC holds in that phase)?"""
-    from solver.tolerances import IC_TOL
-
-    return tuple(m >= -IC_TOL for m in r.ic_margins)
+    return r.phase_ic
 
 
 def describe(values: Sequence[float]) -> dict[str, float]:

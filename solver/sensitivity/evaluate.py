@@ -14,11 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from solver.pipeline import judge
 from solver.plan import Plan
 from solver.resolver import Resolver
 from solver.scenario import Scenario
 from solver.sensitivity.paths import SampleApplier
-from solver.tolerances import IC_TOL
+from solver.tolerances import margin_holds
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,16 @@ class SampleResult:
     leverage : tuple of float
         ``L_k`` per phase (empty without a solution).
     ic_margins : tuple of float
-        Incentive-compatibility margin per phase, from :func:`solver.game.check`
-        when available, otherwise the leverage (the linear IC margin).
+        Incentive-compatibility margin per phase, from the game check
+        (:func:`solver.pipeline.judge`); non-negative exactly where the phase
+        is compatible (:func:`solver.tolerances.margin_holds`).
     incentive_compatible : bool
         Whether every phase is incentive-compatible (``False`` without a plan).
     schedule : Mapping[str, int | None]
         Phase per measure and milestone id (``None``: never); empty without a plan.
     ic_source : str
-        ``"game"`` or ``"leverage"``: where the margins came from.
+        Where the margins came from: ``"game"`` (stores written by earlier
+        versions may hold ``"leverage"``).
     """
 
     status: str
@@ -59,6 +62,11 @@ class SampleResult:
     def feasible(self) -> bool:
         """Whether the sample has a plan."""
         return bool(self.schedule)
+
+    @property
+    def phase_ic(self) -> tuple[bool, ...]:
+        """Per phase: whether it is incentive-compatible (its margin holds)."""
+        return tuple(margin_holds(m) for m in self.ic_margins)
 
     @property
     def min_ic_margin(self) -> float:
@@ -105,15 +113,6 @@ class SampleResult:
         )
 
 
-def _game_check() -> Any:
-    """Return :func:`solver.game.check` when the game module provides it, else ``None``."""
-    try:
-        import solver.game as game
-    except ImportError:
-        return None
-    return getattr(game, "check", None)
-
-
 def result_of(scenario: Scenario, plan: Plan) -> SampleResult:
     """Summarise a solved plan as a :class:`SampleResult`.
 
@@ -132,14 +131,8 @@ def result_of(scenario: Scenario, plan: Plan) -> SampleResult:
     if plan.schedule is None or not plan.status.has_solution:
         return SampleResult(status=plan.status.value)
     lev = tuple(float(x) for x in plan.schedule.values(scenario).leverage)
-    check = _game_check()
-    if check is not None:
-        report = check(scenario, plan, thresholds=False)
-        margins = tuple(float(ph.ic_margin) for ph in report.phases)
-        ic, source = bool(report.incentive_compatible), "game"
-    else:
-        margins = lev
-        ic, source = all(m >= -IC_TOL for m in lev), "leverage"
+    report = judge(scenario, plan, thresholds=False)
+    margins = tuple(float(ph.ic_margin) for ph in report.phases)
     sch = plan.schedule
     return SampleResult(
         status=plan.status.value,
@@ -147,9 +140,9 @@ def result_of(scenario: Scenario, plan: Plan) -> SampleResult:
         min_leverage=min(lev),
         leverage=lev,
         ic_margins=margins,
-        incentive_compatible=ic,
+        incentive_compatible=bool(report.incentive_compatible),
         schedule={**dict(sch.measures), **dict(sch.milestones)},
-        ic_source=source,
+        ic_source="game",
     )
 
 

@@ -21,7 +21,6 @@ from typing import Any
 from solver.sensitivity.design import grid_points
 from solver.sensitivity.evaluate import SampleResult
 from solver.sensitivity.spec import Spec
-from solver.tolerances import IC_TOL
 
 BISECTION_STEPS = 8
 """Halvings of each bracket: the change point is known to (grid step) / 2**8."""
@@ -51,7 +50,7 @@ def signature(r: SampleResult, kind: str) -> tuple[Any, ...]:
 
 
 def _ic(r: SampleResult) -> tuple[bool, ...]:
-    return tuple(m >= -IC_TOL for m in r.ic_margins)
+    return r.phase_ic
 
 
 @dataclass

@@ -1,0 +1,631 @@
+"""The one chain from a scenario to a verified, incentive-checked plan.
+
+Every caller (:func:`solver.solve`, :func:`solver.evaluate`, the sweep
+engine's :class:`~solver.resolver.Resolver`, reports, benchmarks and the CLI)
+is a thin facade over these stages::
+
+    check_args -> build (or refill) -> run -> read_out -> verify -> incentive_loop -> judge
+      Request      Built               Solution  Plan      Verification   Plan        ICReport
+
+Each stage is a small function of its inputs (in the style of nashpy's and
+:func:`scipy.optimize.milp`'s argument checks):
+
+* :func:`check_args` validates the call (backend, formulation, objective,
+  time limit, credibility overrides) once, at the door, and returns a
+  :class:`Request`;
+* :func:`build` writes the scenario as a :class:`~solver.model.LinearModel`
+  (the resolver refills a template instead, see :mod:`solver.resolver`);
+* :func:`run` hands the model to a backend and returns its
+  :class:`~solver.backends.Solution`;
+* :func:`read_out` turns a solution into a :class:`~solver.plan.Plan`,
+  re-checking the schedule with the independent verifier
+  (:func:`solver.verify.verify_plan`);
+* :func:`incentive_loop` runs the subgame-perfect check
+  (:func:`solver.game.check`) on each solved plan and re-solves with the
+  game's effective snapback credibility until the check passes;
+* :func:`drive` strings the stages together for any way of building and
+  running one round, so a fresh build (:func:`solve`) and a refilled template
+  (the resolver) share one driver;
+* :func:`judge` is the incentive verdict of a plan (the game check).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from solver.backends import BACKENDS, Solution, Status, run_backend
+from solver.explain import chain_conflicts, elastic_conflicts
+from solver.formulation import aggregated, pulse, step
+from solver.formulation.common import OBJECTIVES, BuildOptions, Built
+from solver.game.check import ICReport, check
+from solver.model import LinearModel
+from solver.plan import Plan, Schedule
+from solver.scenario import Scenario
+from solver.verify import verify_plan
+
+__all__ = [
+    "FORMULATIONS",
+    "MAX_IC_ROUNDS",
+    "Request",
+    "build",
+    "builder",
+    "check_args",
+    "drive",
+    "evaluate_schedule",
+    "extract_schedule",
+    "fix_schedule",
+    "incentive_loop",
+    "judge",
+    "read_out",
+    "run",
+    "solve_request",
+]
+
+_BUILDERS: dict[str, Callable[[Scenario, BuildOptions], Built]] = {
+    "step": step.build,
+    "pulse": pulse.build,
+    "aggregated": aggregated.build,
+}
+
+FORMULATIONS: tuple[str, ...] = tuple(_BUILDERS)
+"""Relief-sequencing formulations: ``step`` (default), ``pulse``, ``aggregated``."""
+
+MAX_IC_ROUNDS = 10
+"""Bound on the solve / game-check rounds of :func:`incentive_loop`."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """A checked request to solve one scenario (what :func:`check_args` returns).
+
+    Attributes
+    ----------
+    backend : str
+        One of :data:`solver.backends.BACKENDS`.
+    formulation : str
+        One of :data:`FORMULATIONS`.
+    objective : str
+        One of :data:`solver.formulation.common.OBJECTIVES`.
+    require_ic : bool
+        Impose incentive compatibility (linear rows plus the game loop).
+    time_limit : float or None
+        Finite positive seconds per MIP solve, or ``None`` for no limit.
+    credibility : Mapping[str, float]
+        Instrument id -> snapback credibility overriding the nominal value;
+        when given with ``require_ic``, the game loop is not run (the caller
+        has fixed the credibility).
+    explain : bool
+        Run the elastic infeasibility analysis when the model is infeasible.
+    """
+
+    backend: str = "highs"
+    formulation: str = "step"
+    objective: str = "leverage"
+    require_ic: bool = False
+    time_limit: float | None = None
+    credibility: Mapping[str, float] = field(default_factory=dict)
+    explain: bool = True
+
+    def options(self, credibility: Mapping[str, float] | None = None) -> BuildOptions:
+        """Return the build options of one round.
+
+        Parameters
+        ----------
+        credibility : Mapping, optional
+            This round's credibility overrides (default: the request's).
+
+        Returns
+        -------
+        BuildOptions
+            Objective, IC rows and credibility.
+        """
+        cred = self.credibility if credibility is None else credibility
+        return BuildOptions(
+            objective=self.objective, require_ic=self.require_ic, credibility=dict(cred)
+        )
+
+    def labels(self) -> dict[str, str]:
+        """Return the ``backend``, ``formulation`` and ``objective_name`` fields of a plan."""
+        return {
+            "backend": self.backend,
+            "formulation": self.formulation,
+            "objective_name": self.objective,
+        }
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        near = difflib.get_close_matches(str(value), allowed, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise ValueError(f"{name} is {value!r}; choose one of {', '.join(allowed)}{hint}")
+    return value
+
+
+def _time_limit(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"time_limit is {value!r}; it must be a number of seconds")
+    t = float(value)
+    if not math.isfinite(t) or t <= 0:
+        raise ValueError(f"time_limit is {value!r}; it must be a finite positive number of seconds")
+    return t
+
+
+def _credibility(scenario: Scenario, value: Mapping[str, float] | None) -> dict[str, float]:
+    known = tuple(i.id for i in scenario.instruments)
+    out: dict[str, float] = {}
+    for key, q in (value or {}).items():
+        if key not in known:
+            near = difflib.get_close_matches(str(key), known, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ValueError(
+                f"credibility override names instrument {key!r}; the scenario has "
+                f"{', '.join(known) or 'no instruments'}{hint}"
+            )
+        if isinstance(q, bool) or not isinstance(q, int | float | np.integer | np.floating):
+            raise ValueError(f"credibility of {key} is {q!r}; it must be a number in [0, 1]")
+        if not 0.0 <= float(q) <= 1.0:
+            raise ValueError(f"credibility of {key} is {q!r}; it must be in [0, 1]")
+        out[key] = float(q)
+    return out
+
+
+def check_args(
+    scenario: Scenario,
+    *,
+    backend: str = "highs",
+    formulation: str = "step",
+    objective: str | None = None,
+    require_ic: bool | None = None,
+    time_limit: float | None = None,
+    credibility: Mapping[str, float] | None = None,
+    explain: bool = True,
+) -> Request:
+    """Check the arguments of a solve once, at the door, and return them as a request.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario (for its defaults and instrument ids).
+    backend : str, optional
+        One of :data:`solver.backends.BACKENDS`.
+    formulation : str, optional
+        One of :data:`FORMULATIONS`.
+    objective : str, optional
+        One of :data:`~solver.formulation.common.OBJECTIVES`; default the
+        scenario's ``parameters.objective``.
+    require_ic : bool, optional
+        Default the scenario's ``parameters.require_ic``.
+    time_limit : float, optional
+        Seconds; must be finite and positive.
+    credibility : Mapping, optional
+        Instrument id -> credibility in ``[0, 1]``; every id must exist.
+    explain : bool, optional
+        Run the elastic analysis when infeasible.
+
+    Returns
+    -------
+    Request
+        The checked request.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument, its value and the rule (with a "did you mean"
+        for near-miss names).
+
+    Examples
+    --------
+    >>> from solver import load_scenario, default_scenario_path
+    >>> s = load_scenario(default_scenario_path())
+    >>> check_args(s, time_limit=float("nan"))
+    Traceback (most recent call last):
+    ...
+    ValueError: time_limit is nan; it must be a finite positive number of seconds
+    >>> check_args(s, backend="highpsy")
+    Traceback (most recent call last):
+    ...
+    ValueError: backend is 'highpsy'; choose one of highs, highspy, cbc, pulp-highs (did you mean 'highspy'?)
+    """  # noqa: E501
+    return Request(
+        backend=_choice("backend", backend, BACKENDS),
+        formulation=_choice("formulation", formulation, FORMULATIONS),
+        objective=_choice(
+            "objective", scenario.parameters.objective if objective is None else objective,
+            OBJECTIVES,
+        ),
+        require_ic=scenario.parameters.require_ic if require_ic is None else bool(require_ic),
+        time_limit=_time_limit(time_limit),
+        credibility=_credibility(scenario, credibility),
+        explain=bool(explain),
+    )  # fmt: skip
+
+
+def builder(formulation: str) -> Callable[[Scenario, BuildOptions], Built]:
+    """Return the model builder of a formulation.
+
+    Parameters
+    ----------
+    formulation : str
+        One of :data:`FORMULATIONS`.
+
+    Returns
+    -------
+    callable
+        ``build(scenario, options) -> Built``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown formulation.
+    """
+    return _BUILDERS[_choice("formulation", formulation, FORMULATIONS)]
+
+
+def build(
+    scenario: Scenario, request: Request, credibility: Mapping[str, float] | None = None
+) -> Built:
+    """Write ``scenario`` as a MIP in the request's formulation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    request : Request
+        The checked request.
+    credibility : Mapping, optional
+        This round's credibility overrides (default: the request's).
+
+    Returns
+    -------
+    Built
+        The model and its variable map.
+    """
+    return _BUILDERS[request.formulation](scenario, request.options(credibility))
+
+
+def run(model: LinearModel, request: Request) -> Solution:
+    """Solve ``model`` with the request's backend and time limit.
+
+    Parameters
+    ----------
+    model : LinearModel
+        The model.
+    request : Request
+        The checked request.
+
+    Returns
+    -------
+    Solution
+        The backend's mapped result (never raises for solver trouble).
+    """
+    return run_backend(model, request.backend, time_limit=request.time_limit)
+
+
+def extract_schedule(built: Built, x: np.ndarray) -> Schedule:
+    """Read the phase of each measure and milestone from a MIP solution.
+
+    Works for both encodings: step columns (first phase at 1) and pulse
+    columns (the phase whose column is 1).
+
+    Parameters
+    ----------
+    built : Built
+        The model the solution belongs to.
+    x : numpy.ndarray
+        Primal values of every column.
+
+    Returns
+    -------
+    Schedule
+        Phase per measure and milestone (``None``: never).
+    """
+    s = built.scenario
+
+    def first(cols: np.ndarray) -> int | None:
+        on = np.nonzero(x[cols] > 0.5)[0]
+        return None if on.size == 0 else int(on[0]) + 1
+
+    return Schedule(
+        measures={m.id: first(built.vars.y[i]) for i, m in enumerate(s.measures)},
+        milestones={d.id: first(built.vars.z[i]) for i, d in enumerate(s.milestones)},
+    )
+
+
+def read_out(built: Built, sol: Solution, request: Request, t_build: float) -> Plan:
+    """Turn a backend's solution into a verified plan (or a result with a status).
+
+    Parameters
+    ----------
+    built : Built
+        The model that was solved.
+    sol : Solution
+        The backend's result.
+    request : Request
+        The checked request (labels; whether to explain infeasibility).
+    t_build : float
+        Seconds spent building or refilling the model.
+
+    Returns
+    -------
+    Plan
+        With a schedule when the backend found one; status ``ERROR`` when that
+        schedule fails the independent verifier; otherwise the backend's
+        status with a message and, for an infeasible model and
+        ``request.explain``, the constraints to relax.
+    """
+    s = built.scenario
+    timings = {"build": t_build, "solve": sol.seconds}
+    if sol.x is None or not sol.status.has_solution:
+        expl: tuple[str, ...] = ()
+        msg = sol.message
+        if sol.status is Status.INFEASIBLE:
+            msg = f"infeasible: no phasing satisfies every constraint ({sol.message})"
+            if request.explain:
+                expl = tuple(elastic_conflicts(s, built.options))
+        elif sol.status is Status.TIME_LIMIT:
+            msg = f"time limit reached before any feasible phasing was found ({sol.message})"
+        return Plan(
+            sol.status,
+            msg,
+            s,
+            timings=timings,
+            explanation=expl,
+            nodes=sol.nodes,
+            bound=sol.bound,
+            **request.labels(),
+        )
+    schedule = extract_schedule(built, sol.x)
+    t1 = time.perf_counter()
+    verdict = verify_plan(s, schedule, require_ic=built.options.require_ic)
+    timings["verify"] = time.perf_counter() - t1
+    status, msg = sol.status, sol.message
+    if not verdict.ok:
+        status = Status.ERROR
+        msg = f"the backend's solution failed independent verification ({sol.message})"
+    return Plan(
+        status,
+        msg,
+        s,
+        schedule=schedule,
+        objective=sol.objective,
+        bound=sol.bound,
+        timings=timings,
+        violations=verdict.violations,
+        nodes=sol.nodes,
+        **request.labels(),
+    )
+
+
+def judge(scenario: Scenario, plan: Plan | Schedule, *, thresholds: bool = True) -> ICReport:
+    """The incentive verdict of a plan: the subgame-perfect check of every phase.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    plan : Plan or Schedule
+        A plan with a schedule, or a bare schedule.
+    thresholds : bool, optional
+        Also compute each phase's critical values (sweeps skip them).
+
+    Returns
+    -------
+    ICReport
+        See :func:`solver.game.check`.
+    """
+    return check(scenario, plan, thresholds=thresholds)
+
+
+def incentive_loop(
+    scenario: Scenario,
+    solve_round: Callable[[dict[str, float]], Plan],
+    *,
+    thresholds: bool = True,
+) -> Plan:
+    """Solve with the linear IC rows, then let the game module judge; cut and repeat.
+
+    The MIP's IC rows use each instrument's nominal credibility.  When the
+    subgame-perfect check rejects the plan (a snapback that its deciding
+    actors would not carry out), the rows are rebuilt with the game's
+    effective credibility, which cuts off the rejected plan, and the model is
+    re-solved, until the check passes or the tightened model is infeasible.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    solve_round : callable
+        ``solve_round(credibility) -> Plan``: solve with the IC rows and the
+        given instrument credibility overrides (empty in the first round).
+    thresholds : bool, optional
+        Passed to :func:`judge`; the loop needs only the verdict and the
+        effective credibility, so callers that never show the critical values
+        (sensitivity sweeps) skip computing them.
+
+    Returns
+    -------
+    Plan
+        The first plan the check accepts, an infeasible result, or an error
+        after :data:`MAX_IC_ROUNDS`; ``explanation`` lists every round.
+    """
+    cred: dict[str, float] = {}
+    notes: list[str] = []
+    for rnd in range(1, MAX_IC_ROUNDS + 1):
+        plan = solve_round(dict(cred))
+        if plan.schedule is None:
+            why = f"round {rnd}: no incentive-compatible phasing"
+            if cred:
+                why += " once snapback credibility is set by the game: " + ", ".join(
+                    f"{i} q={q:g}" for i, q in sorted(cred.items())
+                )
+            return replace(plan, explanation=(*notes, why, *plan.explanation))
+        report = judge(scenario, plan, thresholds=thresholds)
+        if report.incentive_compatible:
+            notes.append(f"round {rnd}: the subgame-perfect check passes every phase")
+            return replace(plan, explanation=tuple(notes))
+        new = {
+            i: q
+            for i, q in report.effective_credibility.items()
+            if q < scenario.instrument(i).credibility - 1e-12
+        }
+        failed = [p.phase for p in report.phases if not p.incentive_compatible]
+        notes.append(
+            f"round {rnd}: the check rejects phase(s) {failed}; re-solving with "
+            + ", ".join(f"{i} q={q:g}" for i, q in sorted(new.items()))
+        )
+        if new.items() <= cred.items():
+            break
+        cred.update(new)
+    return replace(
+        plan,
+        status=Status.ERROR,
+        message="the incentive check kept rejecting plans; see explanation",
+        explanation=tuple(notes),
+    )
+
+
+def drive(
+    scenario: Scenario,
+    request: Request,
+    solve_round: Callable[[dict[str, float]], Plan],
+    *,
+    chains: tuple[str, ...] | None = None,
+    thresholds: bool = True,
+) -> Plan:
+    """Run one request through the chain, with ``solve_round`` doing build -> run -> read_out.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    request : Request
+        The checked request.
+    solve_round : callable
+        ``solve_round(credibility) -> Plan`` for one round's credibility.
+    chains : tuple of str, optional
+        Prerequisite-chain conflicts already computed (the resolver caches
+        them per structure); computed here when ``None``.
+    thresholds : bool, optional
+        Whether the game check computes critical values.
+
+    Returns
+    -------
+    Plan
+        ``INFEASIBLE`` at once when a prerequisite chain misses its deadline;
+        otherwise the plan of one round, or of :func:`incentive_loop` when
+        ``require_ic`` is set and no credibility override is given.
+    """
+    t0 = time.perf_counter()
+    if chains is None:
+        chains = tuple(chain_conflicts(scenario))
+    if chains:
+        return Plan(
+            Status.INFEASIBLE,
+            "infeasible: prerequisite chains miss their deadlines",
+            scenario,
+            explanation=chains,
+            timings={"build": time.perf_counter() - t0},
+            **request.labels(),
+        )
+    if request.require_ic and not request.credibility:
+        return incentive_loop(scenario, solve_round, thresholds=thresholds)
+    return solve_round(dict(request.credibility))
+
+
+def solve_request(scenario: Scenario, request: Request) -> Plan:
+    """Solve a checked request by fresh builds (what :func:`solver.solve` does).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    request : Request
+        From :func:`check_args`.
+
+    Returns
+    -------
+    Plan
+        Always a result with a status.
+    """
+
+    def round_(cred: dict[str, float]) -> Plan:
+        t1 = time.perf_counter()
+        built = build(scenario, request, cred)
+        t_build = time.perf_counter() - t1
+        return read_out(built, run(built.model, request), request, t_build)
+
+    return drive(scenario, request, round_)
+
+
+def fix_schedule(built: Built, schedule: Schedule) -> LinearModel:
+    """Copy of ``built``'s step model with every ``y`` and ``z`` fixed to ``schedule``.
+
+    Parameters
+    ----------
+    built : Built
+        A step-formulation model.
+    schedule : Schedule
+        The phasing to impose.
+
+    Returns
+    -------
+    LinearModel
+        The fixed model (the original is left untouched); solving it
+        evaluates the remaining columns (leverage and its helpers).
+    """
+    y, z = schedule.matrices(built.scenario)
+    fixed = replace(built.model, lb=list(built.model.lb), ub=list(built.model.ub))
+    for arr, vals in ((built.vars.y, y), (built.vars.z, z)):
+        for idx, v in zip(arr.ravel(), vals.ravel(), strict=True):
+            fixed.lb[int(idx)] = fixed.ub[int(idx)] = float(v)
+    return fixed
+
+
+def evaluate_schedule(scenario: Scenario, schedule: Schedule, request: Request) -> Plan:
+    """Score and verify a given schedule instead of optimising (``relief solve --plan``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    schedule : Schedule
+        The phasing to evaluate.
+    request : Request
+        The checked request (its objective scores the schedule).
+
+    Returns
+    -------
+    Plan
+        ``FEASIBLE`` when the schedule passes verification, otherwise
+        ``INFEASIBLE`` with the violations listed.  ``objective`` is the value
+        the step model assigns to the schedule, or ``None`` (with the reason in
+        ``message``) when the model has no solution with this schedule fixed.
+    """
+    built = step.build(scenario, BuildOptions(objective=request.objective))
+    verdict = verify_plan(scenario, schedule)
+    sol = run_backend(fix_schedule(built, schedule), "highs")
+    value = sol.objective if sol.status.has_solution else None
+    status = Status.FEASIBLE if verdict.ok else Status.INFEASIBLE
+    msg = "given plan evaluated" if verdict.ok else "given plan violates constraints"
+    if value is None:
+        msg += f"; the model gives it no objective value ({sol.status.value}: {sol.message})"
+    return Plan(
+        status,
+        msg,
+        scenario,
+        schedule=schedule,
+        objective=value,
+        backend="none",
+        formulation="fixed",
+        objective_name=request.objective,
+        violations=verdict.violations,
+        explanation=verdict.violations,
+    )
