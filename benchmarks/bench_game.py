@@ -1,5 +1,8 @@
 """Benchmark of the game module; every timed body also checks its answer.
 
+Only answers are asserted; times are printed (with whether each target was
+met), never asserted, so a loaded machine cannot fail the test suite's smoke run.
+
 1. ``check`` of the default plan (the proposal's phasing of the default
    scenario): median time over repeats, target <= 5 ms.
 2. Thresholds for 10,000 parameter samples (discount, detection, credibility,
@@ -147,10 +150,14 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer repeats and games")
     args = ap.parse_args()
     t_check = bench_check(20 if args.quick else 200)
-    print(f"check(default plan): median {1e3 * t_check:.2f} ms (target <= 5 ms)")
+    print(
+        f"check(default plan): median {1e3 * t_check:.2f} ms (target <= 5 ms: "
+        f"{'met' if t_check <= 0.005 else 'missed'})"
+    )
     t_th, n_roots = bench_thresholds(10_000)
     print(
-        f"thresholds, 10,000 samples x 4 phases: {t_th:.3f} s (target <= 1 s); "
+        f"thresholds, 10,000 samples x 4 phases: {t_th:.3f} s (target <= 1 s: "
+        f"{'met' if t_th <= 1.0 else 'missed'}); "
         f"{n_roots} critical discounts found"
     )
     sizes = [2, 3, 4, 5, 6] if args.quick else [2, 3, 4, 5, 6, 7]
@@ -158,8 +165,7 @@ def main() -> int:
     print(f"{'n x n':>6} {'method':>20} {'ms/game':>10} {'complete':>9}")
     for n, name, ms, ok, tot in rows:
         print(f"{n:>6} {name:>20} {ms:>10.3f} {ok:>4}/{tot:<4}")
-    assert t_check <= 0.005, "check of the default plan exceeded 5 ms"
-    assert t_th <= 1.0, "thresholds for 10,000 samples exceeded 1 s"
+    # Timings are reported, never asserted: a loaded machine must not fail the smoke run.
     return 0
 
 

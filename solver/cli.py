@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from solver import default_scenario_path
 from solver.backends import BACKENDS
 from solver.formulation.common import OBJECTIVES
+from solver.io import check_writable, dumps_json, write_atomic
 from solver.plan import Plan, dumps, load_schedule
 from solver.render import render_plan
 from solver.scenario import Scenario, ScenarioError, load_scenario
@@ -31,29 +28,6 @@ class UsageError(Exception):
     """Bad command-line input (reported with exit code 2)."""
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file, so nothing is left half-written.
-
-    Parameters
-    ----------
-    path : str or Path
-        Destination.
-    text : str
-        Content.
-    """
-    dest = Path(path)
-    if not dest.parent.exists():
-        raise UsageError(f"{dest}: directory {dest.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def scenario_arg(path: str | None) -> Scenario:
     """Load the scenario named on the command line, or the shipped default."""
     return load_scenario(path if path else default_scenario_path())
@@ -63,6 +37,8 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     scenario = scenario_arg(args.scenario)
     if args.time_limit is not None and args.time_limit <= 0:
         raise UsageError(f"--time-limit is {args.time_limit}; it must be positive (seconds)")
+    if args.out:
+        check_writable(args.out)  # fail before solving, not after
     plan: Plan
     if args.plan:
         plan = evaluate(scenario, load_schedule(args.plan, scenario), objective=args.objective)
@@ -94,7 +70,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    print(json.dumps(json_schema(), indent=2))
+    print(dumps_json(json_schema(), indent=2))
     return EXIT_OK
 
 
@@ -189,6 +165,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # a file that cannot be read or written: bad input, no traceback
+        print(f"error: {_os_error_text(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _os_error_text(exc: OSError) -> str:
+    """``<path>: <reason>`` for an ``OSError`` (both paths of a failed rename)."""
+    reason = exc.strerror or str(exc)
+    if exc.filename is None:
+        return reason
+    if exc.filename2 is not None:
+        return f"{exc.filename} -> {exc.filename2}: {reason}"
+    return f"{exc.filename}: {reason}"
 
 
 if __name__ == "__main__":  # pragma: no cover

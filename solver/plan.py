@@ -9,13 +9,13 @@ raw output.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from solver.backends.base import Status
+from solver.io import dumps_json
 from solver.payoffs import PhaseValues, coefficients, phase_values, state_matrices
 from solver.scenario import Scenario, ScenarioError, read_document
 
@@ -240,5 +240,9 @@ def load_schedule(path: str | Path, scenario: Scenario) -> Schedule:
 
 
 def dumps(plan: Plan) -> str:
-    """Serialise ``plan`` to the indented JSON document of ``--json``/``--out``."""
-    return json.dumps(plan.to_dict(), indent=2)
+    """Serialise ``plan`` to the indented JSON document of ``--json``/``--out``.
+
+    Strict JSON: an undefined number (say the objective of a plan evaluated
+    without a finite one) is ``null``, and the plan's ``message`` says why.
+    """
+    return dumps_json(plan.to_dict(), indent=2)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 from solver import FORMULATIONS
 from solver.backends import BACKENDS
-from solver.bench.output import csv_text, markdown_text, plots
+from solver.bench.output import output_files
 from solver.bench.run import RELIEF_SIZES, psplib_jobs, relief_jobs, run_suite
+from solver.io import check_writable, ensure_folder, write_files
 
 DEFAULT_PSPLIB = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "psplib" / "j30"
 
@@ -53,14 +55,14 @@ def run(args: argparse.Namespace) -> int:
     """
     forms = _choices(args.formulations, FORMULATIONS, "--formulations")
     backs = _choices(args.backends, BACKENDS, "--backends")
-    if args.time_limit <= 0:
+    if not (math.isfinite(args.time_limit) and args.time_limit > 0):
         raise ValueError(f"--time-limit is {args.time_limit}; it must be positive (seconds)")
     if args.suite == "relief":
         jobs = relief_jobs(_choices(args.sizes, tuple(RELIEF_SIZES), "--sizes"))
     else:
         jobs = psplib_jobs(Path(args.data), args.limit)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_folder(args.out)  # before the run: a bad --out fails at once
+    check_writable(out / "results.csv")
     rows = run_suite(
         jobs,
         formulations=forms,
@@ -68,9 +70,7 @@ def run(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
-    (out / "results.csv").write_text(csv_text(rows))
-    (out / "results.md").write_text(markdown_text(rows, f"relief bench --suite {args.suite}"))
-    plots(rows, out)
+    write_files(out, output_files(rows, f"relief bench --suite {args.suite}"))
     bad = [r for r in rows if not r.get("verified")]
     print(
         f"{len(rows)} rows, {len(rows) - len(bad)} verified; wrote {out}/results.csv, "

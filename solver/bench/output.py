@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.bench.run import COLUMNS
+from solver.io import write_files
 
 
 def _fmt(v: Any) -> str:
@@ -66,25 +67,23 @@ def _groups(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, 
     return groups
 
 
-def plots(rows: list[dict[str, Any]], out: Path) -> list[Path]:
-    """Write ``time.png`` and ``root_gap.png`` (against instance size) into ``out``.
+def plot_pngs(rows: list[dict[str, Any]]) -> dict[str, bytes]:
+    """Draw ``time.png`` and ``root_gap.png`` (against instance size) in memory.
 
     Parameters
     ----------
     rows : list of dict
         Results rows.
-    out : Path
-        Output folder.
 
     Returns
     -------
-    list of Path
-        The files written.
+    dict
+        File name -> PNG bytes, for :func:`solver.io.write_files`.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    written = []
+    images: dict[str, bytes] = {}
     for name, ylabel, value in (
         ("time.png", "solve time (s)", lambda r: r.get("solve_seconds")),
         ("root_gap.png", "root LP gap (relative)", root_gap),
@@ -106,6 +105,44 @@ def plots(rows: list[dict[str, Any]], out: Path) -> list[Path]:
             ax.set_yscale("log")
         ax.legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(out / name, dpi=110)
-        written.append(out / name)
-    return written
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110)
+        images[name] = buf.getvalue()
+    return images
+
+
+def output_files(rows: list[dict[str, Any]], title: str) -> dict[str, str | bytes]:
+    """Every file ``relief bench --out`` writes: results.csv, results.md and the plots.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Results rows.
+    title : str
+        Heading of ``results.md``.
+
+    Returns
+    -------
+    dict
+        File name -> content, for :func:`solver.io.write_files`.
+    """
+    return {"results.csv": csv_text(rows), "results.md": markdown_text(rows, title),
+            **plot_pngs(rows)}  # fmt: skip
+
+
+def plots(rows: list[dict[str, Any]], out: Path) -> list[Path]:
+    """Write ``time.png`` and ``root_gap.png`` into ``out``, atomically.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Results rows.
+    out : Path
+        Output folder (created if missing).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    return write_files(out, plot_pngs(rows))

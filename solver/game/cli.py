@@ -10,7 +10,6 @@ not or if solving found no plan, 2 on bad input).  ``relief game FILE.nfg
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from solver.game.check import check
 from solver.game.equilibria import equilibria
 from solver.game.nfg import NfgError, read_nfg
+from solver.io import dumps_json
 from solver.scenario import ScenarioError
 
 EXIT_OK, EXIT_NOT_IC, EXIT_BAD_INPUT = 0, 1, 2
@@ -87,7 +87,7 @@ def run_check(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _error(str(exc))
     if args.json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(dumps_json(report.to_dict(), indent=2))
     else:
         print(report.render(), end="")
     return EXIT_OK if report.incentive_compatible else EXIT_NOT_IC
@@ -107,7 +107,7 @@ def run_game(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _error(f"{args.file}: {exc}")
     if args.json:
-        print(json.dumps(eq.to_dict(), indent=2))
+        print(dumps_json(eq.to_dict(), indent=2))
         return EXIT_OK
     m, n = game.A.shape
     print(

@@ -8,12 +8,12 @@ makespan is proven optimal, 1 otherwise, 2 for an unreadable or malformed file).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from solver.backends.highspy_direct import quiet_stdout
+from solver.io import dumps_json
 from solver.rcpsp.formulations import FORMULATIONS
 from solver.rcpsp.psplib import PSPLIBError, read_sm
 from solver.rcpsp.solve import BACKENDS, RCPSPResult, solve_rcpsp
@@ -79,14 +79,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         inst = read_sm(args.file)
     except PSPLIBError as exc:
-        print(f"relief rcpsp: error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     with quiet_stdout():  # solver libraries may print to fd 1 from C
         res = solve_rcpsp(
             inst, formulation=args.formulation, backend=args.backend, time_limit=args.time_limit
         )
     if args.json:
-        print(json.dumps(res.to_dict()))
+        print(dumps_json(res.to_dict()))
     else:
         print(_summary(args.file, res))
     return 0 if res.status.value == "optimal" else 1
@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the subcommand on its own (``python -m solver.rcpsp.cli FILE.sm``).
+
+    The same as ``relief rcpsp ...``, with the same error handling.
 
     Parameters
     ----------
@@ -105,10 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit code of :func:`run`.
     """
-    parser = argparse.ArgumentParser(prog="relief")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    return run(parser.parse_args(["rcpsp", *(sys.argv[1:] if argv is None else argv)]))
+    from solver.cli import main as relief_main
+
+    return relief_main(["rcpsp", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

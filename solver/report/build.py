@@ -9,13 +9,13 @@ renamed into place, so a failure leaves no half-written report.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from solver.io import WriteError, dumps_json
+from solver.io import write_files as write_files_atomic
 from solver.plan import Schedule, load_schedule
 from solver.report.collect import (
     REPORT_VERSION,
@@ -25,7 +25,7 @@ from solver.report.collect import (
     provenance,
 )
 from solver.report.sensitivity import check_scenario, load_sensitivity, merge
-from solver.scenario import Scenario, ScenarioError, load_scenario
+from solver.scenario import Scenario, load_scenario
 
 REPORT_FILES = ("report.html", "report.md", "report.json")
 """The files a report consists of."""
@@ -127,12 +127,14 @@ def render(doc: dict[str, Any]) -> dict[str, str]:
     return {
         "report.html": render_html(doc, figures),
         "report.md": render_markdown(doc),
-        "report.json": json.dumps(doc, indent=2, allow_nan=False) + "\n",
+        "report.json": dumps_json(doc, indent=2) + "\n",
     }
 
 
 def write_files(out_dir: str | Path, files: dict[str, str]) -> list[Path]:
     """Write ``files`` into ``out_dir`` (created if missing): all to temporaries, then renames.
+
+    A thin wrapper of :func:`solver.io.write_files` whose errors name ``--out``.
 
     Parameters
     ----------
@@ -148,25 +150,14 @@ def write_files(out_dir: str | Path, files: dict[str, str]) -> list[Path]:
 
     Raises
     ------
-    ScenarioError
-        ``out_dir`` cannot be created or written (the message names it).
+    solver.io.WriteError
+        ``out_dir`` cannot be created or written (an ``OSError`` whose
+        ``filename`` names it); nothing is written then.
     """
-    out = Path(out_dir)
-    temps: list[tuple[Path, Path]] = []
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            tmp = out / f".{name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
-            temps.append((tmp, out / name))
-            with tmp.open("x", encoding="utf-8") as fh:  # honours the umask, unlike mkstemp
-                fh.write(text)
-        for tmp, dest in temps:
-            os.replace(tmp, dest)
-    except OSError as exc:
-        for tmp, _ in temps:
-            tmp.unlink(missing_ok=True)
-        raise ScenarioError([f"{out}: --out cannot be written ({exc.strerror or exc})"]) from None
-    return [dest for _, dest in temps]
+        return write_files_atomic(out_dir, files)
+    except WriteError as exc:
+        raise WriteError(exc.errno, f"--out {exc.strerror}", exc.filename) from None
 
 
 def _as_list(paths: str | Path | Sequence[str | Path] | None) -> list[str | Path]:
@@ -213,8 +204,9 @@ def build_report(
     Raises
     ------
     ScenarioError
-        Bad scenario, plan or sweep file, or unwritable output directory;
-        nothing is written then.
+        Bad scenario, plan or sweep file; nothing is written then.
+    solver.io.WriteError
+        The output directory cannot be written (an ``OSError``).
     """
     from solver import default_scenario_path
 

@@ -11,8 +11,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from solver.scenario import ScenarioError
-
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
@@ -68,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``report`` as a standalone command (``python -m solver.report.cli``).
 
+    The same as ``relief report ...``, with the same error handling.
+
     Parameters
     ----------
     argv : sequence of str, optional
@@ -78,18 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 written, 2 bad input (message on stderr, nothing written).
     """
-    parser = argparse.ArgumentParser(prog="relief")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    args = parser.parse_args(["report", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return run(args)
-    except ScenarioError as exc:
-        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    from solver.cli import main as relief_main
+
+    return relief_main(["report", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover

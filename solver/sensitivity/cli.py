@@ -14,14 +14,14 @@ solver.sensitivity.cli`` runs the same subcommand on its own.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from solver.backends import BACKENDS
 from solver.formulation.common import OBJECTIVES
-from solver.scenario import ScenarioError, load_scenario
+from solver.io import check_writable, dumps_json
+from solver.scenario import load_scenario
 from solver.sensitivity.executors import default_workers
 from solver.sensitivity.render import render_summary
 from solver.sensitivity.runner import DEFAULT_SAMPLES, METHODS, SweepResult, run_sweep
@@ -139,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         path = default_scenario_path()
     scenario = load_scenario(path)
     spec = load_spec(args.spec, scenario)
+    if args.store:
+        check_writable(args.store)  # an SQLite error mid-sweep would be a traceback
     workers = args.workers if args.workers is not None else default_workers()
     try:
         res = run_sweep(
@@ -161,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_INTERRUPTED
     if args.json:
-        print(json.dumps(document(args, res, scenario, spec), indent=2, allow_nan=False))
+        print(dumps_json(document(args, res, scenario, spec), indent=2))
     else:
         print(render_summary(args.method, res, spec))
     return EXIT_OK
@@ -169,6 +171,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the subcommand alone (``python -m solver.sensitivity.cli ...``).
+
+    The same as ``relief sensitivity ...``, with the same error handling.
 
     Parameters
     ----------
@@ -180,16 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit code of :func:`run`, or 2 for bad input.
     """
-    parser = argparse.ArgumentParser(prog="relief")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["sensitivity", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return run(args)
-    except ScenarioError as exc:
-        print("\n".join(f"error: {p}" for p in exc.problems), file=sys.stderr)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+    from solver.cli import main as relief_main
+
+    return relief_main(["sensitivity", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,12 +12,14 @@ results.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from solver.io import dumps_json
 from solver.sensitivity.evaluate import SampleResult
 
 FORMAT = "phased-relief-sweep/1"
@@ -26,6 +28,18 @@ FORMAT = "phased-relief-sweep/1"
 
 SUMMARY_KEY = "summary"
 """Meta key under which a finished sweep keeps its summary."""
+
+
+_NAN_LISTS = ("leverage", "ic_margins")
+"""Result fields whose undefined entries are stored as ``null`` and read back as NaN."""
+
+
+def _result(d: dict[str, Any]) -> SampleResult:
+    """Rebuild a stored result; ``null`` in a list of margins is an undefined value (NaN)."""
+    for key in _NAN_LISTS:
+        if key in d:
+            d[key] = [math.nan if x is None else x for x in d[key]]
+    return SampleResult.from_json(d)
 
 
 class StoreMismatch(ValueError):
@@ -61,7 +75,7 @@ class Store:
         self._check_meta({"format": FORMAT, **meta})
 
     def _check_meta(self, meta: Mapping[str, Any]) -> None:
-        want = {k: json.dumps(v, sort_keys=True) for k, v in meta.items()}
+        want = {k: dumps_json(v, sort_keys=True) for k, v in meta.items()}
         have = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         have.pop(SUMMARY_KEY, None)  # the finished result, not part of the sweep's identity
         if not have:
@@ -86,7 +100,7 @@ class Store:
             Index -> (sample, result).
         """
         rows = self._db.execute("SELECT idx, sample, result FROM results").fetchall()
-        return {int(i): (json.loads(s), SampleResult.from_json(json.loads(r))) for i, s, r in rows}
+        return {int(i): (json.loads(s), _result(json.loads(r))) for i, s, r in rows}
 
     def add(self, rows: Iterable[tuple[int, Mapping[str, float], SampleResult]]) -> None:
         """Write a batch of results in one transaction.
@@ -97,7 +111,7 @@ class Store:
             Index, sample and result of each finished sample.
         """
         data = [
-            (i, json.dumps(dict(s), sort_keys=True), json.dumps(r.to_json(), sort_keys=True))
+            (i, dumps_json(dict(s), sort_keys=True), dumps_json(r.to_json(), sort_keys=True))
             for i, s, r in rows
         ]
         with self._db:
@@ -116,7 +130,7 @@ class Store:
             self._db.execute("BEGIN")
             self._db.execute(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                (SUMMARY_KEY, json.dumps(summary, sort_keys=True)),
+                (SUMMARY_KEY, dumps_json(summary, sort_keys=True)),
             )
 
     def close(self) -> None:
