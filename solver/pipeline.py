@@ -36,6 +36,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TypedDict
 
 import numpy as np
 
@@ -52,6 +53,7 @@ from solver.verify import verify_plan
 __all__ = [
     "FORMULATIONS",
     "MAX_IC_ROUNDS",
+    "PlanLabels",
     "Request",
     "build",
     "builder",
@@ -78,6 +80,14 @@ FORMULATIONS: tuple[str, ...] = tuple(_BUILDERS)
 
 MAX_IC_ROUNDS = 10
 """Bound on the solve / game-check rounds of :func:`incentive_loop`."""
+
+
+class PlanLabels(TypedDict):
+    """How a plan was solved: the label fields of :class:`~solver.plan.Plan`."""
+
+    backend: str
+    formulation: str
+    objective_name: str
 
 
 @dataclass(frozen=True)
@@ -130,13 +140,11 @@ class Request:
             objective=self.objective, require_ic=self.require_ic, credibility=dict(cred)
         )
 
-    def labels(self) -> dict[str, str]:
+    def labels(self) -> PlanLabels:
         """Return the ``backend``, ``formulation`` and ``objective_name`` fields of a plan."""
-        return {
-            "backend": self.backend,
-            "formulation": self.formulation,
-            "objective_name": self.objective,
-        }
+        return PlanLabels(
+            backend=self.backend, formulation=self.formulation, objective_name=self.objective
+        )
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:

@@ -1,10 +1,10 @@
-"""Plans: the schedule, the solve result, plan files, and the independent verifier.
+"""Plans: the schedule, the solve result and plan files.
 
 :class:`Schedule` is the bare assignment (phase per measure and milestone, or
 never).  :class:`Plan` is what :func:`solver.solve` returns: a status and,
 when there is one, a schedule with its leverage per phase.  Everything
-downstream (verifier, game check, reports) consumes these, never a backend's
-raw output.
+downstream (the verifier in :mod:`solver.verify`, the game check, reports)
+consumes these, never a backend's raw output.
 """
 
 from __future__ import annotations

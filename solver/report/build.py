@@ -16,7 +16,7 @@ from typing import Any
 
 from solver.io import WriteError, dumps_json
 from solver.io import write_files as write_files_atomic
-from solver.plan import Schedule, load_schedule
+from solver.plan import Plan, Schedule, load_schedule
 from solver.report.collect import (
     REPORT_VERSION,
     catalogue,
@@ -26,6 +26,7 @@ from solver.report.collect import (
 )
 from solver.report.sensitivity import check_scenario, load_sensitivity, merge
 from solver.scenario import Scenario, load_scenario
+from solver.solve import evaluate, solve
 
 REPORT_FILES = ("report.html", "report.md", "report.json")
 """The files a report consists of."""
@@ -40,27 +41,28 @@ def default_comparison() -> Path:
 
 def assemble(
     scenario: Scenario,
+    plan: Plan,
     *,
     comparison: tuple[str, Schedule] | None = None,
     sensitivity: dict[str, Any] | None = None,
-    backend: str = "highs",
     objective: str | None = None,
     spec: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Solve ``scenario`` and gather the report document (what ``report.json`` holds).
+    """Gather the report document (what ``report.json`` holds) for a solved plan.
 
     Parameters
     ----------
     scenario : Scenario
         The scenario.
+    plan : Plan
+        The optimized plan (from :func:`solver.solve`); the report never
+        re-solves.
     comparison : (str, Schedule), optional
         A plan to compare with: its source (file name) and schedule.
     sensitivity : dict, optional
         Sweep results in the contract of :mod:`solver.report.sensitivity`.
-    backend : str
-        MIP backend for the optimized plan.
     objective : str, optional
-        Objective (default: the scenario's).
+        Objective to score the comparison with (default: the scenario's).
     spec : dict, optional
         The report's options, recorded under ``provenance.spec.report``.
 
@@ -69,9 +71,7 @@ def assemble(
     dict
         The report document.
     """
-    from solver.solve import evaluate, solve
-
-    plan = solve(scenario, backend=backend, objective=objective)
+    backend = plan.backend
     plans = [plan_section("optimized", "Optimized plan", f"relief solve ({backend})", plan)]
     if comparison is not None:
         source, schedule = comparison
@@ -228,11 +228,12 @@ def build_report(
         "backend": backend,
         "objective": objective or scenario.parameters.objective,
     }
+    plan = solve(scenario, backend=backend, objective=objective)
     doc = assemble(
         scenario,
+        plan,
         comparison=comparison,
         sensitivity=sensitivity,
-        backend=backend,
         objective=objective,
         spec=spec,
     )
