@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import sys
 from collections.abc import Callable, Sequence
 
@@ -35,8 +36,10 @@ def scenario_arg(path: str | None) -> Scenario:
 
 def _cmd_solve(args: argparse.Namespace) -> int:
     scenario = scenario_arg(args.scenario)
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise UsageError(f"--time-limit is {args.time_limit}; it must be positive (seconds)")
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise UsageError(
+            f"--time-limit is {args.time_limit}; it must be a finite positive number of seconds"
+        )
     if args.out:
         check_writable(args.out)  # fail before solving, not after
     plan: Plan
@@ -111,10 +114,7 @@ def _plugins() -> list[tuple[Callable, Callable]]:
     """Subcommands contributed by the game and RCPSP modules (``check``, ``game``, ``rcpsp``)."""
     found = []
     for module, add, run in _PLUGINS:
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
+        mod = importlib.import_module(module)  # always shipped: a failure here is a real bug
         found.append((getattr(mod, add), getattr(mod, run)))
     return found
 
