@@ -30,11 +30,11 @@ sys.path.insert(0, str(REPO))
 
 from solver.backends.highspy_direct import quiet_stdout  # noqa: E402
 from solver.rcpsp import (  # noqa: E402
-    FORMULATIONS,
-    build_model,
+    RCPSP_FORMULATIONS,
+    build_rcpsp_model,
     heuristic_schedule,
+    rcpsp_root_lp_bound,
     read_sm,
-    root_lp_bound,
     solve_rcpsp,
     verify_schedule,
 )
@@ -72,7 +72,7 @@ def run_one(path: Path, optimum: int, args: argparse.Namespace) -> dict[str, obj
         res = solve_rcpsp(
             inst, formulation=args.formulation, backend=args.backend, time_limit=args.time_limit
         )
-    problems = verify_schedule(inst, list(res.schedule))
+    verified = verify_schedule(inst, list(res.schedule)).ok
     return {
         "problem": path.name,
         "optimum": optimum,
@@ -83,7 +83,7 @@ def run_one(path: Path, optimum: int, args: argparse.Namespace) -> dict[str, obj
         "root_lp_bound": None if res.root_lp_bound is None else round(res.root_lp_bound, 4),
         "nodes": res.nodes,
         "seconds": round(res.seconds, 3),
-        "verified": not problems,
+        "verified": verified,
         "proven_at_optimum": res.status.value == "optimal" and res.makespan == optimum,
         "below_optimum": res.makespan < optimum,
         "bound_above_optimum": res.lower_bound > optimum,
@@ -132,7 +132,7 @@ def summarize(rows: list[dict[str, object]]) -> str:
 
 def lp_bounds(names: list[str], optima: dict[str, int], args: argparse.Namespace) -> int:
     """Root LP bound of every formulation, with and without cliques, per instance."""
-    cols = [f"{f}{'+cliques' if c else ''}" for c in (False, True) for f in FORMULATIONS]
+    cols = [f"{f}{'+cliques' if c else ''}" for c in (False, True) for f in RCPSP_FORMULATIONS]
     gaps: dict[str, list[float]] = {c: [] for c in cols}
     out = args.out.with_name(args.out.stem + "_lp.csv")
     with out.open("w", newline="") as fh:
@@ -144,8 +144,8 @@ def lp_bounds(names: list[str], optima: dict[str, int], args: argparse.Namespace
             row: list[object] = [name, optima[name], horizon]
             for col in cols:
                 form, cliques = col.split("+")[0], col.endswith("+cliques")
-                lp = root_lp_bound(
-                    build_model(inst, horizon=horizon, formulation=form, cliques=cliques)
+                lp = rcpsp_root_lp_bound(
+                    build_rcpsp_model(inst, horizon=horizon, formulation=form, cliques=cliques)
                 )
                 if lp > optima[name] + 1e-6:
                     raise AssertionError(f"{name}: {col} LP bound {lp} above the optimum")

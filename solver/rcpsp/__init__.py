@@ -7,12 +7,24 @@ and prove lower bounds by constraint propagation (:func:`propagate`,
 :func:`shave`, :func:`destructive_lower_bound`) and by the preemptive
 feasible-set LP (:func:`preemptive_refutes`, :func:`lp_shave`,
 :func:`preemptive_lower_bound`), and check any schedule against the instance
-(:func:`verify_schedule`).
+(:func:`verify_schedule`, which returns a :class:`solver.verify.Verification`
+like :func:`solver.verify_plan`).
+
+Names carry an ``RCPSP``/``rcpsp`` prefix where the plan solver has the same
+concept (:class:`RCPSPSchedule`, :data:`RCPSP_FORMULATIONS`,
+:func:`build_rcpsp_model`, :func:`rcpsp_root_lp_bound`), so that neither is
+mistaken for :class:`solver.plan.Schedule`, :data:`solver.FORMULATIONS` or the
+functions of :mod:`solver.solve`.
 """
 
 from __future__ import annotations
 
-from solver.rcpsp.formulations import FORMULATIONS, TimeIndexedModel, build_model, root_lp_bound
+from solver.rcpsp.formulations import (
+    RCPSP_FORMULATIONS,
+    TimeIndexedModel,
+    build_rcpsp_model,
+    rcpsp_root_lp_bound,
+)
 from solver.rcpsp.preemptive import (
     FeasibleSets,
     lp_shave,
@@ -21,20 +33,20 @@ from solver.rcpsp.preemptive import (
 )
 from solver.rcpsp.propagate import Windows, destructive_lower_bound, propagate, shave
 from solver.rcpsp.psplib import PSPLIBError, RCPSPInstance, parse_sm, read_sm
-from solver.rcpsp.sgs import Schedule, heuristic_schedule, lower_bound, serial_sgs
+from solver.rcpsp.sgs import RCPSPSchedule, heuristic_schedule, lower_bound, serial_sgs
 from solver.rcpsp.solve import BACKENDS, RCPSPResult, solve_rcpsp, verify_schedule
 
 __all__ = [
     "BACKENDS",
-    "FORMULATIONS",
+    "RCPSP_FORMULATIONS",
     "FeasibleSets",
     "PSPLIBError",
     "RCPSPInstance",
     "RCPSPResult",
-    "Schedule",
+    "RCPSPSchedule",
     "TimeIndexedModel",
     "Windows",
-    "build_model",
+    "build_rcpsp_model",
     "destructive_lower_bound",
     "heuristic_schedule",
     "lower_bound",
@@ -43,8 +55,8 @@ __all__ = [
     "preemptive_lower_bound",
     "preemptive_refutes",
     "propagate",
+    "rcpsp_root_lp_bound",
     "read_sm",
-    "root_lp_bound",
     "serial_sgs",
     "shave",
     "solve_rcpsp",

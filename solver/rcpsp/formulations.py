@@ -35,10 +35,18 @@ from solver.rcpsp.cliques import conflict_cliques
 from solver.rcpsp.psplib import RCPSPInstance
 from solver.rcpsp.sgs import earliest_starts, latest_starts
 
-__all__ = ["FORMULATIONS", "TimeIndexedModel", "build_model", "lp_relaxation", "root_lp_bound"]
+__all__ = [
+    "RCPSP_FORMULATIONS",
+    "TimeIndexedModel",
+    "build_rcpsp_model",
+    "lp_relaxation",
+    "rcpsp_root_lp_bound",
+]
 
-FORMULATIONS: tuple[str, ...] = ("step", "pulse", "aggregated")
-"""Formulation names accepted by :func:`build_model`."""
+RCPSP_FORMULATIONS: tuple[str, ...] = ("step", "pulse", "aggregated")
+"""Formulation names accepted by :func:`build_rcpsp_model`."""
+
+FORMULATIONS = RCPSP_FORMULATIONS  # old name, not exported; solver.rcpsp.cli still imports it
 
 Expr = tuple[dict[int, float], float]
 """A linear expression: column coefficients and a constant."""
@@ -53,7 +61,7 @@ class TimeIndexedModel:
     model : LinearModel
         The MILP (minimize the sink's start, i.e. the makespan).
     formulation : str
-        One of :data:`FORMULATIONS`.
+        One of :data:`RCPSP_FORMULATIONS`.
     instance : RCPSPInstance
         The instance it was built from.
     horizon : int
@@ -264,7 +272,7 @@ def _cliques(b: _Builder) -> None:
                 b.add_row(f"clique[{k},{t}]", _combine(*terms), ub=1.0, group="clique")
 
 
-def build_model(
+def build_rcpsp_model(
     inst: RCPSPInstance,
     *,
     horizon: int,
@@ -308,13 +316,13 @@ def build_model(
     --------
     >>> inst = RCPSPInstance("t", (0, 2, 3, 0), ((1, 2), (3,), (3,), ()),
     ...                      ((0,), (1,), (1,), (0,)), (1,))
-    >>> tim = build_model(inst, horizon=5, formulation="pulse")
+    >>> tim = build_rcpsp_model(inst, horizon=5, formulation="pulse")
     >>> tim.model.num_vars, tim.decode(tim.encode((0, 0, 2, 5)))
     (11, (0, 0, 2, 5))
     """
-    if formulation not in FORMULATIONS:
+    if formulation not in RCPSP_FORMULATIONS:
         raise ValueError(
-            f"unknown formulation {formulation!r}; choose one of {', '.join(FORMULATIONS)}"
+            f"unknown formulation {formulation!r}; choose one of {', '.join(RCPSP_FORMULATIONS)}"
         )
     b = _Builder(inst, formulation, horizon, windows)
     if min(b.ls[j] - b.es[j] for j in inst.jobs) < 0:
@@ -332,7 +340,7 @@ def build_model(
     )
 
 
-def root_lp_bound(tim: TimeIndexedModel) -> float:
+def rcpsp_root_lp_bound(tim: TimeIndexedModel) -> float:
     """Optimal value of the LP relaxation (integrality dropped, no cuts).
 
     Solved with :func:`scipy.optimize.linprog` and HiGHS's interior-point method

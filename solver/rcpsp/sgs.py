@@ -22,7 +22,7 @@ import numpy as np
 from solver.rcpsp.psplib import RCPSPInstance
 
 __all__ = [
-    "Schedule",
+    "RCPSPSchedule",
     "critical_path_bound",
     "earliest_starts",
     "heuristic_schedule",
@@ -40,8 +40,12 @@ Seed = int | np.random.Generator | None
 
 
 @dataclass(frozen=True)
-class Schedule:
-    """A feasible schedule: start period of each job and the makespan."""
+class RCPSPSchedule:
+    """A feasible schedule: start period of each job and the makespan.
+
+    (Not :class:`solver.plan.Schedule`, which assigns relief measures and
+    milestones to phases.)
+    """
 
     starts: tuple[int, ...]
     makespan: int
@@ -237,7 +241,7 @@ def priority_order(
     return order
 
 
-def serial_sgs(inst: RCPSPInstance, order: Sequence[int]) -> Schedule:
+def serial_sgs(inst: RCPSPInstance, order: Sequence[int]) -> RCPSPSchedule:
     """Schedule jobs in ``order`` (precedence-feasible), each as early as possible.
 
     Parameters
@@ -249,7 +253,7 @@ def serial_sgs(inst: RCPSPInstance, order: Sequence[int]) -> Schedule:
 
     Returns
     -------
-    Schedule
+    RCPSPSchedule
         A precedence- and resource-feasible schedule.
     """
     horizon = sum(inst.durations) + 1
@@ -271,7 +275,7 @@ def serial_sgs(inst: RCPSPInstance, order: Sequence[int]) -> Schedule:
             for u in range(t, t + d):
                 row[u] -= dem[r]
         starts[j], finish[j] = t, t + d
-    return Schedule(tuple(starts), max(finish))
+    return RCPSPSchedule(tuple(starts), max(finish))
 
 
 def _reverse(inst: RCPSPInstance) -> RCPSPInstance:
@@ -281,21 +285,23 @@ def _reverse(inst: RCPSPInstance) -> RCPSPInstance:
     )
 
 
-def justify(inst: RCPSPInstance, sched: Schedule, *, rev: RCPSPInstance | None = None) -> Schedule:
+def justify(
+    inst: RCPSPInstance, sched: RCPSPSchedule, *, rev: RCPSPInstance | None = None
+) -> RCPSPSchedule:
     """Forward-backward improvement until the makespan stops shrinking.
 
     Parameters
     ----------
     inst : RCPSPInstance
         The instance.
-    sched : Schedule
+    sched : RCPSPSchedule
         A feasible schedule.
     rev : RCPSPInstance, optional
         ``inst`` with reversed arcs (computed when omitted).
 
     Returns
     -------
-    Schedule
+    RCPSPSchedule
         A left-justified feasible schedule no longer than ``sched``.
     """
     rev = _reverse(inst) if rev is None else rev
@@ -310,7 +316,7 @@ def justify(inst: RCPSPInstance, sched: Schedule, *, rev: RCPSPInstance | None =
         best = fwd
 
 
-def _activity_list(inst: RCPSPInstance, sched: Schedule, rank: Sequence[int]) -> list[int]:
+def _activity_list(inst: RCPSPInstance, sched: RCPSPSchedule, rank: Sequence[int]) -> list[int]:
     """Jobs by start time (ties by topological rank): a precedence-feasible list."""
     return sorted(inst.jobs, key=lambda j: (sched.starts[j], rank[j]))
 
@@ -346,7 +352,7 @@ def heuristic_schedule(
     target: int | None = None,
     population: int = 40,
     stall: float | None = None,
-) -> Schedule:
+) -> RCPSPSchedule:
     """Best schedule from priority rules, sampling and a genetic algorithm, all justified.
 
     First the deterministic LFT schedule, then regret-based biased random
@@ -379,7 +385,7 @@ def heuristic_schedule(
 
     Returns
     -------
-    Schedule
+    RCPSPSchedule
         The shortest schedule found.
 
     Examples
@@ -399,7 +405,7 @@ def heuristic_schedule(
     deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
     rank = {j: k for k, j in enumerate(topological_order(inst))}
     rank_list = [rank[j] for j in inst.jobs]
-    pool: list[Schedule] = [best]
+    pool: list[RCPSPSchedule] = [best]
     for _ in range(iterations):
         if best.makespan <= goal or time.perf_counter() > deadline:
             break

@@ -16,17 +16,18 @@ import numpy as np
 from solver.backends import Solution, Status, run_backend
 from solver.backends.highspy_direct import solve_highspy
 from solver.rcpsp.formulations import (
-    FORMULATIONS,
+    RCPSP_FORMULATIONS,
     TimeIndexedModel,
-    build_model,
+    build_rcpsp_model,
     lp_relaxation,
-    root_lp_bound,
+    rcpsp_root_lp_bound,
 )
 from solver.rcpsp.preemptive import FeasibleSets, lp_shave, preemptive_lower_bound
 from solver.rcpsp.propagate import Windows, destructive_lower_bound, propagate
 from solver.rcpsp.psplib import RCPSPInstance
 from solver.rcpsp.sgs import heuristic_schedule
 from solver.tolerances import INT_TOL
+from solver.verify import Verification
 
 __all__ = ["BACKENDS", "RCPSPResult", "solve_rcpsp", "verify_schedule"]
 
@@ -104,7 +105,7 @@ class RCPSPResult:
         }
 
 
-def verify_schedule(inst: RCPSPInstance, starts: Sequence[int]) -> list[str]:
+def verify_schedule(inst: RCPSPInstance, starts: Sequence[int]) -> Verification:
     """Check ``starts`` against the instance itself (not against any model).
 
     Parameters
@@ -116,20 +117,27 @@ def verify_schedule(inst: RCPSPInstance, starts: Sequence[int]) -> list[str]:
 
     Returns
     -------
-    list of str
-        One message per violation, naming jobs by their 1-based PSPLIB number;
-        empty when the schedule is feasible.
+    Verification
+        The same type as :func:`solver.verify.verify_plan` returns: ``ok`` is
+        ``True`` when the schedule is feasible, and ``violations`` has one
+        message per violation, naming jobs by their 1-based PSPLIB number.
 
     Examples
     --------
     >>> inst = RCPSPInstance("t", (0, 2, 3, 0), ((1, 2), (3,), (3,), ()),
     ...                      ((0,), (1,), (1,), (0,)), (1,))
     >>> verify_schedule(inst, [0, 0, 2, 5])
-    []
-    >>> verify_schedule(inst, [0, 0, 1, 3])
-    ['resource R1 in period 1: use 2 > capacity 1 (jobs 2, 3)', \
-'precedence 3 -> 4: job 4 starts at 3 before job 3 finishes at 4']
+    Verification(ok=True, violations=())
+    >>> verify_schedule(inst, [0, 0, 1, 3]).violations
+    ('resource R1 in period 1: use 2 > capacity 1 (jobs 2, 3)', \
+'precedence 3 -> 4: job 4 starts at 3 before job 3 finishes at 4')
     """
+    problems = _schedule_problems(inst, starts)
+    return Verification(ok=not problems, violations=tuple(problems))
+
+
+def _schedule_problems(inst: RCPSPInstance, starts: Sequence[int]) -> list[str]:
+    """The violation messages of :func:`verify_schedule` (empty when feasible)."""
     if len(starts) != inst.n_jobs:
         return [f"schedule has {len(starts)} start times for {inst.n_jobs} jobs"]
     bad = [
@@ -214,7 +222,7 @@ class _Search:
 
     def model(self, horizon: int, w: Windows) -> TimeIndexedModel:
         """The model at ``horizon`` on windows ``w``."""
-        return build_model(
+        return build_rcpsp_model(
             self.inst, horizon=horizon, formulation=self.formulation, windows=(w.es, w.ls)
         )
 
@@ -256,10 +264,10 @@ class _Search:
         self.message = sol.message
         if sol.status.has_solution and sol.x is not None:
             cand = tim.decode(sol.x)
-            problems = verify_schedule(self.inst, cand)
-            if problems:
+            check = verify_schedule(self.inst, cand)
+            if not check.ok:
                 self.error = True
-                self.message = f"{sol.message}; MIP schedule rejected: {problems[0]}"
+                self.message = f"{sol.message}; MIP schedule rejected: {check.violations[0]}"
                 return
             if _makespan(self.inst, cand) < self.upper:
                 self.schedule, self.upper = cand, _makespan(self.inst, cand)
@@ -345,9 +353,9 @@ def solve_rcpsp(
     t0 = time.perf_counter()
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if formulation not in FORMULATIONS:
+    if formulation not in RCPSP_FORMULATIONS:
         raise ValueError(
-            f"unknown formulation {formulation!r}; choose one of {', '.join(FORMULATIONS)}"
+            f"unknown formulation {formulation!r}; choose one of {', '.join(RCPSP_FORMULATIONS)}"
         )
     limit = math.inf if time_limit is None else time_limit
     first = heuristic_schedule(instance, seed=seed)
@@ -375,8 +383,8 @@ def solve_rcpsp(
     if root_lp:
         w = propagate(instance, st.upper)
         wins = None if w is None else (w.es, w.ls)  # None would be a propagation bug
-        root = root_lp_bound(
-            build_model(instance, horizon=st.upper, formulation=formulation, windows=wins)
+        root = rcpsp_root_lp_bound(
+            build_rcpsp_model(instance, horizon=st.upper, formulation=formulation, windows=wins)
         )
         if math.isfinite(root):
             st.lower = max(st.lower, math.ceil(root - INT_TOL))

@@ -17,8 +17,8 @@ from solver.backends import Status, run_backend
 from solver.backends.highspy_direct import solve_highspy
 from solver.rcpsp import (
     BACKENDS,
-    FORMULATIONS,
-    build_model,
+    RCPSP_FORMULATIONS,
+    build_rcpsp_model,
     read_sm,
     solve_rcpsp,
     verify_schedule,
@@ -52,7 +52,7 @@ def optima() -> dict[str, int]:
 def test_default_solve_matches_published_optimum(name: str, optima: dict[str, int]) -> None:
     inst = read_sm(J30 / name)
     res = solve_rcpsp(inst, time_limit=60)
-    assert verify_schedule(inst, res.schedule) == []
+    assert verify_schedule(inst, res.schedule).ok
     assert res.status is Status.OPTIMAL
     assert res.makespan == optima[name] == res.lower_bound
     assert res.root_lp_bound is not None and res.root_lp_bound <= optima[name] + 1e-6
@@ -61,11 +61,11 @@ def test_default_solve_matches_published_optimum(name: str, optima: dict[str, in
 @pytest.mark.parametrize("name", ["j301_1.sm", "j3010_1.sm", "j3016_1.sm"])
 def test_formulations_reach_the_same_optimum(name: str, optima: dict[str, int]) -> None:
     inst = read_sm(J30 / name)
-    results = {f: solve_rcpsp(inst, formulation=f, time_limit=60) for f in FORMULATIONS}
+    results = {f: solve_rcpsp(inst, formulation=f, time_limit=60) for f in RCPSP_FORMULATIONS}
     for res in results.values():
         assert res.status is Status.OPTIMAL
         assert res.makespan == optima[name]
-        assert verify_schedule(inst, res.schedule) == []
+        assert verify_schedule(inst, res.schedule).ok
     lp = {f: r.root_lp_bound for f, r in results.items()}
     assert lp["step"] == pytest.approx(lp["pulse"], abs=1e-6)
     assert lp["aggregated"] <= lp["step"] + 1e-6
@@ -78,7 +78,7 @@ def test_backends_reach_the_same_optimum(name: str, optima: dict[str, int]) -> N
         res = solve_rcpsp(inst, backend=backend, time_limit=60)
         assert res.status is Status.OPTIMAL, (backend, res.message)
         assert res.makespan == optima[name], backend
-        assert verify_schedule(inst, res.schedule) == [], backend
+        assert verify_schedule(inst, res.schedule).ok, backend
 
 
 def test_published_table_is_complete_for_j30(optima: dict[str, int]) -> None:
@@ -87,20 +87,20 @@ def test_published_table_is_complete_for_j30(optima: dict[str, int]) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("formulation", FORMULATIONS)
+@pytest.mark.parametrize("formulation", RCPSP_FORMULATIONS)
 def test_backends_find_the_optimum_from_a_loose_horizon(
     backend: str, formulation: str, optima: dict[str, int]
 ) -> None:
     # Horizon = optimum + 4 and no MIP start: each backend must find the schedule itself.
     inst = read_sm(J30 / "j301_1.sm")
-    tim = build_model(inst, horizon=optima["j301_1.sm"] + 4, formulation=formulation)
+    tim = build_rcpsp_model(inst, horizon=optima["j301_1.sm"] + 4, formulation=formulation)
     if backend == "highspy":
         sol = solve_highspy(tim.model, time_limit=60)
     else:
         sol = run_backend(tim.model, backend, time_limit=60)
     assert sol.status is Status.OPTIMAL, sol.message
     assert sol.objective == pytest.approx(optima["j301_1.sm"])
-    assert verify_schedule(inst, tim.decode(sol.x)) == []
+    assert verify_schedule(inst, tim.decode(sol.x)).ok
 
 
 @pytest.mark.parametrize("name", ["j302_2.sm", "j3037_5.sm", "j3046_5.sm"])

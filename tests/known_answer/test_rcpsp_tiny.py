@@ -33,11 +33,11 @@ import pytest
 from solver.backends import Status, run_backend
 from solver.rcpsp import (
     BACKENDS,
-    FORMULATIONS,
-    build_model,
+    RCPSP_FORMULATIONS,
+    build_rcpsp_model,
     lower_bound,
     parse_sm,
-    root_lp_bound,
+    rcpsp_root_lp_bound,
     solve_rcpsp,
     verify_schedule,
 )
@@ -95,26 +95,26 @@ def test_simple_bounds_are_seven(tiny) -> None:
 
 
 def test_hand_schedule_is_feasible_and_the_one_step_shift_is_not(tiny) -> None:
-    assert verify_schedule(tiny, HAND_SCHEDULE) == []
+    assert verify_schedule(tiny, HAND_SCHEDULE).ok
     shifted = (0, 2, 0, 0, 6, 4, 8)  # job 5 one period earlier overlaps job 6
-    assert any("resource R1 in period 6" in p for p in verify_schedule(tiny, shifted))
+    assert any("resource R1 in period 6" in p for p in verify_schedule(tiny, shifted).violations)
 
 
-@pytest.mark.parametrize("formulation", FORMULATIONS)
+@pytest.mark.parametrize("formulation", RCPSP_FORMULATIONS)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_formulation_and_backend_finds_nine(tiny, formulation: str, backend: str) -> None:
     res = solve_rcpsp(tiny, formulation=formulation, backend=backend)
     assert res.status is Status.OPTIMAL
     assert res.makespan == OPTIMUM and res.lower_bound == OPTIMUM
-    assert verify_schedule(tiny, res.schedule) == []
+    assert verify_schedule(tiny, res.schedule).ok
 
 
-@pytest.mark.parametrize("formulation", FORMULATIONS)
+@pytest.mark.parametrize("formulation", RCPSP_FORMULATIONS)
 def test_mip_proves_nine_from_a_looser_horizon(tiny, formulation: str) -> None:
     # With horizon 12 the heuristic plays no part: the MIP itself must reach 9.
-    tim = build_model(tiny, horizon=12, formulation=formulation)
+    tim = build_rcpsp_model(tiny, horizon=12, formulation=formulation)
     sol = run_backend(tim.model, "highs")
     assert sol.status is Status.OPTIMAL and sol.objective == pytest.approx(OPTIMUM)
     starts = tim.decode(sol.x)
-    assert verify_schedule(tiny, starts) == [] and starts[-1] == OPTIMUM
-    assert root_lp_bound(tim) <= OPTIMUM + 1e-6
+    assert verify_schedule(tiny, starts).ok and starts[-1] == OPTIMUM
+    assert rcpsp_root_lp_bound(tim) <= OPTIMUM + 1e-6

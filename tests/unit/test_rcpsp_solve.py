@@ -17,13 +17,13 @@ from solver.backends import Status
 from solver.backends.highspy_direct import map_status, solve_highspy
 from solver.model import LinearModel
 from solver.rcpsp import (
-    FORMULATIONS,
+    RCPSP_FORMULATIONS,
     RCPSPInstance,
-    build_model,
+    build_rcpsp_model,
     heuristic_schedule,
     lower_bound,
+    rcpsp_root_lp_bound,
     read_sm,
-    root_lp_bound,
     serial_sgs,
     solve_rcpsp,
     verify_schedule,
@@ -31,6 +31,7 @@ from solver.rcpsp import (
 from solver.rcpsp.cli import main
 from solver.rcpsp.cliques import conflict_cliques
 from solver.rcpsp.sgs import critical_path_bound, earliest_starts, priority_order, resource_bound
+from solver.verify import Verification
 
 REPO = Path(__file__).resolve().parents[2]
 J30 = REPO / ".." / "shared" / "data" / "psplib" / "j30"
@@ -58,25 +59,35 @@ def optimum(name: str) -> int:
 
 
 def test_verify_accepts_a_feasible_schedule() -> None:
-    assert verify_schedule(TWO, [0, 0, 2, 5]) == []
-    assert verify_schedule(TWO, [0, 3, 0, 5]) == []
+    assert verify_schedule(TWO, [0, 0, 2, 5]).ok
+    assert verify_schedule(TWO, [0, 3, 0, 5]).ok
 
 
 def test_verify_names_a_resource_overload() -> None:
-    assert verify_schedule(TWO, [0, 1, 0, 5]) == [
+    assert verify_schedule(TWO, [0, 1, 0, 5]).violations == (
         "resource R1 in period 1: use 2 > capacity 1 (jobs 2, 3)",
         "resource R1 in period 2: use 2 > capacity 1 (jobs 2, 3)",
-    ]
+    )
 
 
 def test_verify_names_a_precedence_violation() -> None:
-    (msg,) = verify_schedule(TWO, [0, 0, 2, 4])
+    (msg,) = verify_schedule(TWO, [0, 0, 2, 4]).violations
     assert msg == "precedence 3 -> 4: job 4 starts at 4 before job 3 finishes at 5"
 
 
 def test_verify_rejects_wrong_length_and_negative_starts() -> None:
-    assert verify_schedule(TWO, [0, 0, 2]) == ["schedule has 3 start times for 4 jobs"]
-    assert verify_schedule(TWO, [0, -1, 2, 5]) == ["job 2 starts at -1, not a period >= 0"]
+    assert verify_schedule(TWO, [0, 0, 2]).violations == ("schedule has 3 start times for 4 jobs",)
+    assert verify_schedule(TWO, [0, -1, 2, 5]).violations == (
+        "job 2 starts at -1, not a period >= 0",
+    )
+
+
+def test_verify_returns_the_plan_verifiers_type() -> None:
+    # One result type for both verifiers: solver.verify.Verification(ok, violations).
+    good, bad = verify_schedule(TWO, [0, 0, 2, 5]), verify_schedule(TWO, [0, 0, 2, 4])
+    assert type(good) is Verification and type(bad) is Verification
+    assert good == Verification(ok=True, violations=())
+    assert not bad.ok and len(bad.violations) == 1
 
 
 # --- heuristic and bounds ------------------------------------------------------------
@@ -110,31 +121,31 @@ def test_heuristic_is_seeded_and_reproducible() -> None:
 def test_heuristic_and_bounds_bracket_the_published_optimum(name: str) -> None:
     inst = j30(name)
     sched = heuristic_schedule(inst, iterations=20)
-    assert verify_schedule(inst, sched.starts) == []
+    assert verify_schedule(inst, sched.starts).ok
     assert lower_bound(inst) <= optimum(name) <= sched.makespan
 
 
 # --- formulations --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("formulation", FORMULATIONS)
+@pytest.mark.parametrize("formulation", RCPSP_FORMULATIONS)
 def test_encode_decode_round_trip(formulation: str) -> None:
-    tim = build_model(TWO, horizon=6, formulation=formulation)
+    tim = build_rcpsp_model(TWO, horizon=6, formulation=formulation)
     for starts in [(0, 0, 2, 5), (0, 3, 0, 5), (0, 1, 3, 6)]:
         assert tim.decode(tim.encode(starts)) == starts
 
 
 def test_encode_rejects_a_start_outside_the_window() -> None:
-    tim = build_model(TWO, horizon=5)
+    tim = build_rcpsp_model(TWO, horizon=5)
     with pytest.raises(ValueError, match=r"job 2 starts at 4, outside \[0, 3\]"):
         tim.encode((0, 4, 0, 5))
 
 
 def test_build_rejects_unknown_formulation_and_short_horizon() -> None:
     with pytest.raises(ValueError, match="unknown formulation 'weird'; choose one of step"):
-        build_model(TWO, horizon=5, formulation="weird")
+        build_rcpsp_model(TWO, horizon=5, formulation="weird")
     with pytest.raises(ValueError, match="horizon 2 is below the critical path length 3"):
-        build_model(TWO, horizon=2)
+        build_rcpsp_model(TWO, horizon=2)
 
 
 def test_conflict_cliques_cover_resource_and_precedence_conflicts() -> None:
@@ -148,14 +159,16 @@ def test_root_lp_bounds_order_and_validity() -> None:
     inst, opt = j30("j301_2.sm"), optimum("j301_2.sm")
     horizon = heuristic_schedule(inst).makespan
     lp = {
-        f: root_lp_bound(build_model(inst, horizon=horizon, formulation=f, cliques=False))
-        for f in FORMULATIONS
+        f: rcpsp_root_lp_bound(
+            build_rcpsp_model(inst, horizon=horizon, formulation=f, cliques=False)
+        )
+        for f in RCPSP_FORMULATIONS
     }
     # step and pulse are a unimodular change of variables of each other: same LP
     assert lp["step"] == pytest.approx(lp["pulse"], abs=1e-6)
     assert lp["aggregated"] <= lp["pulse"] + 1e-6
     assert max(lp.values()) <= opt + 1e-6
-    with_cliques = root_lp_bound(build_model(inst, horizon=horizon, cliques=True))
+    with_cliques = rcpsp_root_lp_bound(build_rcpsp_model(inst, horizon=horizon, cliques=True))
     assert lp["step"] - 1e-6 <= with_cliques <= opt + 1e-6
 
 
@@ -200,12 +213,12 @@ def test_highspy_unbounded_lp() -> None:
 def test_highspy_time_limit_keeps_the_mip_start_as_feasible() -> None:
     inst = j30("j3013_1.sm")
     sched = heuristic_schedule(inst, iterations=0)
-    tim = build_model(inst, horizon=sched.makespan)
+    tim = build_rcpsp_model(inst, horizon=sched.makespan)
     sol = solve_highspy(tim.model, time_limit=0.5, start=tim.encode(sched.starts))
     assert sol.status is Status.FEASIBLE
     assert sol.objective is not None and sol.objective <= sched.makespan + 1e-6
     assert sol.bound is None or sol.bound < sol.objective
-    assert verify_schedule(inst, tim.decode(sol.x)) == []
+    assert verify_schedule(inst, tim.decode(sol.x)).ok
 
 
 @needs_j30
@@ -214,14 +227,14 @@ def test_highspy_deadline_interrupts_before_the_time_limit() -> None:
     # generous (a loaded machine), the point is the status and that 60 s are not used
     inst = j30("j3013_1.sm")
     sched = heuristic_schedule(inst, iterations=0)
-    tim = build_model(inst, horizon=sched.makespan)
+    tim = build_rcpsp_model(inst, horizon=sched.makespan)
     t0 = time.perf_counter()
     sol = solve_highspy(
         tim.model, time_limit=60.0, start=tim.encode(sched.starts), deadline=t0 + 0.5
     )
     assert time.perf_counter() - t0 < 30.0
     assert sol.status is Status.FEASIBLE and "kInterrupt" in sol.message
-    assert verify_schedule(inst, tim.decode(sol.x)) == []
+    assert verify_schedule(inst, tim.decode(sol.x)).ok
     gone = solve_highspy(tim.model, time_limit=60.0, deadline=time.perf_counter() - 1.0)
     assert gone.status in (Status.TIME_LIMIT, Status.FEASIBLE) and "kInterrupt" in gone.message
 
@@ -250,7 +263,7 @@ def test_time_limited_solve_reports_feasible_with_bounds() -> None:
     assert res.status is Status.FEASIBLE
     assert res.lower_bound <= optimum("j3013_1.sm") <= res.makespan
     assert res.lower_bound < res.makespan and 0 < res.gap < 1
-    assert verify_schedule(j30("j3013_1.sm"), res.schedule) == []
+    assert verify_schedule(j30("j3013_1.sm"), res.schedule).ok
 
 
 # --- CLI -------------------------------------------------------------------------------
