@@ -4,6 +4,8 @@ Public API
 ----------
 load_scenario
     Read and validate a scenario file (TOML or JSON).
+scenario_from_dict
+    Validate a scenario document already in memory (same rules and messages).
 solve
     Find the best phasing (a :class:`Plan`).
 evaluate
@@ -16,30 +18,15 @@ check
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from solver.backends import BACKENDS, Status
 from solver.game import ICReport, check
 from solver.plan import Plan, Schedule, load_schedule
-from solver.scenario import Scenario, ScenarioError, load_scenario
+from solver.scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from solver.shipped import MODELS_DIR, default_scenario_path
 from solver.solve import FORMULATIONS, evaluate, solve
 from solver.verify import Verification, verify_plan
 
 __version__ = "0.1.0"
-
-MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-"""Directory of the shipped scenario models (in a source or editable install)."""
-
-
-def default_scenario_path() -> Path:
-    """Return the path of the shipped default scenario (``models/dprk_2018.toml``).
-
-    Returns
-    -------
-    Path
-        The default scenario file.
-    """
-    return MODELS_DIR / "dprk_2018.toml"
 
 
 __all__ = [
@@ -58,6 +45,7 @@ __all__ = [
     "evaluate",
     "load_scenario",
     "load_schedule",
+    "scenario_from_dict",
     "solve",
     "verify_plan",
 ]

@@ -3,215 +3,47 @@
 A scenario is data, never code.  :func:`load_scenario` parses a file, checks
 every rule in :mod:`solver.validate` (collecting all problems, each naming the
 file, the field path, the value and the rule) and returns an immutable
-:class:`Scenario`.  Variants for sensitivity runs come from
-:func:`dataclasses.replace`.
+:class:`Scenario`; :func:`scenario_from_dict` does the same for a document
+already parsed (or built in code).  Variants for sensitivity runs come from
+:func:`dataclasses.replace`.  The dataclasses themselves are defined in
+:mod:`solver.scenario_types` and re-exported here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from solver.scenario_types import (
+    Actor,
+    Instrument,
+    Measure,
+    Milestone,
+    Parameters,
+    Resource,
+    Scenario,
+    ScenarioError,
+    canonical_json,
+)
+from solver.validate import build_scenario
 
-class ScenarioError(ValueError):
-    """A scenario (or plan) file breaks one or more rules.
-
-    Attributes
-    ----------
-    problems : list of str
-        One message per broken rule, each naming file, field, value and rule.
-    """
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
-
-
-@dataclass(frozen=True)
-class Parameters:
-    """Global parameters of a scenario (see ``docs/scenario.md``)."""
-
-    discount: float = 0.9
-    phase_years: float = 1.0
-    reciprocity: float = 1.0
-    irreversibility_ratio: float | None = None
-    reversibility_threshold: float = 0.0
-    irreversible_from: int = 1
-    min_progress: tuple[float, ...] = ()
-    max_progress: tuple[float, ...] = ()
-    min_relief: tuple[float, ...] = ()
-    objective: str = "leverage"
-    weights: Mapping[str, float] = field(default_factory=dict)
-    require_ic: bool = False
-
-
-@dataclass(frozen=True)
-class Actor:
-    """A coalition member (or the UNSC veto body)."""
-
-    id: str
-    name: str = ""
-    permanent_member: bool = False
-    value_share: float = 0.0
-    reservation: float | None = None
-    consent_requires: tuple[str, ...] = ()
-    snapback_gain: float = 0.0
-    snapback_cost: float = 0.0
-
-
-@dataclass(frozen=True)
-class Instrument:
-    """A legal path through which relief is granted and re-imposed."""
-
-    id: str
-    kind: str
-    name: str = ""
-    veto_players: tuple[str, ...] = ()
-    credibility: float = 1.0
-    credibility_override: bool = False
-    capacity: int | None = None
-    coordination_cost: float = 0.0
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A relief measure offered to the target."""
-
-    id: str
-    value: float
-    reversibility: float
-    instrument: str
-    name: str = ""
-    weight: float = 1.0
-    consent: tuple[str, ...] = ()
-    requires_measures: tuple[str, ...] = ()
-    after_measures: tuple[str, ...] = ()
-    requires_milestones: tuple[str, ...] = ()
-    after_milestones: tuple[str, ...] = ()
-    phase_window: tuple[int, int] | None = None
-    bundle: str | None = None
-    mandatory_by: int | None = None
-    actor_costs: Mapping[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Milestone:
-    """A step by the target (freeze, declaration, dismantlement, ...)."""
-
-    id: str
-    value: float
-    cost: float
-    reversibility: float
-    detection: float
-    name: str = ""
-    requires: tuple[str, ...] = ()
-    after: tuple[str, ...] = ()
-    phase_window: tuple[int, int] | None = None
-    mandatory_by: int | None = None
-    duration: int = 1
-    uses: Mapping[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Resource:
-    """A renewable capacity per phase (inspection teams, negotiating bandwidth)."""
-
-    id: str
-    capacity: float
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A complete, validated sequencing problem.
-
-    Attributes
-    ----------
-    name : str
-        Scenario name.
-    phases : int
-        Number of phases ``K``.
-    measures, milestones, actors, instruments : tuple
-        The scenario's entities, in file order.
-    parameters : Parameters
-        Global parameters.
-    source : str
-        Path the scenario was read from (``"<memory>"`` otherwise).
-    """
-
-    name: str
-    phases: int
-    measures: tuple[Measure, ...]
-    milestones: tuple[Milestone, ...]
-    actors: tuple[Actor, ...] = ()
-    instruments: tuple[Instrument, ...] = ()
-    parameters: Parameters = field(default_factory=Parameters)
-    description: str = ""
-    phase_names: tuple[str, ...] = ()
-    resources: tuple[Resource, ...] = ()
-    source: str = "<memory>"
-
-    def measure(self, mid: str) -> Measure:
-        """Return the measure with id ``mid``."""
-        return _by_id(self.measures)[mid]
-
-    def milestone(self, did: str) -> Milestone:
-        """Return the milestone with id ``did``."""
-        return _by_id(self.milestones)[did]
-
-    def instrument(self, iid: str) -> Instrument:
-        """Return the instrument with id ``iid``."""
-        return _by_id(self.instruments)[iid]
-
-    def actor(self, aid: str) -> Actor:
-        """Return the actor with id ``aid``."""
-        return _by_id(self.actors)[aid]
-
-    def measure_window(self, m: Measure) -> tuple[int, int]:
-        """Effective ``[first, last]`` phase for ``m``, with the irreversibility rule.
-
-        A measure whose reversibility is below
-        ``parameters.reversibility_threshold`` may not be granted before
-        ``parameters.irreversible_from``.
-        """
-        lo, hi = m.phase_window or (1, self.phases)
-        p = self.parameters
-        if m.reversibility < p.reversibility_threshold:
-            lo = max(lo, p.irreversible_from)
-        return lo, hi
-
-    def milestone_window(self, d: Milestone) -> tuple[int, int]:
-        """Effective ``[first, last]`` completion phase for ``d`` (duration-aware)."""
-        lo, hi = d.phase_window or (1, self.phases)
-        return max(lo, d.duration), hi
-
-    def phase_label(self, k: int) -> str:
-        """Return ``"k (name)"`` or ``"k"`` for phase ``k``."""
-        if self.phase_names:
-            return f"{k} ({self.phase_names[k - 1]})"
-        return str(k)
-
-    def digest(self) -> str:
-        """Return a SHA-256 hex digest of the scenario's content (not its path)."""
-        return hashlib.sha256(canonical_json(self).encode()).hexdigest()
-
-
-def _by_id(items: tuple[Any, ...]) -> dict[str, Any]:
-    return {x.id: x for x in items}
-
-
-def canonical_json(scenario: Scenario) -> str:
-    """Serialise ``scenario`` to canonical JSON (sorted keys, no path)."""
-    from dataclasses import asdict
-
-    d = asdict(scenario)
-    d.pop("source", None)
-    return json.dumps(d, sort_keys=True, default=list)
+__all__ = [
+    "Actor",
+    "Instrument",
+    "Measure",
+    "Milestone",
+    "Parameters",
+    "Resource",
+    "Scenario",
+    "ScenarioError",
+    "canonical_json",
+    "load_scenario",
+    "read_document",
+    "scenario_from_dict",
+]
 
 
 def read_document(path: str | Path) -> dict[str, Any]:
@@ -280,9 +112,10 @@ def scenario_from_dict(doc: Mapping[str, Any], *, source: str = "<memory>") -> S
     Parameters
     ----------
     doc : Mapping
-        Parsed TOML/JSON content.
+        Parsed TOML/JSON content, or a document built in code, with the
+        schema of ``docs/scenario.md``.
     source : str, optional
-        Name used in error messages.
+        Name used in error messages (and kept as :attr:`Scenario.source`).
 
     Returns
     -------
@@ -292,8 +125,26 @@ def scenario_from_dict(doc: Mapping[str, Any], *, source: str = "<memory>") -> S
     Raises
     ------
     ScenarioError
-        If any rule is broken.
-    """
-    from solver.validate import build_scenario
+        If any rule is broken (every problem at once, as for :func:`load_scenario`).
 
+    Examples
+    --------
+    >>> doc = {
+    ...     "name": "one step",
+    ...     "phases": 1,
+    ...     "instruments": [{"id": "us", "kind": "unilateral"}],
+    ...     "measures": [{"id": "R1", "value": 10.0, "reversibility": 1.0, "instrument": "us"}],
+    ...     "milestones": [
+    ...         {"id": "D1", "value": 1.0, "cost": 5.0, "reversibility": 0.0, "detection": 1.0}
+    ...     ],
+    ... }
+    >>> s = scenario_from_dict(doc)
+    >>> s.name, s.phases, [m.id for m in s.measures], s.source
+    ('one step', 1, ['R1'], '<memory>')
+    >>> try:
+    ...     scenario_from_dict({**doc, "phases": 0}, source="x.toml")
+    ... except ScenarioError as exc:
+    ...     print(exc.problems)
+    ['x.toml: phases is 0; it must lie in [1, 50]']
+    """
     return build_scenario(doc, source)

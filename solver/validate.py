@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from solver.scenario import (
+from solver.scenario_types import (
     Actor,
     Instrument,
     Measure,

@@ -24,9 +24,9 @@ EXIT_OK, EXIT_NOT_IC, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _default_scenario() -> Path:
-    import solver
+    from solver.shipped import default_scenario_path
 
-    return Path(solver.__file__).parents[1] / "models" / "dprk_2018.toml"
+    return default_scenario_path()
 
 
 def add_check_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -73,7 +73,7 @@ def run_check(args: argparse.Namespace) -> int:
         if args.plan:
             schedule: Any = load_schedule(args.plan, scenario)
         else:
-            from solver import solve
+            from solver.solve import solve
 
             schedule = solve(scenario)
             if schedule.schedule is None:
