@@ -7,11 +7,11 @@ figure has a table with the same numbers and the JSON carries them all.
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 import platform
 from importlib import metadata
 from typing import Any
 
+from solver.game.check import check
 from solver.plan import Plan
 from solver.scenario import Scenario
 
@@ -78,7 +78,7 @@ def catalogue(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
 
 
 def incentive_check(scenario: Scenario, plan: Plan) -> dict[str, Any] | None:
-    """Run the subgame-perfect incentive check when :mod:`solver.game` is installed.
+    """Run the subgame-perfect incentive check (:func:`solver.game.check.check`).
 
     Parameters
     ----------
@@ -91,16 +91,9 @@ def incentive_check(scenario: Scenario, plan: Plan) -> dict[str, Any] | None:
     -------
     dict or None
         ``ICReport.to_dict()`` with its per-phase records under ``phases``;
-        ``None`` when the game module is absent or the plan has no schedule.
+        ``None`` when the plan has no schedule.
     """
     if plan.schedule is None:
-        return None
-    try:
-        module = importlib.import_module("solver.game.check")
-    except ImportError:
-        return None
-    check = getattr(module, "check", None)
-    if not callable(check):
         return None
     result = check(scenario, plan)
     doc = dict(result.to_dict())

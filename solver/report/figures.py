@@ -8,10 +8,11 @@ turns them into base64 PNGs for inline ``<img>`` tags.
 
 from __future__ import annotations
 
-import base64
-import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from solver.report import figures_sensitivity
+from solver.report.canvas import new_figure, png_base64
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -39,23 +40,6 @@ class RenderedFigure:
     title: str
     caption: str
     png_base64: str
-
-
-def new_figure(width: float, height: float) -> Figure:
-    """Return a matplotlib figure bound to the Agg canvas (thread-safe, no pyplot)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def png_base64(fig: Figure) -> str:
-    """Encode ``fig`` as a base64 PNG (no metadata, so equal figures give equal bytes)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _reversibility(fig: Figure) -> Any:
@@ -221,8 +205,6 @@ def render_figures(doc: dict[str, Any]) -> list[RenderedFigure]:
     list of RenderedFigure
         In page order; figures without data are left out.
     """
-    from solver.report import figures_sensitivity as fs
-
     specs = [
         (
             "plan",
@@ -242,7 +224,7 @@ def render_figures(doc: dict[str, Any]) -> list[RenderedFigure]:
             leverage_chart,
             "Positive = the target loses by backsliding.",
         ),
-        *fs.SPECS,
+        *figures_sensitivity.SPECS,
     ]
     out = []
     for fid, title, draw, caption in specs:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from solver.report.figures import new_figure
+from solver.report.canvas import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
