@@ -131,24 +131,7 @@ def chain_conflicts(s: Scenario) -> list[str]:
 
 def _elastic(model: LinearModel) -> tuple[LinearModel, list[tuple[int, int]]]:
     """Copy ``model`` with a slack and an indicator per relaxable row; minimise indicators."""
-    m = replace(
-        model,
-        maximize=False,
-        obj=[0.0] * model.num_vars,
-        obj_constant=0.0,
-        var_names=list(model.var_names),
-        lb=list(model.lb),
-        ub=list(model.ub),
-        integer=list(model.integer),
-        row_names=list(model.row_names),
-        row_groups=list(model.row_groups),
-        row_lb=list(model.row_lb),
-        row_ub=list(model.row_ub),
-        _rows=list(model._rows),
-        _cols=list(model._cols),
-        _vals=list(model._vals),
-        _index=dict(model._index),
-    )
+    m = model.copy(maximize=False, obj=[0.0] * model.num_vars, obj_constant=0.0)
     a = model.matrix().tocsr()
     pairs = []
     for r in range(model.num_rows):
@@ -164,9 +147,7 @@ def _elastic(model: LinearModel) -> tuple[LinearModel, list[tuple[int, int]]]:
         for sign, bound in ((1.0, model.row_lb[r]), (-1.0, model.row_ub[r])):
             if math.isfinite(bound):
                 sl = m.add_var(f"slack[{r},{sign:+.0f}]", ub=big)
-                m._rows.append(r)
-                m._cols.append(sl)
-                m._vals.append(sign)
+                m.add_coefficient(r, sl, sign)
                 m.add_row(f"slack {r} needs relax", {sl: 1.0, e: -big}, ub=0.0, group="definition")
         pairs.append((r, e))
     return m, pairs

@@ -19,14 +19,9 @@ from solver import pipeline
 from solver.backends.highspy_direct import HighsSession
 from solver.explain import chain_conflicts
 from solver.formulation.common import BuildOptions
-from solver.formulation.template import (
-    StepTemplate,
-    implied_equalities,
-    implied_fixings,
-    redundant_rows,
-    structure_key,
-)
+from solver.formulation.template import StepTemplate, structure_key
 from solver.plan import Plan
+from solver.presolve import implied_equalities, implied_fixings, redundant_rows
 from solver.scenario import Scenario
 
 __all__ = ["DENSE_CLASSES_MAX", "Resolver"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from solver.formulation.common import OBJECTIVES
+
 #: Value kinds understood by the validator.
 KINDS = (
     "str",
@@ -56,7 +58,6 @@ class Field:
     choices: tuple[str, ...] = ()
 
 
-OBJECTIVES = ("leverage", "speed", "weighted")
 INSTRUMENT_KINDS = (
     "unsc_resolution",
     "reverse_veto",

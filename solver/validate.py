@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from solver.formulation.common import WEIGHT_KEYS
 from solver.scenario_types import (
     Actor,
     Instrument,
@@ -32,8 +33,6 @@ from solver.schema import (
     TOP,
     Field,
 )
-
-WEIGHT_KEYS = ("leverage", "speed", "relief")
 
 
 class _Collector:

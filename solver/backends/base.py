@@ -1,4 +1,4 @@
-"""Common types for MIP backends: the status enum and the raw solution."""
+"""Common types for MIP backends: the status enum, the status rule and the raw solution."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import contextlib
 import enum
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +30,72 @@ class Status(enum.Enum):
     def has_solution(self) -> bool:
         """Whether a primal solution comes with this status."""
         return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+StatusTable = Mapping[Hashable, Status]
+"""A backend's raw status -> :class:`Status`, where ``TIME_LIMIT`` stands for
+every limit (time, iterations, nodes, solutions, objective target, interrupt)
+before :func:`resolve_status` applies the incumbent rule."""
+
+
+def resolve_status(table: StatusTable, raw: Hashable, has_incumbent: bool) -> Status:
+    """Map a backend's raw status through its table, with the one incumbent rule.
+
+    A limit hit with an incumbent is ``FEASIBLE``; without one it is
+    ``TIME_LIMIT``.  Every backend maps its statuses through this function.
+
+    Parameters
+    ----------
+    table : Mapping
+        The backend's table (a limit maps to ``Status.TIME_LIMIT``).
+    raw : Hashable
+        The backend's raw status.
+    has_incumbent : bool
+        Whether the backend holds a feasible primal solution.
+
+    Returns
+    -------
+    Status
+        The table's entry, ``FEASIBLE`` for a limit with an incumbent, and
+        ``ERROR`` for a raw status missing from the table.
+
+    Examples
+    --------
+    >>> table = {"done": Status.OPTIMAL, "clock": Status.TIME_LIMIT}
+    >>> [resolve_status(table, "clock", x).value for x in (True, False)]
+    ['feasible', 'time_limit']
+    >>> resolve_status(table, "done", True).value, resolve_status(table, "?", True).value
+    ('optimal', 'error')
+    """
+    status = table.get(raw, Status.ERROR)
+    if status is Status.TIME_LIMIT and has_incumbent:
+        return Status.FEASIBLE
+    return status
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """Relative gap ``|bound - objective| / max(1, |objective|)`` between a value and its bound.
+
+    Parameters
+    ----------
+    objective : float or None
+        Objective value of the incumbent.
+    bound : float or None
+        Best proven bound.
+
+    Returns
+    -------
+    float or None
+        The gap; ``None`` when either number is missing.
+
+    Examples
+    --------
+    >>> relative_gap(200.0, 201.0), relative_gap(0.5, 0.75), relative_gap(None, 1.0)
+    (0.005, 0.25, None)
+    """
+    if objective is None or bound is None:
+        return None
+    return abs(bound - objective) / max(1.0, abs(objective))
 
 
 @dataclass(frozen=True)
@@ -67,10 +133,8 @@ class Solution:
 
     @property
     def gap(self) -> float | None:
-        """Relative gap ``|bound - objective| / max(1, |objective|)``."""
-        if self.objective is None or self.bound is None:
-            return None
-        return abs(self.bound - self.objective) / max(1.0, abs(self.objective))
+        """Relative gap ``|bound - objective| / max(1, |objective|)`` (:func:`relative_gap`)."""
+        return relative_gap(self.objective, self.bound)
 
 
 @contextlib.contextmanager

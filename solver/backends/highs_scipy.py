@@ -8,17 +8,18 @@ import time
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from solver.backends.base import Solution, Status
+from solver.backends.base import Solution, Status, StatusTable, resolve_status
 from solver.model import LinearModel
 from solver.tolerances import MIP_REL_GAP
 
-# scipy.optimize.milp status codes -> our Status (scipy docs, OptimizeResult.status).
-_SCIPY_STATUS: dict[int, tuple[Status, str]] = {
-    0: (Status.OPTIMAL, "optimal solution found"),
-    1: (Status.TIME_LIMIT, "iteration or time limit reached"),
-    2: (Status.INFEASIBLE, "problem is infeasible"),
-    3: (Status.UNBOUNDED, "problem is unbounded"),
-    4: (Status.ERROR, "other HiGHS error"),
+# scipy.optimize.milp status codes -> Status (scipy docs, OptimizeResult.status); code 1
+# is "iteration or time limit reached", FEASIBLE with an incumbent (resolve_status).
+STATUS_TABLE: StatusTable = {
+    0: Status.OPTIMAL,
+    1: Status.TIME_LIMIT,
+    2: Status.INFEASIBLE,
+    3: Status.UNBOUNDED,
+    4: Status.ERROR,
 }
 
 
@@ -35,7 +36,8 @@ def map_status(code: int, has_x: bool) -> Status:
     Returns
     -------
     Status
-        ``FEASIBLE`` for a limit hit with an incumbent, else the table entry.
+        ``FEASIBLE`` for a limit hit with an incumbent, else the entry of
+        :data:`STATUS_TABLE` (see :func:`solver.backends.base.resolve_status`).
 
     Examples
     --------
@@ -44,10 +46,7 @@ def map_status(code: int, has_x: bool) -> Status:
     >>> map_status(7, False).value
     'error'
     """
-    status, _ = _SCIPY_STATUS.get(code, (Status.ERROR, "unknown status"))
-    if status is Status.TIME_LIMIT and has_x:
-        return Status.FEASIBLE
-    return status
+    return resolve_status(STATUS_TABLE, code, has_x)
 
 
 def solve_highs(model: LinearModel, *, time_limit: float | None = None) -> Solution:

@@ -15,41 +15,41 @@ from collections.abc import Callable, Mapping, Sequence
 import highspy
 import numpy as np
 
-from solver.backends.base import Solution, Status, quiet_stdout
+from solver.backends.base import Solution, Status, StatusTable, quiet_stdout, resolve_status
 from solver.model import LinearModel
 from solver.tolerances import FEAS_TOL, MIP_REL_GAP
 
-__all__ = ["HighsSession", "map_status", "quiet_stdout", "solve_highspy"]
+__all__ = ["STATUS_TABLE", "HighsSession", "map_status", "quiet_stdout", "solve_highspy"]
 
 _MS = highspy.HighsModelStatus
 
-# HighsModelStatus -> (Status, whether a limit was hit).  A limit with an incumbent
-# becomes Status.FEASIBLE, without one Status.TIME_LIMIT (see map_status).
-_HIGHS_STATUS: dict[highspy.HighsModelStatus, tuple[Status, bool]] = {
-    _MS.kNotset: (Status.ERROR, False),
-    _MS.kLoadError: (Status.ERROR, False),
-    _MS.kModelError: (Status.ERROR, False),
-    _MS.kPresolveError: (Status.ERROR, False),
-    _MS.kSolveError: (Status.ERROR, False),
-    _MS.kPostsolveError: (Status.ERROR, False),
-    _MS.kModelEmpty: (Status.OPTIMAL, False),
-    _MS.kOptimal: (Status.OPTIMAL, False),
-    _MS.kInfeasible: (Status.INFEASIBLE, False),
-    _MS.kUnboundedOrInfeasible: (Status.INFEASIBLE, False),
-    _MS.kUnbounded: (Status.UNBOUNDED, False),
-    _MS.kObjectiveBound: (Status.TIME_LIMIT, True),
-    _MS.kObjectiveTarget: (Status.TIME_LIMIT, True),
-    _MS.kTimeLimit: (Status.TIME_LIMIT, True),
-    _MS.kIterationLimit: (Status.TIME_LIMIT, True),
-    _MS.kUnknown: (Status.ERROR, False),
-    _MS.kSolutionLimit: (Status.TIME_LIMIT, True),
-    _MS.kInterrupt: (Status.TIME_LIMIT, True),
-    _MS.kMemoryLimit: (Status.ERROR, False),
+# HighsModelStatus -> Status; every limit (time, iterations, solutions, objective bound or
+# target, interrupt) is TIME_LIMIT, FEASIBLE with an incumbent (resolve_status).
+STATUS_TABLE: StatusTable = {
+    _MS.kNotset: Status.ERROR,
+    _MS.kLoadError: Status.ERROR,
+    _MS.kModelError: Status.ERROR,
+    _MS.kPresolveError: Status.ERROR,
+    _MS.kSolveError: Status.ERROR,
+    _MS.kPostsolveError: Status.ERROR,
+    _MS.kModelEmpty: Status.OPTIMAL,
+    _MS.kOptimal: Status.OPTIMAL,
+    _MS.kInfeasible: Status.INFEASIBLE,
+    _MS.kUnboundedOrInfeasible: Status.INFEASIBLE,
+    _MS.kUnbounded: Status.UNBOUNDED,
+    _MS.kObjectiveBound: Status.TIME_LIMIT,
+    _MS.kObjectiveTarget: Status.TIME_LIMIT,
+    _MS.kTimeLimit: Status.TIME_LIMIT,
+    _MS.kIterationLimit: Status.TIME_LIMIT,
+    _MS.kUnknown: Status.ERROR,
+    _MS.kSolutionLimit: Status.TIME_LIMIT,
+    _MS.kInterrupt: Status.TIME_LIMIT,
+    _MS.kMemoryLimit: Status.ERROR,
 }
 
 
 def map_status(model_status: highspy.HighsModelStatus, has_x: bool) -> Status:
-    """Map a ``HighsModelStatus`` to :class:`Status` through one table.
+    """Map a ``HighsModelStatus`` to :class:`Status` through :data:`STATUS_TABLE`.
 
     Parameters
     ----------
@@ -62,7 +62,7 @@ def map_status(model_status: highspy.HighsModelStatus, has_x: bool) -> Status:
     -------
     Status
         ``FEASIBLE`` for a limit hit with an incumbent; ``ERROR`` for statuses
-        missing from the table.
+        missing from the table (see :func:`solver.backends.base.resolve_status`).
 
     Examples
     --------
@@ -71,10 +71,7 @@ def map_status(model_status: highspy.HighsModelStatus, has_x: bool) -> Status:
     >>> map_status(highspy.HighsModelStatus.kTimeLimit, False).value
     'time_limit'
     """
-    status, limit = _HIGHS_STATUS.get(model_status, (Status.ERROR, False))
-    if limit and has_x:
-        return Status.FEASIBLE
-    return status
+    return resolve_status(STATUS_TABLE, model_status, has_x)
 
 
 def _to_lp(model: LinearModel) -> highspy.HighsLp:
@@ -256,12 +253,12 @@ class HighsSession:
     indices and the permutation from the model's coefficient order) is
     computed once from ``pattern``; each :meth:`solve` passes only new
     numbers.  Columns in ``fixed`` (values implied by the structure alone, see
-    :func:`solver.formulation.template.implied_fixings`) are left out of what
+    :func:`solver.presolve.implied_fixings`) are left out of what
     HiGHS sees, their contribution moved into the row bounds and the
     objective offset, and rows in ``drop_rows`` (redundant in every model of
     the pattern) are left out too.  Columns in ``merge`` (equal to another
     column in every feasible solution, see
-    :func:`solver.formulation.template.implied_equalities`) share their
+    :func:`solver.presolve.implied_equalities`) share their
     representative's HiGHS column: coefficients in a row add up, costs add up
     and bounds intersect.  Solutions are mapped back to every column.
     HiGHS runs single-threaded (sweeps parallelise across processes) with
@@ -276,7 +273,7 @@ class HighsSession:
         Column index -> value every model of the pattern forces.
     drop_rows : sequence of bool, optional
         Per row, whether it can never bind in any model of the pattern (see
-        :func:`solver.formulation.template.redundant_rows`); default: none.
+        :func:`solver.presolve.redundant_rows`); default: none.
     merge : Mapping[int, int], optional
         Column index -> the column it always equals (a representative that is
         neither fixed nor merged itself); default: none.
@@ -308,8 +305,7 @@ class HighsSession:
         time_limit: float | None = None,
     ) -> None:
         n, m_rows = pattern.num_vars, pattern.num_rows
-        rows = np.asarray(pattern._rows, dtype=np.int64)
-        cols = np.asarray(pattern._cols, dtype=np.int64)
+        rows, cols, _ = pattern.coo()
         fixed = dict(fixed or {})
         merge = dict(merge or {})
         if set(merge) & set(fixed) or set(merge.values()) & (set(merge) | set(fixed)):
@@ -346,7 +342,7 @@ class HighsSession:
         self._shift_val = self._fixed_vals[np.searchsorted(self._fixed_cols, cols[fz])]
         self._shape = (m_rows, n, len(rows))
         self._lp: highspy.HighsLp | None = None  # the last model passed, reused by refills
-        self._bounds_of: tuple[object, object] = (None, None)
+        self._bounds_version: int | None = None  # LinearModel.bounds_version of its bounds
         kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
         self._integrality = [kinds[int(pattern.integer[j])] for j in self._keep.tolist()]
         with quiet_stdout():
@@ -395,18 +391,18 @@ class HighsSession:
         ValueError
             If the model's shape differs from the pattern's.
         """
-        if (model.num_rows, model.num_vars, len(model._vals)) != self._shape:
+        if (model.num_rows, model.num_vars, model.num_nonzeros) != self._shape:
             raise ValueError("the model's shape differs from the session's pattern")
         inf = highspy.kHighsInf
-        vals = np.asarray(model._vals, dtype=float)
+        vals = model.nonzero_values()
         cost = np.asarray(model.obj, dtype=float)
         shift = np.bincount(
             self._shift_row, vals[self._shift_nz] * self._shift_val, minlength=self._shape[0]
         )[self._row_keep]
         lp = self._lp
-        if lp is None or model.lb is not self._bounds_of[0] or model.ub is not self._bounds_of[1]:
-            # first model, or column bounds not shared with the previous one (a refill
-            # shares them): set everything that only depends on the pattern and bounds
+        if lp is None or model.bounds_version != self._bounds_version:
+            # first model, or column bounds other than the previous model's (a refill
+            # keeps them): set everything that only depends on the pattern and bounds
             nk, live, col_of = len(self._keep), self._live_cols, self._col_of
             lower = np.full(nk, -inf)
             upper = np.full(nk, inf)
@@ -421,7 +417,7 @@ class HighsSession:
             lp.a_matrix_.start_ = self._start
             lp.a_matrix_.index_ = self._index
             lp.integrality_ = self._integrality
-            self._lp, self._bounds_of = lp, (model.lb, model.ub)
+            self._lp, self._bounds_version = lp, model.bounds_version
         lp.col_cost_ = np.asarray(
             np.bincount(self._col_of, cost[self._live_cols], minlength=lp.num_col_), dtype=float
         )

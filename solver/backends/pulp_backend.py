@@ -13,14 +13,22 @@ from typing import Any
 import numpy as np
 import pulp
 
-from solver.backends.base import Solution, Status, quiet_stdout
+from solver.backends.base import Solution, Status, StatusTable, quiet_stdout, resolve_status
 from solver.model import LinearModel
 from solver.tolerances import MIP_REL_GAP
 
-# pulp.constants.LpSolution* -> Status
-_SOL_STATUS: dict[int, Status] = {
+# LpProblem.status values that settle the outcome whatever sol_status says
+_DECISIVE: dict[int, Status] = {
+    pulp.LpStatusInfeasible: Status.INFEASIBLE,
+    pulp.LpStatusUnbounded: Status.UNBOUNDED,
+}
+
+# pulp.constants.LpSolution* (LpProblem.sol_status) -> Status.  An integer-feasible
+# solution and "no solution found" both mean a limit was hit, FEASIBLE with the
+# incumbent and TIME_LIMIT without (resolve_status).
+STATUS_TABLE: StatusTable = {
     pulp.LpSolutionOptimal: Status.OPTIMAL,
-    pulp.LpSolutionIntegerFeasible: Status.FEASIBLE,
+    pulp.LpSolutionIntegerFeasible: Status.TIME_LIMIT,
     pulp.LpSolutionInfeasible: Status.INFEASIBLE,
     pulp.LpSolutionUnbounded: Status.UNBOUNDED,
     pulp.LpSolutionNoSolutionFound: Status.TIME_LIMIT,
@@ -29,6 +37,12 @@ _SOL_STATUS: dict[int, Status] = {
 
 def map_status(status: int, sol_status: int) -> Status:
     """Map PuLP's ``(status, sol_status)`` pair to :class:`Status`.
+
+    ``status`` decides infeasible and unbounded outcomes; otherwise
+    ``sol_status`` goes through :data:`STATUS_TABLE` and
+    :func:`solver.backends.base.resolve_status` (the incumbent is an
+    integer-feasible ``sol_status``); a limit without an incumbent on an
+    undefined ``status`` is an error.
 
     Parameters
     ----------
@@ -49,13 +63,10 @@ def map_status(status: int, sol_status: int) -> Status:
     >>> map_status(-1, -1).value
     'infeasible'
     """
-    if status == pulp.LpStatusInfeasible:
-        return Status.INFEASIBLE
-    if status == pulp.LpStatusUnbounded:
-        return Status.UNBOUNDED
-    mapped = _SOL_STATUS.get(sol_status)
-    if mapped is None:
-        return Status.ERROR
+    if status in _DECISIVE:
+        return _DECISIVE[status]
+    incumbent = sol_status == pulp.LpSolutionIntegerFeasible
+    mapped = resolve_status(STATUS_TABLE, sol_status, incumbent)
     if mapped is Status.TIME_LIMIT and status == pulp.LpStatusUndefined:
         return Status.ERROR
     return mapped

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from solver.model import LinearModel
-from solver.scenario import Scenario
 
-OBJECTIVES = ("leverage", "speed", "weighted")
+if TYPE_CHECKING:  # solver.scenario imports the validator, which imports these constants
+    from solver.scenario import Scenario
+
+OBJECTIVES: tuple[str, ...] = ("leverage", "speed", "weighted")
+"""Objective names (``parameters.objective``, ``--objective``); see ``docs/formulation.md``."""
+
+WEIGHT_KEYS: tuple[str, ...] = ("leverage", "speed", "relief")
+"""Keys of ``parameters.weights``: the terms of the ``weighted`` objective."""
 
 SECONDARY_WEIGHT = 1e-2
 """theta: weight of the mean leverage behind the minimum in the ``leverage`` objective."""

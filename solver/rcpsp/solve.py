@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.backends import Solution, Status, run_backend
+from solver.backends import REGISTRY, Solution, Status, run_backend
 from solver.backends.highspy_direct import solve_highspy
 from solver.rcpsp.formulations import (
     RCPSP_FORMULATIONS,
@@ -31,8 +31,9 @@ from solver.verify import Verification
 
 __all__ = ["BACKENDS", "RCPSPResult", "solve_rcpsp", "verify_schedule"]
 
-BACKENDS: tuple[str, ...] = ("highs", "highspy", "cbc", "pulp-highs")
-"""Backends :func:`solve_rcpsp` accepts; only ``"highspy"`` receives the MIP start."""
+BACKENDS: tuple[str, ...] = tuple(REGISTRY)
+"""Backends :func:`solve_rcpsp` accepts: every one in :data:`solver.backends.REGISTRY`;
+only ``"highspy"`` receives the MIP start."""
 
 
 @dataclass(frozen=True)

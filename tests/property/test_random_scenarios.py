@@ -260,7 +260,7 @@ def test_structural_fixings_hold_in_every_solution_and_keep_the_optimum(doc, req
     session (fixings, dropped rows, merged columns) reaches the full model's
     optimum with a solution feasible for the full model."""
     from solver.backends.highspy_direct import HighsSession
-    from solver.formulation.template import implied_equalities, implied_fixings, redundant_rows
+    from solver.presolve import implied_equalities, implied_fixings, redundant_rows
 
     s = scenario_from_dict(doc)
     model = build(s, BuildOptions(require_ic=require_ic, dense_classes=True)).model

@@ -118,7 +118,7 @@ def test_session_runs_after_a_multithreaded_highs_in_the_same_process(base):
 def test_implied_equalities_merge_cycles_only_and_the_session_maps_back():
     """a <= b <= c <= a is one class; d <= a alone is not; the session solves the
     merged model and returns a solution of the original one."""
-    from solver.formulation.template import implied_equalities
+    from solver.presolve import implied_equalities
     from solver.model import LinearModel
 
     m = LinearModel("cycle", maximize=True)
@@ -150,7 +150,7 @@ def test_implied_equalities_merge_cycles_only_and_the_session_maps_back():
 
 
 def test_default_model_merges_window_tails_and_bundles(base):
-    from solver.formulation.template import implied_equalities, implied_fixings
+    from solver.presolve import implied_equalities, implied_fixings
 
     model = step.build(base).model
     eq = implied_equalities(model, implied_fixings(model))

@@ -1,0 +1,187 @@
+"""Numeric row families: vectorised :class:`~solver.model.RowBlock` makers over the state columns.
+
+Each maker ``make(scenario, co, y, z, *, names) -> RowBlock`` returns rows
+whose coefficients are scenario numbers (values, costs, reversibility,
+reciprocity...) on a column pattern that does not depend on them, so a
+:class:`~solver.formulation.template.StepTemplate` calls the same maker to
+refill a built model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solver.formulation.rows.base import RowCollector, phase_change
+from solver.model import INF, RowBlock
+from solver.payoffs import Coefficients
+from solver.scenario import Scenario
+
+
+def cohesion_block(
+    s: Scenario, co: Coefficients | None, y: np.ndarray, z: np.ndarray, *, names: bool
+) -> RowBlock:
+    """Coalition cohesion: ``sum_d share_a u_d z[d,k] - sum_m cost_am y[m,k] >= reservation_a``.
+
+    One row per actor with a ``reservation`` and phase.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario (actors' ``value_share``, ``reservation``, measures' ``actor_costs``).
+    co : Coefficients or None
+        Unused (the rows read the scenario directly).
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    names : bool
+        Whether to name the rows.
+
+    Returns
+    -------
+    RowBlock
+        Group ``"cohesion"``.
+    """
+    rows = RowCollector(names)
+    u = np.array([d.value for d in s.milestones], dtype=float)
+    for a in s.actors:
+        if a.reservation is None:
+            continue
+        who = [i for i, m in enumerate(s.measures) if a.id in m.actor_costs]
+        cost = np.array([s.measures[i].actor_costs[a.id] for i in who], dtype=float)
+        for k in range(s.phases):
+            rows.add(
+                np.concatenate([z[:, k], y[who, k]]),
+                np.concatenate([a.value_share * u, -cost]),
+                a.reservation,
+                INF,
+                f"cohesion: {a.id}'s payoff in phase {k + 1} >= its reservation {a.reservation:g}"
+                if names
+                else "",
+            )
+    return rows.block("cohesion")
+
+
+def progress_block(
+    s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray, *, names: bool
+) -> RowBlock:
+    """Per-phase progress and relief pace (``min_progress``, ``max_progress``, ``min_relief``).
+
+    ``min_k <= sum_d u_d (z[d,k] - z[d,k-1]) <= max_k`` and
+    ``sum_m v_m (y[m,k] - y[m,k-1]) >= min_relief_k``, where set.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario.
+    co : Coefficients
+        Scenario coefficients.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    names : bool
+        Whether to name the rows.
+
+    Returns
+    -------
+    RowBlock
+        Group ``"progress"``.
+    """
+    p = s.parameters
+    rows = RowCollector(names)
+    for k in range(1, s.phases + 1):
+        lo = p.min_progress[k - 1] if p.min_progress else 0.0
+        hi = p.max_progress[k - 1] if p.max_progress else INF
+        if lo > 0 or hi < INF:
+            rows.add(
+                *phase_change(z, co.u, k),
+                lo,
+                hi,
+                f"progress in phase {k}: coalition value of new steps in [{lo:g}, {hi:g}]"
+                if names
+                else "",
+            )
+        if p.min_relief and p.min_relief[k - 1] > 0:
+            floor = p.min_relief[k - 1]
+            rows.add(
+                *phase_change(y, co.v, k),
+                floor,
+                INF,
+                f"relief in phase {k}: new relief >= {floor:g} USD m/yr" if names else "",
+            )
+    return rows.block("progress")
+
+
+def participation_block(
+    s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray, *, names: bool
+) -> RowBlock:
+    """Participation: ``sum_m v_m y[m,k] >= alpha sum_d c_d z[d,k]`` for every phase.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario (``reciprocity`` is ``alpha``).
+    co : Coefficients
+        Scenario coefficients.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    names : bool
+        Whether to name the rows.
+
+    Returns
+    -------
+    RowBlock
+        Group ``"participation"``.
+    """
+    alpha = s.parameters.reciprocity
+    kk = s.phases
+    vals = np.concatenate([co.v, -alpha * co.c])
+    return RowBlock(
+        "participation",
+        [np.concatenate([y[:, k], z[:, k]]) for k in range(kk)],
+        [vals] * kk,
+        [0.0] * kk,
+        [INF] * kk,
+        [f"participation in phase {k + 1}: relief >= {alpha:g} x cost of steps" for k in range(kk)]
+        if names
+        else None,
+    )
+
+
+def reversibility_block(
+    s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray, *, names: bool
+) -> RowBlock:
+    """Irreversibility balance ``sum v(1-r) y <= rho sum c(1-b) z`` per phase.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario (``irreversibility_ratio`` is ``rho``; no rows without it).
+    co : Coefficients
+        Scenario coefficients.
+    y, z : numpy.ndarray
+        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    names : bool
+        Whether to name the rows.
+
+    Returns
+    -------
+    RowBlock
+        Group ``"reversibility"``.
+    """
+    rho = s.parameters.irreversibility_ratio
+    if rho is None:  # the template's structure signature records this
+        return RowBlock("reversibility", [], [], [], [], [] if names else None)
+    kk = s.phases
+    vals = np.concatenate([co.v * (1 - co.r), -rho * co.c * (1 - co.b)])
+    return RowBlock(
+        "reversibility",
+        [np.concatenate([y[:, k], z[:, k]]) for k in range(kk)],
+        [vals] * kk,
+        [-INF] * kk,
+        [0.0] * kk,
+        [
+            f"irreversibility balance in phase {k + 1}: irreversible relief <= "
+            f"{rho:g} x irreversible step cost"
+            for k in range(kk)
+        ]
+        if names
+        else None,
+    )
