@@ -12,7 +12,6 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 
-from solver import default_scenario_path
 from solver.backends import BACKENDS
 from solver.formulation.common import OBJECTIVES
 from solver.io import check_writable, dumps_json, write_atomic
@@ -20,6 +19,7 @@ from solver.plan import Plan, dumps, load_schedule
 from solver.render import render_plan
 from solver.scenario import Scenario, ScenarioError, load_scenario
 from solver.schema import json_schema
+from solver.shipped import default_scenario_path
 from solver.solve import FORMULATIONS, evaluate, solve
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT = 0, 1, 2

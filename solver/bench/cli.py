@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from solver import FORMULATIONS
 from solver.backends import BACKENDS
 from solver.bench.output import output_files
 from solver.bench.run import RELIEF_SIZES, psplib_jobs, relief_jobs, run_suite
 from solver.io import check_writable, ensure_folder, write_files
+from solver.pipeline import FORMULATIONS
 
 DEFAULT_PSPLIB = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "psplib" / "j30"
 

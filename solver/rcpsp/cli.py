@@ -14,7 +14,7 @@ from typing import Any
 
 from solver.backends.highspy_direct import quiet_stdout
 from solver.io import dumps_json
-from solver.rcpsp.formulations import FORMULATIONS
+from solver.rcpsp.formulations import RCPSP_FORMULATIONS
 from solver.rcpsp.psplib import PSPLIBError, read_sm
 from solver.rcpsp.solve import BACKENDS, RCPSPResult, solve_rcpsp
 
@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "Exit 0 when proven optimal, 1 otherwise, 2 for a malformed file.",
     )
     p.add_argument("file", help="PSPLIB .sm file")
-    p.add_argument("--formulation", choices=FORMULATIONS, default="step")
+    p.add_argument("--formulation", choices=RCPSP_FORMULATIONS, default="step")
     p.add_argument("--backend", choices=BACKENDS, default="highs")
     p.add_argument("--time-limit", type=float, default=None, metavar="S", help="seconds")
     p.add_argument("--json", action="store_true", help="print one JSON document")

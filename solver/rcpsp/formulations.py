@@ -46,7 +46,6 @@ __all__ = [
 RCPSP_FORMULATIONS: tuple[str, ...] = ("step", "pulse", "aggregated")
 """Formulation names accepted by :func:`build_rcpsp_model`."""
 
-FORMULATIONS = RCPSP_FORMULATIONS  # old name, not exported; solver.rcpsp.cli still imports it
 
 Expr = tuple[dict[int, float], float]
 """A linear expression: column coefficients and a constant."""

@@ -34,7 +34,7 @@ REPORT_FILES = ("report.html", "report.md", "report.json")
 
 def default_comparison() -> Path:
     """Return the proposal's own phasing of the default scenario (``models/plans/``)."""
-    from solver import MODELS_DIR
+    from solver.shipped import MODELS_DIR
 
     return MODELS_DIR / "plans" / "proposal_2018.toml"
 
@@ -208,7 +208,7 @@ def build_report(
     solver.io.WriteError
         The output directory cannot be written (an ``OSError``).
     """
-    from solver import default_scenario_path
+    from solver.shipped import default_scenario_path
 
     path = Path(scenario_path) if scenario_path else default_scenario_path()
     scenario = load_scenario(path)

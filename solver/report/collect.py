@@ -18,7 +18,7 @@ from solver.scenario import Scenario
 REPORT_VERSION = 1
 """Version of the ``report.json`` layout."""
 
-PACKAGES = ("phased-relief", "numpy", "scipy", "highspy", "PuLP", "nashpy", "matplotlib", "SALib")
+PACKAGES = ("phased-relief", "numpy", "scipy", "highspy", "PuLP", "matplotlib", "SALib")
 """Distributions whose versions every report records (``null`` when absent)."""
 
 

@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     named = named_scenario(args.spec)
     path = args.scenario or named
     if path is None:
-        from solver import default_scenario_path
+        from solver.shipped import default_scenario_path
 
         path = default_scenario_path()
     scenario = load_scenario(path)
