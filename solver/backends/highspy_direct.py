@@ -46,6 +46,8 @@ STATUS_TABLE: StatusTable = {
     _MS.kInterrupt: Status.TIME_LIMIT,
     _MS.kMemoryLimit: Status.ERROR,
 }
+if hasattr(_MS, "kHighsInterrupt"):  # newer highspy: HiGHS stopped itself, not at a limit
+    STATUS_TABLE = {**STATUS_TABLE, _MS.kHighsInterrupt: Status.ERROR}
 
 
 def map_status(model_status: highspy.HighsModelStatus, has_x: bool) -> Status:

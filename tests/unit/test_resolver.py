@@ -118,8 +118,8 @@ def test_session_runs_after_a_multithreaded_highs_in_the_same_process(base):
 def test_implied_equalities_merge_cycles_only_and_the_session_maps_back():
     """a <= b <= c <= a is one class; d <= a alone is not; the session solves the
     merged model and returns a solution of the original one."""
-    from solver.presolve import implied_equalities
     from solver.model import LinearModel
+    from solver.presolve import implied_equalities
 
     m = LinearModel("cycle", maximize=True)
     a, b, c, d = (m.add_var(n, ub=1.0, integer=True) for n in "abcd")
