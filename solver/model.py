@@ -8,6 +8,7 @@ columns carry names so that infeasibility diagnoses and LP files are readable.
 from __future__ import annotations
 
 import itertools
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,14 @@ INF = float("inf")
 
 _STAMPS = itertools.count(1)
 """Source of :attr:`LinearModel.bounds_version` values (unique in the process)."""
+
+
+def _floats(values: Any, size: int, what: str) -> bytes:
+    """``values`` as the bytes of ``size`` float64 numbers (for ``array("d", ...)``)."""
+    out = np.asarray(values, dtype=float).ravel()
+    if len(out) != size:
+        raise ValueError(f"{what} has {len(out)} entries; the model has {size}")
+    return out.tobytes()
 
 
 @dataclass(frozen=True)
@@ -127,9 +136,11 @@ class LinearModel:
     row_groups: list[str] = field(default_factory=list)
     row_lb: list[float] = field(default_factory=list)
     row_ub: list[float] = field(default_factory=list)
-    _rows: list[int] = field(default_factory=list)
-    _cols: list[int] = field(default_factory=list)
-    _vals: list[float] = field(default_factory=list)
+    # the nonzeros, in pattern order: typed arrays, so that numpy reads and writes them
+    # without a Python loop (never keep a numpy view of them: it would block appends)
+    _rows: array[int] = field(default_factory=lambda: array("q"))
+    _cols: array[int] = field(default_factory=lambda: array("q"))
+    _vals: array[float] = field(default_factory=lambda: array("d"))
     _index: dict[str, int] = field(default_factory=dict)
     blocks: list[BlockSpan] = field(default_factory=list)
     _bounds_version: int = field(default=0, init=False, repr=False, compare=False)
@@ -331,8 +342,8 @@ class LinearModel:
             if len(cols) != len(vals) or len(set(cols.tolist())) != len(cols):
                 raise ValueError(f"block {make.__name__} row {r}: bad column pattern")
             self._rows.extend([r0 + r] * len(cols))
-            self._cols.extend(int(c) for c in cols)
-            self._vals.extend(float(v) for v in vals)
+            self._cols.frombytes(np.asarray(cols, dtype=np.int64).tobytes())
+            self._vals.frombytes(np.asarray(vals, dtype=float).tobytes())
         self.row_names.extend(blk.names)
         self.row_groups.extend([blk.group] * len(blk.cols))
         self.row_lb.extend(float(x) for x in blk.lb)
@@ -361,8 +372,8 @@ class LinearModel:
         [[0, 0], [0, 1], [1.0, -2.0]]
         """
         return (
-            np.array(self._rows, dtype=np.int64),
-            np.array(self._cols, dtype=np.int64),
+            np.frombuffer(self._rows, dtype=np.int64).copy(),
+            np.frombuffer(self._cols, dtype=np.int64).copy(),
             self.nonzero_values(),
         )
 
@@ -374,7 +385,7 @@ class LinearModel:
         numpy.ndarray
             A new ``float`` array of length :attr:`num_nonzeros`.
         """
-        return np.array(self._vals, dtype=float)
+        return np.frombuffer(self._vals, dtype=float).copy()
 
     def set_coefficients(self, values: Sequence[float] | np.ndarray, start: int = 0) -> None:
         """Overwrite stored coefficient values in place; the pattern does not change.
@@ -405,7 +416,7 @@ class LinearModel:
         end = start + len(new)
         if start < 0 or end > len(self._vals):
             raise ValueError(f"nonzeros {start}..{end} outside the model's {len(self._vals)}")
-        self._vals[start:end] = new.tolist()
+        np.frombuffer(self._vals, dtype=float)[start:end] = new
 
     def set_bounds(
         self,
@@ -496,7 +507,7 @@ class LinearModel:
         def take(new: Any, old: list[Any], size: int, what: str, kind: type = float) -> list[Any]:
             if new is None:
                 return list(old)
-            out = [kind(v) for v in (new.tolist() if isinstance(new, np.ndarray) else new)]
+            out: list[Any] = np.asarray(new, dtype=kind).ravel().tolist()
             if len(out) != size:
                 raise ValueError(f"{what} has {len(out)} entries; the model has {size}")
             return out
@@ -514,9 +525,9 @@ class LinearModel:
             row_groups=list(self.row_groups),
             row_lb=take(row_lb, self.row_lb, m_rows, "row_lb"),
             row_ub=take(row_ub, self.row_ub, m_rows, "row_ub"),
-            _rows=list(self._rows),
-            _cols=list(self._cols),
-            _vals=take(values, self._vals, nnz, "values"),
+            _rows=self._rows[:],
+            _cols=self._cols[:],
+            _vals=self._vals[:] if values is None else array("d", _floats(values, nnz, "values")),
             _index=dict(self._index),
             blocks=list(self.blocks if blocks is None else blocks),
         )
@@ -532,10 +543,8 @@ class LinearModel:
         scipy.sparse.csr_matrix
             ``num_rows x num_vars``.
         """
-        return sp.csr_matrix(
-            (self._vals, (self._rows, self._cols)),
-            shape=(self.num_rows, self.num_vars),
-        )
+        rows, cols, vals = self.coo()
+        return sp.csr_matrix((vals, (rows, cols)), shape=(self.num_rows, self.num_vars))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Return the bounds, objective and integrality as numpy arrays.

@@ -13,7 +13,7 @@ leverage) and :mod:`solver.payoffs`; per phase ``k`` they are, in order:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -82,8 +82,7 @@ def leverage(
     return lev, lmin
 
 
-@dataclass(frozen=True)
-class _Numbers:
+class _Numbers(NamedTuple):
     """The numbers the leverage rows of one scenario share (see :func:`_numbers`)."""
 
     ann: float  # annuity factor a
@@ -121,8 +120,7 @@ def _numbers(s: Scenario, co: Coefficients, aux: np.ndarray) -> _Numbers:
     )
 
 
-@dataclass(frozen=True)
-class _Phase:
+class _Phase(NamedTuple):
     """The columns of phase ``k`` (0-based) that its rows use."""
 
     k: int
