@@ -590,11 +590,11 @@ def fix_schedule(built: Built, schedule: Schedule) -> LinearModel:
         evaluates the remaining columns (leverage and its helpers).
     """
     y, z = schedule.matrices(built.scenario)
-    fixed = replace(built.model, lb=list(built.model.lb), ub=list(built.model.ub))
+    lb, ub = list(built.model.lb), list(built.model.ub)
     for arr, vals in ((built.vars.y, y), (built.vars.z, z)):
         for idx, v in zip(arr.ravel(), vals.ravel(), strict=True):
-            fixed.lb[int(idx)] = fixed.ub[int(idx)] = float(v)
-    return fixed
+            lb[int(idx)] = ub[int(idx)] = float(v)
+    return built.model.copy(lb=lb, ub=ub)
 
 
 def evaluate_schedule(scenario: Scenario, schedule: Schedule, request: Request) -> Plan:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solver.backends.base import Status
+from solver.backends.base import Status, relative_gap
 from solver.io import dumps_json
 from solver.payoffs import PhaseValues, coefficients, phase_values, state_matrices
 from solver.scenario import Scenario, ScenarioError, read_document
@@ -92,10 +92,8 @@ class Plan:
 
     @property
     def gap(self) -> float | None:
-        """Relative gap ``|bound - objective| / max(1, |objective|)``."""
-        if self.objective is None or self.bound is None:
-            return None
-        return abs(self.bound - self.objective) / max(1.0, abs(self.objective))
+        """Relative gap ``|bound - objective| / max(1, |objective|)`` (:func:`relative_gap`)."""
+        return relative_gap(self.objective, self.bound)
 
     def phases(self) -> list[dict[str, Any]]:
         """Per phase: measures granted, milestones done, leverage and the best deviation."""

@@ -7,7 +7,6 @@ the pipeline's stages; nothing here repeats them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from solver import pipeline
 from solver.backends import Status, run_backend
@@ -158,6 +157,6 @@ def root_lp_bound(built: Built) -> float | None:
         The LP optimum in the model's sense, or ``None`` when the relaxation
         has no finite optimum.
     """
-    relaxed = replace(built.model, integer=[False] * built.model.num_vars)
+    relaxed = built.model.copy(integer=[False] * built.model.num_vars)
     sol = run_backend(relaxed, "highs")
     return sol.objective if sol.status is Status.OPTIMAL else None

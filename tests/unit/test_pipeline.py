@@ -48,7 +48,7 @@ def test_cli_time_limit_nan_is_bad_input_not_infeasible(capsys):
     code = main(["solve", "--backend", "cbc", "--time-limit", "nan"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "time_limit is nan" in err and "Traceback" not in err
+    assert "--time-limit is nan" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
