@@ -53,6 +53,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             formulation=args.formulation,
             require_ic=args.require_ic or None,
             time_limit=args.time_limit,
+            ranges=args.ranges,
         )
     doc = dumps(plan)
     if args.out:
@@ -87,13 +88,27 @@ def _add_solve(sub: argparse._SubParsersAction) -> None:
         "--objective",
         choices=OBJECTIVES,
         default=None,
-        help="default: the scenario's parameters.objective (leverage)",
+        help="default: the scenario's parameters.objective (leverage: leximin over phases; "
+        "maxmin: the smallest leverage plus 0.01 x the mean, one solve)",
     )
     p.add_argument("--formulation", choices=FORMULATIONS, default="step")
     p.add_argument(
         "--require-ic", action="store_true", help="impose incentive compatibility in every phase"
     )
-    p.add_argument("--time-limit", type=float, default=None, metavar="S")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds per solve (all leximin levels together), and again for the phase ranges",
+    )
+    p.add_argument(
+        "--ranges",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="report each item's phase range over the plans within 1%% of the optimum "
+        "(default: on)",
+    )
     p.add_argument("--plan", help="evaluate this plan file instead of optimising")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--out", help="also write the JSON document to this file")

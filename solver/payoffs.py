@@ -1,36 +1,66 @@
-"""The target's payoffs along a schedule: flows, continuation values, leverage.
+"""The target's payoffs along a schedule: aggregates, continuation values, deviations, leverage.
 
 These are the definitions of ``docs/formulation.md`` section "Payoffs",
-evaluated for a fixed schedule.  The MIP encodes the same quantities as linear
-rows; the verifier and the game module call these functions, so all three
-agree by construction.
+evaluated for a fixed schedule.  The MIP writes the same quantities as
+linear rows with the same :class:`~solver.timeline.Weights`; the verifier and
+the game module call these functions, so all three agree by construction.
 
-Timing: at the end of phase ``k`` the target has taken the steps done by ``k``
-and holds the relief granted by ``k``.  Complying, it receives the flows
-``F_{k+1}, ..., F_K`` and then ``F_K`` in every later period.
+Timing: at the end of phase ``k`` the target has taken the steps done by
+``k`` and holds the relief granted by ``k``.  Complying, it receives the
+plan's flows and transfers from phase ``k + 1`` on (:mod:`solver.timeline`).
+Its deviations (``docs/game.md``):
 
-Backsliding is *selective*: the target chooses which done steps to reverse.
-Reversing a set ``S`` restores share ``b_d`` of each step's cost and is
-detected with probability ``max_{d in S} p_d`` (the most visible reversal);
-once detected, each measure is re-imposed with probability ``q_m``, clawing
-back share ``r_m``, and no further relief comes.  For a given detection level
-``pi`` the best set reverses every done step with ``p_d <= pi``, so the
-target's options are one *deviation class* per distinct ``p_d`` among its
-done steps; it takes the best one.  The flow ``F^D_k`` of that class repeats
-forever.  With no step done, backsliding means keeping the relief granted so
-far (nothing to reverse, nothing to detect).
+* **stall**: keep what is done and held, refuse every later step; no new
+  relief, no snapback.  Only a deviation while the plan still asks for a
+  step (after the last step, refusing nothing is complying);
+* **overt**: openly reverse every done step, restoring its restorable share;
+  the reversal is seen at once, so no new relief comes and each measure's
+  snapback instrument re-imposes it with credibility ``q``, clawing back
+  share ``r`` (one option, when a step is done);
+* **covert** (for a detection level ``pi``): secretly reverse every done step
+  whose detection (per year) is at most ``pi`` and keep collecting the plan's
+  relief until caught (hazard ``1 - (1 - pi)^a_t`` per phase); once caught,
+  snapback and open reversal of everything restorable.
 
-Flows are annual values times ``parameters.phase_years`` (years per phase), so
-continuation values and leverage are in USD m.
+For a detection level the best set to reverse in secret is every done step at
+or below it, so the covert options are one class per distinct detection level
+of the done steps.
+A step's detection is its own ``detection`` or, from the phase a verification
+step that names it is done, the level that step guarantees
+(``raises_detection``).  A step's restorable share is its ``reversibility``,
+capped by that of the most advanced done step that supersedes it
+(``supersedes``: a dismantled reactor cannot be unfrozen).
+
+Snapback credibility is the effective one (:mod:`solver.credibility`): the
+nominal value where the deciding actors would carry the snapback out, else 0,
+unless an override says otherwise.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from solver.scenario import Scenario
+from solver.credibility import credibility_table
+from solver.scenario_types import Scenario
+from solver.timeline import Timeline, Weights
+
+__all__ = [
+    "DEVIATIONS",
+    "Aggregates",
+    "Coefficients",
+    "PhaseValues",
+    "aggregates",
+    "coefficients",
+    "deviation_classes",
+    "phase_values",
+    "state_matrices",
+]
+
+DEVIATIONS = ("stall", "overt", "covert")
+"""The target's deviation kinds, in the order ties are broken (first wins)."""
 
 
 @dataclass(frozen=True)
@@ -39,39 +69,111 @@ class Coefficients:
 
     Attributes
     ----------
-    v, r, q : numpy.ndarray
-        Per measure: value (USD m/yr), reversibility, nominal snapback
-        credibility of its instrument.
+    v, r : numpy.ndarray
+        Per measure: value (USD m/yr for a flow, USD m once for a transfer)
+        and the share a snapback claws back.
+    once : numpy.ndarray
+        Per measure: whether it is a one-off transfer.
+    q : numpy.ndarray
+        ``(n_m, K)`` effective credibility of each measure's snapback
+        instrument in each phase.
+    ends : tuple
+        Per measure: ``None`` or ``("measure" | "milestone", index)`` of the
+        event from whose phase its flow stops.
     u, c, b, p : numpy.ndarray
         Per milestone: coalition value, cost to the target (USD m/yr),
-        reversibility, detection probability.
-    delta : float
-        Discount factor per phase.
-    phases : int
-        Number of phases ``K``.
-    years : float
-        Years per phase: flows per phase are ``years`` times annual values.
+        restorable share, detection probability per year.
+    cap : numpy.ndarray
+        ``(n_d, n_d)``: ``cap[d, e]`` is how much step ``e``, once done,
+        lowers ``d``'s restorable share (``supersedes``, telescoped along
+        the chain so that the share is that of the most advanced step).
+    raises : numpy.ndarray
+        ``(n_d, n_d)``: ``raises[v, d]`` is the detection level step ``v``
+        guarantees for ``d`` from its phase on (0: none).
+    timeline : Timeline
+        Phase lengths and the annual discount factor.
     """
 
     v: np.ndarray
     r: np.ndarray
+    once: np.ndarray
     q: np.ndarray
+    ends: tuple[tuple[str, int] | None, ...]
     u: np.ndarray
     c: np.ndarray
     b: np.ndarray
     p: np.ndarray
-    delta: float
-    phases: int
-    years: float = 1.0
+    cap: np.ndarray
+    raises: np.ndarray
+    timeline: Timeline
 
     @property
-    def annuity(self) -> float:
-        """``years * delta / (1 - delta)``: value of one USD m/yr from the next phase on."""
-        return self.years * self.delta / (1.0 - self.delta)
+    def phases(self) -> int:
+        """Number of phases ``K``."""
+        return self.timeline.phases
+
+    @property
+    def flow(self) -> np.ndarray:
+        """Per measure: whether it is an annual flow (not a transfer)."""
+        return ~self.once
+
+    def annual_equivalent(self) -> np.ndarray:
+        """Per measure, USD m/yr: a flow's value, a transfer's ``v (1 - beta) / beta``.
+
+        The participation, relief-floor and reversibility rows compare relief
+        with step costs per year; a one-off transfer counts there as the
+        perpetual annual flow with the same present value.
+        """
+        beta = self.timeline.beta
+        return np.where(self.once, self.v * (1.0 - beta) / beta, self.v)
+
+
+def _chain_caps(s: Scenario) -> np.ndarray:
+    """``cap[d, e]`` from ``supersedes`` (transitive), telescoped in precedence order."""
+    idx = {d.id: i for i, d in enumerate(s.milestones)}
+    n = len(idx)
+    sup: list[set[int]] = [set() for _ in range(n)]  # who supersedes d, transitively
+    for step in s.milestones:
+        for old in step.supersedes:
+            sup[idx[old]].add(idx[step.id])
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n):
+            more = set().union(*(sup[j] for j in sup[i])) - sup[i] if sup[i] else set()
+            if more:
+                sup[i] |= more
+                changed = True
+    depth = _depth(s)
+    b = np.array([d.reversibility for d in s.milestones], dtype=float)
+    cap = np.zeros((n, n))
+    for i in range(n):
+        share = b[i]
+        for e in sorted(sup[i], key=lambda x: depth[x]):
+            new = min(share, b[e])
+            cap[i, e] = share - new
+            share = new
+    return cap
+
+
+def _depth(s: Scenario) -> list[int]:
+    """Number of transitive prerequisites of each milestone (orders a precedence chain)."""
+    direct = {d.id: {*d.requires, *d.after} for d in s.milestones}
+    out = []
+    for d in s.milestones:
+        seen: set[str] = set()
+        todo = list(direct[d.id])
+        while todo:
+            x = todo.pop()
+            if x not in seen:
+                seen.add(x)
+                todo.extend(direct.get(x, ()))
+        out.append(len(seen))
+    return out
 
 
 def coefficients(
-    scenario: Scenario, *, credibility: dict[str, float] | None = None
+    scenario: Scenario, *, credibility: Mapping[str, float] | None = None, nominal: bool = False
 ) -> Coefficients:
     """Extract the payoff coefficients of ``scenario``.
 
@@ -79,30 +181,60 @@ def coefficients(
     ----------
     scenario : Scenario
         The scenario.
-    credibility : dict, optional
-        Instrument id -> credibility replacing the nominal ``credibility``
-        (the game module passes subgame-perfect values here).
+    credibility : Mapping, optional
+        Instrument id -> credibility replacing the effective value in every
+        phase (the require-IC loop and sensitivity overrides pass it).
+    nominal : bool, optional
+        Use each instrument's nominal credibility instead of the effective
+        one (the game module builds its snapback choices on it).
 
     Returns
     -------
     Coefficients
         Arrays in the scenario's measure and milestone order.
     """
-    cred = {i.id: i.credibility for i in scenario.instruments}
-    if credibility:
-        cred.update(credibility)
+    kk = scenario.phases
+    table = credibility_table(scenario)
+    over = dict(credibility or {})
+
+    def q_of(inst: str) -> list[float]:
+        if inst in over:
+            return [float(over[inst])] * kk
+        if inst not in table:
+            return [1.0] * kk
+        if nominal:
+            q = table[inst].nominal
+            return [float(q[k]) for k in range(kk)] if isinstance(q, tuple) else [float(q)] * kk
+        return [table[inst].effective_at(k) for k in range(1, kk + 1)]
+
     ms, ds = scenario.measures, scenario.milestones
+    mid = {m.id: i for i, m in enumerate(ms)}
+    did = {d.id: i for i, d in enumerate(ds)}
+    ends: list[tuple[str, int] | None] = []
+    for m in ms:
+        if m.ends_with is None:
+            ends.append(None)
+        elif m.ends_with in mid:
+            ends.append(("measure", mid[m.ends_with]))
+        else:
+            ends.append(("milestone", did[m.ends_with]))
+    raises = np.zeros((len(ds), len(ds)))
+    for i, d in enumerate(ds):
+        for other, level in d.raises_detection.items():
+            raises[i, did[other]] = level
     return Coefficients(
         v=np.array([m.value for m in ms], dtype=float),
         r=np.array([m.reversibility for m in ms], dtype=float),
-        q=np.array([cred.get(m.instrument, 1.0) for m in ms], dtype=float),
+        once=np.array([m.once for m in ms], dtype=bool),
+        q=np.array([q_of(m.snapback) for m in ms], dtype=float).reshape(len(ms), kk),
+        ends=tuple(ends),
         u=np.array([d.value for d in ds], dtype=float),
         c=np.array([d.cost for d in ds], dtype=float),
         b=np.array([d.reversibility for d in ds], dtype=float),
         p=np.array([d.detection for d in ds], dtype=float),
-        delta=scenario.parameters.discount,
-        phases=scenario.phases,
-        years=scenario.parameters.phase_years,
+        cap=_chain_caps(scenario),
+        raises=raises,
+        timeline=Timeline(scenario.phase_lengths(), scenario.annual_discount()),
     )
 
 
@@ -138,13 +270,83 @@ def state_matrices(
     ).astype(float)
 
 
+@dataclass(frozen=True)
+class Aggregates:
+    """The per-phase quantities every payoff is a linear map of (arrays of length ``K``).
+
+    Attributes
+    ----------
+    active : numpy.ndarray
+        ``(n_m, K)``: whether each flow is in force (granted, its end event
+        not yet come); zero for transfers.
+    relief, transfers, cost, clawback, restorable : numpy.ndarray
+        ``R_t`` (USD m/yr), ``O_t`` (USD m paid in phase t), ``C_t``,
+        ``Q_t = sum q r v`` over active flows, ``B_t = sum c b_eff`` over done
+        steps (USD m/yr).
+    share : numpy.ndarray
+        ``(n_d, K)``: each step's restorable share in each phase (capped by
+        superseding steps).
+    detection : numpy.ndarray
+        ``(n_d, K)``: each step's detection per year in each phase (raised by
+        verification steps).
+    """
+
+    active: np.ndarray
+    relief: np.ndarray
+    transfers: np.ndarray
+    cost: np.ndarray
+    clawback: np.ndarray
+    restorable: np.ndarray
+    share: np.ndarray
+    detection: np.ndarray
+
+
+def aggregates(co: Coefficients, y: np.ndarray, z: np.ndarray) -> Aggregates:
+    """Compute the aggregates of the schedule ``(y, z)``.
+
+    Parameters
+    ----------
+    co : Coefficients
+        Scenario coefficients.
+    y, z : numpy.ndarray
+        State matrices from :func:`state_matrices`.
+
+    Returns
+    -------
+    Aggregates
+        Per-phase aggregates.
+    """
+    kk = co.phases
+    y = y.reshape(len(co.v), kk)
+    z = z.reshape(len(co.c), kk)
+    active = y * co.flow[:, None]
+    for m, end in enumerate(co.ends):
+        if end is not None:
+            event = y[end[1]] if end[0] == "measure" else z[end[1]]
+            active[m] = active[m] * (1.0 - event)
+    granted_now = np.diff(np.concatenate([np.zeros((len(co.v), 1)), y], axis=1), axis=1)
+    transfers = (co.v * co.once) @ granted_now if y.size else np.zeros(kk)
+    share = co.b[:, None] - co.cap @ z if z.size else np.zeros((0, kk))
+    detection = np.maximum(co.p[:, None], (co.raises[:, :, None] * z[:, None, :]).max(axis=0))
+    return Aggregates(
+        active=active,
+        relief=co.v @ active if y.size else np.zeros(kk),
+        transfers=transfers,
+        cost=co.c @ z if z.size else np.zeros(kk),
+        clawback=np.einsum("m,mk->k", co.v * co.r, co.q * active) if y.size else np.zeros(kk),
+        restorable=np.einsum("d,dk->k", co.c, share * z) if z.size else np.zeros(kk),
+        share=share,
+        detection=detection if z.size else np.zeros((0, kk)),
+    )
+
+
 def deviation_classes(p: np.ndarray, done: np.ndarray) -> list[tuple[float, np.ndarray]]:
-    """The target's backsliding options given the steps ``done`` (a boolean mask).
+    """The target's reversal classes given the steps ``done`` (a boolean mask).
 
     Parameters
     ----------
     p : numpy.ndarray
-        Detection probability of each milestone.
+        Detection probability (per year) of each milestone in this phase.
     done : numpy.ndarray
         Which milestones are done.
 
@@ -153,7 +355,7 @@ def deviation_classes(p: np.ndarray, done: np.ndarray) -> list[tuple[float, np.n
     list of (float, numpy.ndarray)
         One ``(pi, reversed_mask)`` per distinct detection level ``pi`` among
         the done steps, in increasing ``pi``: reverse every done step with
-        ``p_d <= pi``.  ``[(0.0, no step)]`` when nothing is done.
+        ``p_d <= pi``.  Empty when nothing is done.
 
     Examples
     --------
@@ -161,43 +363,7 @@ def deviation_classes(p: np.ndarray, done: np.ndarray) -> list[tuple[float, np.n
     >>> [(pi, m.tolist()) for pi, m in cls]
     [(0.2, [False, True, False]), (0.9, [True, True, False])]
     """
-    levels = np.unique(p[done])
-    if levels.size == 0:
-        return [(0.0, np.zeros_like(done, dtype=bool))]
-    return [(float(pi), done & (p <= pi)) for pi in levels]
-
-
-def best_deviation(
-    co: Coefficients, done: np.ndarray, base_flow: float, clawback: float
-) -> tuple[float, float, np.ndarray]:
-    """The deviation class with the highest flow for the target.
-
-    Parameters
-    ----------
-    co : Coefficients
-        Scenario coefficients (``p``, ``c``, ``b``).
-    done : numpy.ndarray
-        Boolean mask of done milestones.
-    base_flow : float
-        ``R_k - C_k``: the flow if nothing were reversed and nothing clawed back.
-    clawback : float
-        Expected clawback once detected, ``sum_m v_m q_m r_m y[m,k]`` (USD m/yr).
-
-    Returns
-    -------
-    tuple
-        ``(F^D, pi, reversed_mask)``: the best deviation flow (USD m/yr), its
-        detection probability and the steps it reverses.  Ties go to the
-        lower detection level.
-    """
-    best: tuple[float, float, np.ndarray] | None = None
-    for pi, rev in deviation_classes(co.p, done):
-        restored = float(co.c[rev] @ co.b[rev]) if rev.any() else 0.0
-        flow = base_flow - pi * clawback + restored
-        if best is None or flow > best[0] + 1e-12:
-            best = (flow, pi, rev)
-    assert best is not None  # deviation_classes is never empty
-    return best
+    return [(float(pi), done & (p <= pi)) for pi in np.unique(p[done])]
 
 
 @dataclass(frozen=True)
@@ -206,60 +372,111 @@ class PhaseValues:
 
     Attributes
     ----------
-    relief, cost : numpy.ndarray
-        ``R_k = sum v_m y[m,k]`` and ``C_k = sum c_d z[d,k]`` (USD m/yr).
-    flow, deviation_flow : numpy.ndarray
-        ``F_k = R_k - C_k`` and the best deviation's ``F^D_k`` (USD m/yr).
+    aggregates : Aggregates
+        ``R, O, C, Q, B`` and the per-step shares and detection.
+    comply_value : numpy.ndarray
+        ``V^C_k`` (USD m, discounted to the end of phase ``k``).
+    stall_value, overt_value, covert_value : numpy.ndarray
+        The best deviation of each kind (``-inf`` where a kind has no
+        option: overt and covert need a done step).
+    deviate_value : numpy.ndarray
+        ``V^D_k``: the best of the three.
+    deviation : tuple of str
+        The best deviation's kind per phase (ties: stall, overt, covert;
+        ``"none"`` when nothing is done and nothing remains to refuse).
     detection : numpy.ndarray
-        Detection probability of the best deviation.
+        Its detection probability per year (0 for a stall).
     reversed : tuple of numpy.ndarray
-        Per phase, the mask of steps the best deviation reverses.
-    comply_value, deviate_value : numpy.ndarray
-        ``V^C_k`` and ``V^D_k`` (USD m, discounted).
+        Per phase, the mask of steps it reverses (none for a stall).
     leverage : numpy.ndarray
         ``L_k = V^C_k - V^D_k``.
     """
 
-    relief: np.ndarray
-    cost: np.ndarray
-    flow: np.ndarray
-    deviation_flow: np.ndarray
+    aggregates: Aggregates
+    comply_value: np.ndarray
+    stall_value: np.ndarray
+    overt_value: np.ndarray
+    covert_value: np.ndarray
+    deviate_value: np.ndarray
+    deviation: tuple[str, ...]
     detection: np.ndarray
     reversed: tuple[np.ndarray, ...]
-    comply_value: np.ndarray
-    deviate_value: np.ndarray
     leverage: np.ndarray
 
+    @property
+    def relief(self) -> np.ndarray:
+        """``R_k``: relief flows in force (USD m/yr)."""
+        return self.aggregates.relief
 
-def continuation_weights(delta: float, phases: int) -> np.ndarray:
-    """Matrix ``W`` with ``V^C_k = years * sum_t W[k, t] F_t`` (0-based ``k, t``).
+    @property
+    def cost(self) -> np.ndarray:
+        """``C_k``: cost of the steps done (USD m/yr)."""
+        return self.aggregates.cost
 
-    ``W[k, t] = delta^(t-k)`` for ``k < t < K-1``, and the last phase also
-    carries the perpetuity ``delta^(K-k) / (1 - delta)``.
+
+def _args(agg: Aggregates) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return agg.relief, agg.cost, agg.transfers, agg.clawback, agg.restorable
+
+
+def stall_open(z: np.ndarray, k: int) -> bool:
+    """Whether the plan asks for a step after phase ``k + 1`` (0-based ``k``): a stall is possible.
 
     Parameters
     ----------
-    delta : float
-        Discount factor per phase.
-    phases : int
-        Number of phases ``K``.
+    z : numpy.ndarray
+        Milestone state matrix.
+    k : int
+        0-based deciding phase.
 
     Returns
     -------
-    numpy.ndarray
-        ``(K, K)`` weights.
-
-    Examples
-    --------
-    >>> continuation_weights(0.5, 2).round(3).tolist()
-    [[0.0, 1.0], [0.0, 1.0]]
+    bool
+        ``sum_d (z[d, K] - z[d, k]) >= 1``.
     """
-    w = np.zeros((phases, phases))
-    for k in range(phases):
-        for t in range(k + 1, phases):
-            w[k, t] = delta ** (t - k)
-        w[k, phases - 1] += delta ** (phases - k) / (1.0 - delta)
-    return w
+    return bool(z.size and (z[:, -1] - z[:, k]).max() > 0.5)
+
+
+def class_values(
+    co: Coefficients, agg: Aggregates, z: np.ndarray, k: int, kind: str
+) -> list[tuple[float, float, np.ndarray]]:
+    """Every option of one deviation kind at the end of phase ``k + 1`` (0-based ``k``).
+
+    Parameters
+    ----------
+    co : Coefficients
+        Scenario coefficients.
+    agg : Aggregates
+        The schedule's aggregates.
+    z : numpy.ndarray
+        Milestone state matrix.
+    k : int
+        0-based deciding phase.
+    kind : {"stall", "overt", "covert"}
+        The deviation kind.
+
+    Returns
+    -------
+    list of (float, float, numpy.ndarray)
+        ``(value, pi, reversed_mask)`` per option (a stall while a later step
+        remains; one overt option and one covert option per detection class
+        once a step is done).
+    """
+    tl, n_d = co.timeline, len(co.c)
+    if kind == "stall":
+        if not stall_open(z, k):
+            return []
+        return [(float(tl.stall.value(*_args(agg))[k]), 0.0, np.zeros(n_d, dtype=bool))]
+    done = z[:, k] > 0.5 if z.size else np.zeros(0, dtype=bool)
+    if kind == "overt":
+        if not done.any():
+            return []
+        return [(float(tl.overt.value(*_args(agg))[k]), 1.0, done)]
+    out = []
+    for pi, rev in deviation_classes(agg.detection[:, k], done):
+        w: Weights = tl.covert(pi)
+        restored = float(co.c[rev] @ agg.share[rev, k])
+        out.append((float(w.value(*_args(agg), restored)[k]), pi, rev))
+    return out
 
 
 def phase_values(co: Coefficients, y: np.ndarray, z: np.ndarray) -> PhaseValues:
@@ -275,20 +492,37 @@ def phase_values(co: Coefficients, y: np.ndarray, z: np.ndarray) -> PhaseValues:
     Returns
     -------
     PhaseValues
-        Flows, the best deviation, continuation values and leverage per phase.
+        Aggregates, continuation values, the best deviation of each kind and
+        overall, and leverage per phase.
     """
-    k_all = co.phases
-    relief = co.v @ y if y.size else np.zeros(k_all)
-    cost = co.c @ z if z.size else np.zeros(k_all)
-    claw = (co.v * co.q * co.r) @ y if y.size else np.zeros(k_all)
-    flow = relief - cost
-    dev = np.zeros(k_all)
-    det = np.zeros(k_all)
-    rev = []
-    for k in range(k_all):
-        done = z[:, k] > 0.5 if z.size else np.zeros(0, dtype=bool)
-        dev[k], det[k], mask = best_deviation(co, done, float(flow[k]), float(claw[k]))
-        rev.append(mask)
-    vc = co.years * (continuation_weights(co.delta, k_all) @ flow)
-    vd = co.annuity * dev
-    return PhaseValues(relief, cost, flow, dev, det, tuple(rev), vc, vd, vc - vd)
+    kk, n_d = co.phases, len(co.c)
+    agg = aggregates(co, y, z)
+    vc = co.timeline.comply.value(*_args(agg))
+    best = {kind: np.full(kk, -np.inf) for kind in DEVIATIONS}
+    vd, det = np.zeros(kk), np.zeros(kk)
+    kinds: list[str] = []
+    rev: list[np.ndarray] = []
+    for k in range(kk):
+        top: tuple[float, str, float, np.ndarray] | None = None
+        for kind in DEVIATIONS:
+            for value, pi, mask in class_values(co, agg, z, k, kind):
+                best[kind][k] = max(best[kind][k], value)
+                if top is None or value > top[0] + 1e-12 * max(1.0, abs(top[0])):
+                    top = (value, kind, pi, mask)
+        if top is None:  # nothing done, nothing left to refuse: no deviation at all
+            top = (float(vc[k]), "none", 0.0, np.zeros(n_d, dtype=bool))
+        vd[k], det[k] = top[0], top[2]
+        kinds.append(top[1])
+        rev.append(top[3] if n_d else np.zeros(0, dtype=bool))
+    return PhaseValues(
+        aggregates=agg,
+        comply_value=vc,
+        stall_value=best["stall"],
+        overt_value=best["overt"],
+        covert_value=best["covert"],
+        deviate_value=vd,
+        deviation=tuple(kinds),
+        detection=det,
+        reversed=tuple(rev),
+        leverage=vc - vd,
+    )

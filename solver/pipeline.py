@@ -4,8 +4,10 @@ Every caller (:func:`solver.solve`, :func:`solver.evaluate`, the sweep
 engine's :class:`~solver.resolver.Resolver`, reports, benchmarks and the CLI)
 is a thin facade over these stages::
 
-    check_args -> build (or refill) -> run -> read_out -> verify -> incentive_loop -> judge
-      Request      Built               Solution  Plan      Verification   Plan        ICReport
+    check_args -> build (or refill) -> run | leximin_round -> read_out -> incentive_loop
+      Request      Built               Solution               Plan       Plan (judge: ICReport)
+               -> add_ranges
+                  Plan
 
 Each stage is a small function of its inputs (in the style of nashpy's and
 :func:`scipy.optimize.milp`'s argument checks):
@@ -16,7 +18,10 @@ Each stage is a small function of its inputs (in the style of nashpy's and
 * :func:`build` writes the scenario as a :class:`~solver.model.LinearModel`
   (the resolver refills a template instead, see :mod:`solver.resolver`);
 * :func:`run` hands the model to a backend and returns its
-  :class:`~solver.backends.Solution`;
+  :class:`~solver.backends.Solution`; for a lexicographic objective
+  (``leverage``: leximin over the phases' leverage) :func:`leximin_round`
+  runs the sequence of levels instead (:mod:`solver.leximin`), and
+  :func:`solve_built` picks one or the other;
 * :func:`read_out` turns a solution into a :class:`~solver.plan.Plan`,
   re-checking the schedule with the independent verifier
   (:func:`solver.verify.verify_plan`);
@@ -26,6 +31,8 @@ Each stage is a small function of its inputs (in the style of nashpy's and
 * :func:`drive` strings the stages together for any way of building and
   running one round, so a fresh build (:func:`solve`) and a refilled template
   (the resolver) share one driver;
+* :func:`add_ranges` gives an optimal plan every item's phase range over the
+  plans within 1 % of the optimum (:mod:`solver.ranges`);
 * :func:`judge` is the incentive verdict of a plan (the game check).
 """
 
@@ -40,10 +47,12 @@ from typing import TypedDict
 
 import numpy as np
 
+from solver import leximin, ranges
 from solver.backends import BACKENDS, Solution, Status, run_backend
+from solver.credibility import credibility_table
 from solver.explain import chain_conflicts, elastic_conflicts
 from solver.formulation import aggregated, pulse, step
-from solver.formulation.common import OBJECTIVES, BuildOptions, Built
+from solver.formulation.common import LEXICOGRAPHIC, OBJECTIVES, BuildOptions, Built
 from solver.game.check import ICReport, check
 from solver.model import LinearModel
 from solver.plan import Plan, Schedule
@@ -55,6 +64,7 @@ __all__ = [
     "MAX_IC_ROUNDS",
     "PlanLabels",
     "Request",
+    "add_ranges",
     "build",
     "builder",
     "check_args",
@@ -64,8 +74,12 @@ __all__ = [
     "fix_schedule",
     "incentive_loop",
     "judge",
+    "level_solver",
+    "lexicographic",
+    "leximin_round",
     "read_out",
     "run",
+    "solve_built",
     "solve_request",
 ]
 
@@ -105,13 +119,17 @@ class Request:
     require_ic : bool
         Impose incentive compatibility (linear rows plus the game loop).
     time_limit : float or None
-        Finite positive seconds per MIP solve, or ``None`` for no limit.
+        Finite positive seconds per round (one MIP solve, or the whole
+        sequence of levels of a lexicographic objective), and as much again
+        for the phase-range probes; ``None`` for no limit.
     credibility : Mapping[str, float]
         Instrument id -> snapback credibility overriding the nominal value;
         when given with ``require_ic``, the game loop is not run (the caller
         has fixed the credibility).
     explain : bool
         Run the elastic infeasibility analysis when the model is infeasible.
+    ranges : bool
+        Compute every item's phase range after solving (:func:`add_ranges`).
     """
 
     backend: str = "highs"
@@ -121,6 +139,7 @@ class Request:
     time_limit: float | None = None
     credibility: Mapping[str, float] = field(default_factory=dict)
     explain: bool = True
+    ranges: bool = False
 
     def options(self, credibility: Mapping[str, float] | None = None) -> BuildOptions:
         """Return the build options of one round.
@@ -195,6 +214,7 @@ def check_args(
     time_limit: float | None = None,
     credibility: Mapping[str, float] | None = None,
     explain: bool = True,
+    ranges: bool = False,
 ) -> Request:
     """Check the arguments of a solve once, at the door, and return them as a request.
 
@@ -217,6 +237,8 @@ def check_args(
         Instrument id -> credibility in ``[0, 1]``; every id must exist.
     explain : bool, optional
         Run the elastic analysis when infeasible.
+    ranges : bool, optional
+        Compute phase ranges after solving.
 
     Returns
     -------
@@ -253,7 +275,29 @@ def check_args(
         time_limit=_time_limit(time_limit),
         credibility=_credibility(scenario, credibility),
         explain=bool(explain),
+        ranges=bool(ranges),
     )  # fmt: skip
+
+
+def lexicographic(objective: str) -> bool:
+    """Whether ``objective`` is solved level by level (leximin over the phases).
+
+    Parameters
+    ----------
+    objective : str
+        One of :data:`~solver.formulation.common.OBJECTIVES`.
+
+    Returns
+    -------
+    bool
+        ``True`` for the names in :data:`~solver.formulation.common.LEXICOGRAPHIC`.
+
+    Examples
+    --------
+    >>> lexicographic("leverage"), lexicographic("maxmin")
+    (True, False)
+    """
+    return objective in LEXICOGRAPHIC
 
 
 def builder(formulation: str) -> Callable[[Scenario, BuildOptions], Built]:
@@ -367,7 +411,9 @@ def read_out(built: Built, sol: Solution, request: Request, t_build: float) -> P
         With a schedule when the backend found one; status ``ERROR`` when that
         schedule fails the independent verifier; otherwise the backend's
         status with a message and, for an infeasible model and
-        ``request.explain``, the constraints to relax.
+        ``request.explain``, the constraints to relax.  For a lexicographic
+        objective the objective is the plan's smallest leverage (the model's
+        first level), without the tie-break terms.
     """
     s = built.scenario
     timings = {"build": t_build, "solve": sol.seconds}
@@ -398,17 +444,186 @@ def read_out(built: Built, sol: Solution, request: Request, t_build: float) -> P
     if not verdict.ok:
         status = Status.ERROR
         msg = f"the backend's solution failed independent verification ({sol.message})"
+    objective, bound = sol.objective, sol.bound
+    if lexicographic(request.objective) and built.vars.lmin is not None:
+        # One solve of the model's own objective (its first level, Lmin, plus the
+        # tie-breaks; the resolver's sweeps): report the smallest leverage, and the
+        # bound net of this plan's tie-break value, so the gap is the solve's own.
+        lmin = float(sol.x[built.vars.lmin])
+        if objective is not None and bound is not None:
+            bound -= objective - lmin
+        objective = lmin
     return Plan(
         status,
         msg,
         s,
         schedule=schedule,
-        objective=sol.objective,
-        bound=sol.bound,
+        objective=objective,
+        bound=bound,
         timings=timings,
         violations=verdict.violations,
         nodes=sol.nodes,
         **request.labels(),
+    )
+
+
+def level_solver(backend: str) -> leximin.LevelSolver:
+    """The one-solve function :func:`solver.leximin.solve_levels` calls, for a backend.
+
+    Parameters
+    ----------
+    backend : str
+        One of :data:`solver.backends.BACKENDS` (checked by :func:`check_args`).
+
+    Returns
+    -------
+    callable
+        ``solve(model, time_limit, start) -> Solution`` through
+        :func:`solver.backends.run_backend`; the start is not passed (a MIP
+        start from the previous level did not speed up highspy on the
+        default model).
+    """
+
+    def plain(m: LinearModel, limit: float | None, start: np.ndarray | None) -> Solution:
+        return run_backend(m, backend, time_limit=limit)
+
+    return plain
+
+
+def leximin_round(
+    built: Built,
+    request: Request,
+    t_build: float,
+    *,
+    solve: leximin.LevelSolver | None = None,
+) -> Plan:
+    """Solve ``built`` for a lexicographic objective: every level in turn, then read out.
+
+    The model is copied with the level columns of
+    :func:`solver.leximin.add_levels` and solved by
+    :func:`solver.leximin.solve_levels` (level ``j`` maximises the sum of the
+    ``j`` smallest leverages with the levels before it fixed; then the
+    tie-breaks); the last solution goes through :func:`read_out` like any
+    other, so the independent verifier judges it.
+
+    Parameters
+    ----------
+    built : Built
+        The model of one round (any formulation; it must have the leverage columns).
+    request : Request
+        The checked request (backend, time limit for the whole sequence).
+    t_build : float
+        Seconds spent building the model.
+    solve : callable, optional
+        ``solve(model, time_limit, start) -> Solution`` for each level
+        (default :func:`level_solver` of the request's backend; an engine
+        with its own solver session passes its own).
+
+    Returns
+    -------
+    Plan
+        ``objective`` is the smallest leverage, ``levels`` the sorted leverage
+        vector, ``bound`` level 1's bound.  ``OPTIMAL`` when every stage was;
+        ``FEASIBLE`` with a message naming the stage when a later stage hit
+        the time limit; level 1's result (infeasible, time limit without a
+        plan, ...) when level 1 found no plan; ``ERROR`` when the verifier
+        rejects the schedule.
+
+    Raises
+    ------
+    ValueError
+        If ``built`` has no leverage columns.
+    """
+    if built.vars.leverage is None:
+        raise ValueError("a lexicographic objective needs the model's leverage columns")
+    model = built.model.copy(name=f"{built.model.name}-leximin")
+    cols = leximin.add_levels(model, built.vars.leverage)
+    tiebreak = leximin.tiebreak_objective(built, model.num_vars)
+    solver_ = level_solver(request.backend) if solve is None else solve
+    run_ = leximin.solve_levels(model, cols, tiebreak, solver_, time_limit=request.time_limit)
+    plan = read_out(built, run_.solution, request, t_build)
+    timings = {**plan.timings, "solve": run_.seconds}
+    if plan.schedule is None:
+        return replace(plan, timings=timings)
+    levels = tuple(float(v) for v in np.sort(plan.schedule.values(built.scenario).leverage))
+    status, message = run_.status, run_.message
+    if plan.status is Status.ERROR:
+        status, message = plan.status, f"{plan.message}; {run_.message}"
+    return replace(
+        plan,
+        status=status,
+        message=message,
+        objective=levels[0],
+        bound=run_.bound,
+        levels=levels,
+        timings=timings,
+        nodes=run_.nodes,
+    )
+
+
+def solve_built(built: Built, request: Request, t_build: float) -> Plan:
+    """The solve stage of one round: :func:`leximin_round` or :func:`run` then :func:`read_out`.
+
+    Parameters
+    ----------
+    built : Built
+        The round's model.
+    request : Request
+        The checked request.
+    t_build : float
+        Seconds spent building the model.
+
+    Returns
+    -------
+    Plan
+        The round's verified plan (or a result with a status).
+    """
+    if lexicographic(request.objective):
+        return leximin_round(built, request, t_build)
+    return read_out(built, run(built.model, request), request, t_build)
+
+
+def add_ranges(
+    plan: Plan, request: Request, credibility: Mapping[str, float] | None = None
+) -> Plan:
+    """The ranges stage: every item's phase range over the plans within 1 % of ``plan``.
+
+    Only an ``OPTIMAL`` plan gets ranges (they are relative to the optimum);
+    see :func:`solver.ranges.phase_ranges` for the definition and the method.
+
+    Parameters
+    ----------
+    plan : Plan
+        The solved plan.
+    request : Request
+        The checked request (objective, IC rows, time limit for the probes).
+    credibility : Mapping, optional
+        The credibility overrides of the round that produced ``plan``
+        (default: the request's).
+
+    Returns
+    -------
+    Plan
+        ``plan`` with ``phase_range`` and a ``ranges`` timing; its message
+        says when the ranges were skipped or stopped at the time limit (the
+        request's, or :data:`solver.ranges.RANGES_TIME_LIMIT` without one).
+    """
+    if plan.schedule is None:
+        return plan
+    if plan.status is not Status.OPTIMAL:
+        return replace(plan, message=f"{plan.message}; phase ranges skipped: not proven optimal")
+    cred = request.credibility if credibility is None else credibility
+    limit = ranges.RANGES_TIME_LIMIT if request.time_limit is None else request.time_limit
+    found = ranges.phase_ranges(
+        plan, require_ic=request.require_ic, credibility=cred, time_limit=limit
+    )
+    message = plan.message if found.complete else f"{plan.message}; {found.message}"
+    return replace(
+        plan,
+        phase_range=found.ranges,
+        ranges_complete=found.complete,
+        message=message,
+        timings={**plan.timings, "ranges": found.seconds},
     )
 
 
@@ -470,20 +685,21 @@ def incentive_loop(
         plan = solve_round(dict(cred))
         if plan.schedule is None:
             why = f"round {rnd}: no incentive-compatible phasing"
-            if cred:
-                why += " once snapback credibility is set by the game: " + ", ".join(
-                    f"{i} q={q:g}" for i, q in sorted(cred.items())
+            vetoed = cred or {
+                i: 0.0 for i, c in credibility_table(scenario).items() if not c.credible
+            }
+            if vetoed:
+                why += " with the snapback credibility its deciders allow: " + ", ".join(
+                    f"{i} q={q:g}" for i, q in sorted(vetoed.items())
                 )
             return replace(plan, explanation=(*notes, why, *plan.explanation))
         report = judge(scenario, plan, thresholds=thresholds)
         if report.incentive_compatible:
             notes.append(f"round {rnd}: the subgame-perfect check passes every phase")
             return replace(plan, explanation=tuple(notes))
-        new = {
-            i: q
-            for i, q in report.effective_credibility.items()
-            if q < scenario.instrument(i).credibility - 1e-12
-        }
+        # The MIP already uses the effective credibility (one judge); a rejection
+        # can then only come from a snapback the game finds non-credible: pin it at 0.
+        new = {i: 0.0 for i, c in report.credibility.items() if not c.credible}
         failed = [p.phase for p in report.phases if not p.incentive_compatible]
         notes.append(
             f"round {rnd}: the check rejects phase(s) {failed}; re-solving with "
@@ -561,16 +777,22 @@ def solve_request(scenario: Scenario, request: Request) -> Plan:
     Returns
     -------
     Plan
-        Always a result with a status.
+        Always a result with a status; with ``request.ranges``, an optimal
+        plan also has its phase ranges (:func:`add_ranges`).
     """
+    used: list[dict[str, float]] = []
 
     def round_(cred: dict[str, float]) -> Plan:
+        used.append(cred)
         t1 = time.perf_counter()
         built = build(scenario, request, cred)
         t_build = time.perf_counter() - t1
-        return read_out(built, run(built.model, request), request, t_build)
+        return solve_built(built, request, t_build)
 
-    return drive(scenario, request, round_)
+    plan = drive(scenario, request, round_)
+    if request.ranges:
+        plan = add_ranges(plan, request, used[-1] if used else None)
+    return plan
 
 
 def fix_schedule(built: Built, schedule: Schedule) -> LinearModel:
@@ -614,13 +836,20 @@ def evaluate_schedule(scenario: Scenario, schedule: Schedule, request: Request) 
     Plan
         ``FEASIBLE`` when the schedule passes verification, otherwise
         ``INFEASIBLE`` with the violations listed.  ``objective`` is the value
-        the step model assigns to the schedule, or ``None`` (with the reason in
-        ``message``) when the model has no solution with this schedule fixed.
+        the step model assigns to the schedule (for a lexicographic objective,
+        its smallest leverage, with the sorted leverages in ``levels``), or
+        ``None`` (with the reason in ``message``) when the model has no
+        solution with this schedule fixed.
     """
     built = step.build(scenario, BuildOptions(objective=request.objective))
     verdict = verify_plan(scenario, schedule)
     sol = run_backend(fix_schedule(built, schedule), "highs")
     value = sol.objective if sol.status.has_solution else None
+    levels: tuple[float, ...] = ()
+    if lexicographic(request.objective) and built.vars.lmin is not None:
+        # the plan's smallest leverage (its first level), as solve reports it
+        value = None if sol.x is None or value is None else float(sol.x[built.vars.lmin])
+        levels = tuple(float(v) for v in np.sort(schedule.values(scenario).leverage))
     status = Status.FEASIBLE if verdict.ok else Status.INFEASIBLE
     msg = "given plan evaluated" if verdict.ok else "given plan violates constraints"
     if value is None:
@@ -636,4 +865,5 @@ def evaluate_schedule(scenario: Scenario, schedule: Schedule, request: Request) 
         objective_name=request.objective,
         violations=verdict.violations,
         explanation=verdict.violations,
+        levels=levels,
     )

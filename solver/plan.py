@@ -74,6 +74,21 @@ class Plan:
         For infeasible scenarios: the conflicting constraints, in words.
     violations : tuple of str
         What the verifier found wrong (empty for a valid plan).
+    nodes : int or None
+        Branch-and-bound nodes, when the backend reports them.
+    levels : tuple of float
+        For a lexicographic objective (``leverage``): the plan's leverages
+        sorted ascending, the vector leximin maximises (``objective`` is the
+        first); empty otherwise.
+    phase_range : Mapping[str, tuple[int | None, int | None]] or None
+        Item id -> ``(earliest, latest)`` phase it takes over the plans within
+        1 % of the optimum (:func:`solver.ranges.phase_ranges`); ``None``
+        stands for *never* and sorts after phase ``K``.  ``None`` when not
+        computed.
+    ranges_complete : bool or None
+        Whether every range end is proven (``False``: the probes stopped at
+        the time limit and the ranges are the phases found so far);
+        ``None`` without ranges.
     """
 
     status: Status
@@ -89,6 +104,9 @@ class Plan:
     explanation: tuple[str, ...] = ()
     violations: tuple[str, ...] = ()
     nodes: int | None = None
+    levels: tuple[float, ...] = ()
+    phase_range: Mapping[str, tuple[int | None, int | None]] | None = None
+    ranges_complete: bool | None = None
 
     @property
     def gap(self) -> float | None:
@@ -109,6 +127,7 @@ class Plan:
                 "milestones": [d.id for d in s.milestones if sch.milestones.get(d.id) == k],
                 "leverage": round(float(pv.leverage[k - 1]), 6),
                 "best_deviation": {
+                    "kind": pv.deviation[k - 1],
                     "reverses": [
                         d.id for d, r in zip(s.milestones, pv.reversed[k - 1], strict=True) if r
                     ],
@@ -126,7 +145,11 @@ class Plan:
         dict
             Keys ``status``, ``objective``, ``bound``, ``gap``, ``backend``,
             ``formulation``, ``objective_name``, ``scenario``, ``phases``,
-            ``never``, ``timings``, ``explanation``, ``violations``.
+            ``never``, ``timings``, ``explanation``, ``violations``,
+            ``levels`` (sorted leverages of a leximin plan, else ``[]``),
+            ``phase_range``: item id -> ``[earliest, latest]`` (``null`` for
+            never), or ``null`` when the ranges were not computed, and
+            ``phase_range_complete`` (``false``: stopped at the time limit).
         """
         never: list[str] = []
         if self.schedule is not None:
@@ -158,6 +181,11 @@ class Plan:
             "nodes": self.nodes,
             "explanation": list(self.explanation),
             "violations": list(self.violations),
+            "levels": [round(v, 6) for v in self.levels],
+            "phase_range": None
+            if self.phase_range is None
+            else {k: [lo, hi] for k, (lo, hi) in self.phase_range.items()},
+            "phase_range_complete": self.ranges_complete,
         }
 
 

@@ -15,21 +15,18 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from solver import pipeline
+from solver import leximin, pipeline
+from solver.backends import Solution
 from solver.backends.highspy_direct import HighsSession
 from solver.explain import chain_conflicts
 from solver.formulation.common import BuildOptions
 from solver.formulation.template import StepTemplate, structure_key
+from solver.model import LinearModel
 from solver.plan import Plan
 from solver.presolve import implied_equalities, implied_fixings, redundant_rows
 from solver.scenario import Scenario
 
-__all__ = ["DENSE_CLASSES_MAX", "Resolver"]
-
-DENSE_CLASSES_MAX = 64
-"""Up to this many milestones a resolver writes deviation classes inline
-(``BuildOptions.dense_classes``), so that sampled detection probabilities never
-change the model's structure."""
+__all__ = ["Resolver"]
 
 _MAX_TEMPLATES = 16
 
@@ -38,10 +35,22 @@ class _Entry:
     """A template, its solver session and its (structural) chain conflicts."""
 
     def __init__(
-        self, scenario: Scenario, options: BuildOptions, backend: str, time_limit: float | None
+        self,
+        scenario: Scenario,
+        options: BuildOptions,
+        backend: str,
+        time_limit: float | None,
+        levels: bool,
     ) -> None:
         self.template = StepTemplate(scenario, options)
-        m = self.template.built.model
+        built = self.template.built
+        m = built.model
+        if levels and built.vars.leverage is not None:
+            # Leximin changes only the objective and the level bounds between its
+            # solves, so one session on the model with the level columns serves
+            # every level of every sample (the columns are added deterministically).
+            m = m.copy()
+            leximin.add_levels(m, built.vars.leverage)
         self.session = None
         if backend == "highspy":
             fixed = implied_fixings(m)
@@ -54,6 +63,26 @@ class _Entry:
                 time_limit=time_limit,
             )
         self.chains = tuple(chain_conflicts(scenario))
+
+    def level_solve(self, model: LinearModel, limit: float | None, start: object) -> Solution:
+        """One level of a leximin sequence, in this entry's session.
+
+        Parameters
+        ----------
+        model : LinearModel
+            The refilled model with the level columns.
+        limit : float or None
+            Seconds left (the session keeps its own time limit).
+        start : object
+            Unused (a start did not help HiGHS here).
+
+        Returns
+        -------
+        Solution
+            The session's result.
+        """
+        assert self.session is not None
+        return self.session.solve(model)
 
 
 class Resolver:
@@ -120,7 +149,6 @@ class Resolver:
         self.options = BuildOptions(
             objective=request.objective,
             require_ic=request.require_ic,
-            dense_classes=len(scenario.milestones) <= DENSE_CLASSES_MAX,
         )
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self.builds = 0
@@ -130,7 +158,13 @@ class Resolver:
         key = structure_key(scenario, self.options)
         entry = self._entries.get(key)
         if entry is None:
-            entry = _Entry(scenario, self.options, self.backend, self.time_limit)
+            entry = _Entry(
+                scenario,
+                self.options,
+                self.backend,
+                self.time_limit,
+                pipeline.lexicographic(self.request.objective),
+            )
             self.builds += 1
             self._entries[key] = entry
             if len(self._entries) > _MAX_TEMPLATES:
@@ -161,6 +195,10 @@ class Resolver:
             self.refills += 1
             built = entry.template.built_for(scenario, model, cred)
             t_build = time.perf_counter() - t1
+            if pipeline.lexicographic(self.request.objective):
+                # leximin: every level, as solve() does, in the entry's session
+                solve = entry.level_solve if entry.session is not None else None
+                return pipeline.leximin_round(built, self.request, t_build, solve=solve)
             if entry.session is not None:
                 sol = entry.session.solve(model)
             else:

@@ -46,7 +46,8 @@ class Parameters:
     """Global parameters of a scenario (see ``docs/scenario.md``)."""
 
     discount: float = 0.9
-    phase_years: float = 1.0
+    phase_years: float | tuple[float, ...] = 1.0
+    annual_discount: float | None = None
     reciprocity: float = 1.0
     irreversibility_ratio: float | None = None
     reversibility_threshold: float = 0.0
@@ -81,7 +82,7 @@ class Instrument:
     kind: str
     name: str = ""
     veto_players: tuple[str, ...] = ()
-    credibility: float = 1.0
+    credibility: float | tuple[float, ...] = 1.0
     credibility_override: bool = False
     capacity: int | None = None
     coordination_cost: float = 0.0
@@ -106,6 +107,19 @@ class Measure:
     bundle: str | None = None
     mandatory_by: int | None = None
     actor_costs: Mapping[str, float] = field(default_factory=dict)
+    kind: str = "flow"
+    ends_with: str | None = None
+    snapback_instrument: str | None = None
+
+    @property
+    def once(self) -> bool:
+        """Whether the measure is a one-off transfer (``kind = "transfer"``, USD m once)."""
+        return self.kind == "transfer"
+
+    @property
+    def snapback(self) -> str:
+        """Id of the instrument that re-imposes the measure (default: the granting one)."""
+        return self.snapback_instrument or self.instrument
 
 
 @dataclass(frozen=True)
@@ -124,6 +138,8 @@ class Milestone:
     mandatory_by: int | None = None
     duration: int = 1
     uses: Mapping[str, float] = field(default_factory=dict)
+    supersedes: tuple[str, ...] = ()
+    raises_detection: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -193,6 +209,23 @@ class Scenario:
         if m.reversibility < p.reversibility_threshold:
             lo = max(lo, p.irreversible_from)
         return lo, hi
+
+    def phase_lengths(self) -> tuple[float, ...]:
+        """Years in each phase ``a_1..a_K`` (``parameters.phase_years``, scalar or per phase)."""
+        y = self.parameters.phase_years
+        return tuple(float(x) for x in y) if isinstance(y, tuple) else (float(y),) * self.phases
+
+    def annual_discount(self) -> float:
+        """The target's discount factor per year, ``beta``.
+
+        ``parameters.annual_discount`` when given, otherwise the per-phase
+        ``parameters.discount`` converted with the (single) phase length:
+        ``beta = discount ** (1 / phase_years)``.
+        """
+        p = self.parameters
+        if p.annual_discount is not None:
+            return float(p.annual_discount)
+        return float(p.discount) ** (1.0 / self.phase_lengths()[0])
 
     def milestone_window(self, d: Milestone) -> tuple[int, int]:
         """Effective ``[first, last]`` completion phase for ``d`` (duration-aware)."""

@@ -8,9 +8,11 @@ cycles, windows against the phase count) live in :mod:`solver.validate`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from solver import scenario_types
 from solver.formulation.common import OBJECTIVES
 
 #: Value kinds understood by the validator.
@@ -23,6 +25,7 @@ KINDS = (
     "list[number]",
     "window",
     "map[number]",
+    "number|list[number]",
 )
 
 
@@ -86,7 +89,7 @@ PARAMETERS: tuple[Field, ...] = (
     Field(
         "discount",
         "number",
-        "Target's per-phase discount factor delta, in (0, 1).",
+        "Target's discount factor per phase of phase_years years (when phase_years is one number).",
         False,
         0.0,
         1.0,
@@ -94,11 +97,20 @@ PARAMETERS: tuple[Field, ...] = (
     ),
     Field(
         "phase_years",
-        "number",
-        "Years per phase: annual flows (USD m/yr) times this give USD m per phase.",
+        "number|list[number]",
+        "Years per phase (one number, or one per phase): flows are USD m/yr over these years.",
         False,
         0.0,
         None,
+        exclusive=True,
+    ),
+    Field(
+        "annual_discount",
+        "number",
+        "Target's discount factor per year beta; required when phase_years is a list.",
+        False,
+        0.0,
+        1.0,
         exclusive=True,
     ),
     Field(
@@ -212,8 +224,8 @@ INSTRUMENT: tuple[Field, ...] = (
     Field("veto_players", "list[str]", "Actors whose decision the snapback depends on."),
     Field(
         "credibility",
-        "number",
-        "q_i: probability that detected backsliding is punished through this instrument.",
+        "number|list[number]",
+        "q_i: probability that detected backsliding is punished through it (or one per phase).",
         False,
         0.0,
         1.0,
@@ -267,6 +279,18 @@ MEASURE: tuple[Field, ...] = (
         False,
         0.0,
     ),
+    Field(
+        "kind",
+        "str",
+        "flow: value is USD m/yr while granted; transfer: value is USD m paid once.",
+        choices=("flow", "transfer"),
+    ),
+    Field("ends_with", "str", "A flow stops from the phase this measure or milestone comes."),
+    Field(
+        "snapback_instrument",
+        "str",
+        "Instrument that re-imposes the measure (default: the granting `instrument`).",
+    ),
 )
 
 MILESTONE: tuple[Field, ...] = (
@@ -287,7 +311,7 @@ MILESTONE: tuple[Field, ...] = (
     Field(
         "detection",
         "number",
-        "p_d: probability that reversing the step is detected.",
+        "p_d: probability per year that a reversal of the step is detected.",
         True,
         0.0,
         1.0,
@@ -303,6 +327,19 @@ MILESTONE: tuple[Field, ...] = (
         "Resource id -> units the step ties up in every phase it is under way.",
         False,
         0.0,
+    ),
+    Field(
+        "supersedes",
+        "list[str]",
+        "Earlier steps of its chain: once this is done they restore at most its share b_d.",
+    ),
+    Field(
+        "raises_detection",
+        "map[number]",
+        "Milestone id -> detection probability (per year) it guarantees from its phase on.",
+        False,
+        0.0,
+        1.0,
     ),
 )
 
@@ -343,6 +380,7 @@ def _field_schema(f: Field) -> dict[str, Any]:
             "maxItems": 2,
         },
         "map[number]": {"type": "object", "additionalProperties": num},
+        "number|list[number]": {"oneOf": [num, {"type": "array", "items": num}]},
     }
     out = dict(kinds[f.kind])
     out["description"] = f.doc
@@ -391,3 +429,90 @@ def json_schema() -> dict[str, Any]:
     ):
         props[key] = {"type": "array", "items": _object(fields)}
     return schema
+
+
+_DATACLASS = {
+    "parameters": "Parameters",
+    "actors": "Actor",
+    "instruments": "Instrument",
+    "measures": "Measure",
+    "milestones": "Milestone",
+    "resources": "Resource",
+}
+
+
+def _range_text(f: Field) -> str:
+    if f.choices:
+        return ", ".join(f"`{c}`" for c in f.choices)
+    lo, hi = f.minimum, f.maximum
+    if lo is None and hi is None:
+        return ""
+
+    def num(x: float) -> str:
+        return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+    if lo is not None and hi is not None:
+        return f"({num(lo)}, {num(hi)})" if f.exclusive else f"[{num(lo)}, {num(hi)}]"
+    if lo is not None:
+        return f"> {num(lo)}" if f.exclusive else f">= {num(lo)}"
+    return f"<= {num(hi)}" if hi is not None else ""
+
+
+def _default_text(section: str, f: Field) -> str:
+    if f.required or section not in _DATACLASS:
+        return "—"
+    cls = getattr(scenario_types, _DATACLASS[section])
+    field = next((x for x in dataclasses.fields(cls) if x.name == f.name), None)
+    if field is None:
+        return "—"
+    if field.default is not dataclasses.MISSING:
+        v = field.default
+    elif field.default_factory is not dataclasses.MISSING:
+        v = field.default_factory()
+    else:
+        return "—"
+    if v is None:
+        return "unset"
+    if isinstance(v, bool):
+        return f"`{str(v).lower()}`"
+    if isinstance(v, str):
+        return v if v else '""'
+    if isinstance(v, tuple):
+        return "[]"
+    if isinstance(v, dict):
+        return "{}"
+    return str(v)
+
+
+def markdown_table(section: str) -> str:
+    """The field reference of one scenario section, as the Markdown table in ``docs/scenario.md``.
+
+    Parameters
+    ----------
+    section : str
+        ``""`` (top level), ``"parameters"``, ``"actors"``, ``"instruments"``,
+        ``"measures"``, ``"milestones"`` or ``"resources"``.
+
+    Returns
+    -------
+    str
+        Header, separator and one row per field (type, required, default,
+        range, meaning), ending in a newline; a test keeps the documentation
+        equal to it.
+
+    Examples
+    --------
+    >>> print(markdown_table("resources").splitlines()[2])
+    | `id` | str | yes | — |  | Unique resource id (e.g. inspectors). |
+    """
+    rows = [
+        "| field | type | required | default | range | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in SECTIONS[section]:
+        kind = f.kind.replace("|", " or ")
+        rows.append(
+            f"| `{f.name}` | {kind} | {'yes' if f.required else 'no'} | "
+            f"{_default_text(section, f)} | {_range_text(f)} | {f.doc} |"
+        )
+    return "\n".join(rows) + "\n"

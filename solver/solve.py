@@ -61,6 +61,7 @@ def solve(
     time_limit: float | None = None,
     credibility: Mapping[str, float] | None = None,
     explain: bool = True,
+    ranges: bool = False,
 ) -> Plan:
     """Find the best phasing of ``scenario``.
 
@@ -70,8 +71,11 @@ def solve(
         A validated scenario.
     backend : {"highs", "highspy", "cbc", "pulp-highs"}, optional
         MIP backend; default HiGHS through :func:`scipy.optimize.milp`.
-    objective : {"leverage", "speed", "weighted"}, optional
-        Defaults to ``scenario.parameters.objective``.
+    objective : {"leverage", "speed", "weighted", "maxmin"}, optional
+        Defaults to ``scenario.parameters.objective``.  ``leverage`` is
+        leximin over the phases' leverage, solved level by level
+        (:mod:`solver.leximin`); ``maxmin`` the one-solve rule
+        ``Lmin + 0.01 mean`` (``docs/formulation.md``, Objectives).
     formulation : {"step", "pulse", "aggregated"}, optional
         Model formulation (``docs/formulation.md``); all three have the same
         optimum, they differ in size and LP strength.
@@ -80,12 +84,19 @@ def solve(
         the subgame-perfect check loop); defaults to the scenario's
         ``parameters.require_ic``.
     time_limit : float, optional
-        Seconds for each MIP solve; finite and positive.
+        Seconds for each round (for ``leverage``, the whole sequence of
+        levels: a level that runs out gives a ``FEASIBLE`` plan with a
+        message), and as much again for the phase ranges; finite and positive.
     credibility : Mapping, optional
         Instrument id -> snapback credibility overriding the nominal values
         (every id must be one of the scenario's instruments).
     explain : bool, optional
         When infeasible, run the (slower) elastic analysis.
+    ranges : bool, optional
+        Also compute, for an optimal plan, every item's phase range over the
+        plans within 1 % of the optimum (``Plan.phase_range``; see
+        :func:`solver.ranges.phase_ranges`): a few hundred milliseconds on
+        the default model, so off by default.
 
     Returns
     -------
@@ -114,6 +125,7 @@ def solve(
         time_limit=time_limit,
         credibility=credibility,
         explain=explain,
+        ranges=ranges,
     )
     return pipeline.solve_request(scenario, request)
 

@@ -19,6 +19,9 @@ IC_TOL: float = 1e-6
 its value exceeds the compliance value by at most ``IC_TOL * max(1, |comply|)``
 (USD m; the values are discounted sums of hundreds to tens of thousands)."""
 
+DECISION_TOL: float = 1e-9
+"""An actor prefers snapback when its net gain is ``>= -DECISION_TOL`` (USD m)."""
+
 MIP_REL_GAP: float = 1e-6
 """Relative MIP gap requested from every backend, so backends agree."""
 

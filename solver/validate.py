@@ -117,6 +117,10 @@ def _check_value(c: _Collector, path: str, v: Any, f: Field) -> bool:
             c.add(path, v, "it must be a list of two integers [first, last]")
             return False
         return True
+    if k == "number|list[number]":
+        if isinstance(v, list):
+            return all(_check_number(c, f"{path}[{i}]", x, f) for i, x in enumerate(v))
+        return _check_number(c, path, v, f)
     if k == "map[number]":
         if not isinstance(v, dict):
             c.add(path, v, "it must be a table of numbers")
@@ -194,11 +198,15 @@ def _make_instrument(row: Mapping[str, Any]) -> Instrument:
         kind=row.get("kind", "executive"),
         name=row.get("name", ""),
         veto_players=_tuple(row, "veto_players"),
-        credibility=float(row.get("credibility", 1.0)),
+        credibility=_number_or_list(row.get("credibility", 1.0)),
         credibility_override=row.get("credibility_override", False),
         capacity=row.get("capacity"),
         coordination_cost=float(row.get("coordination_cost", 0.0)),
     )
+
+
+def _number_or_list(v: Any) -> float | tuple[float, ...]:
+    return tuple(float(x) for x in v) if isinstance(v, list) else float(v)
 
 
 def _window(row: Mapping[str, Any]) -> tuple[int, int] | None:
@@ -223,6 +231,9 @@ def _make_measure(row: Mapping[str, Any]) -> Measure:
         bundle=row.get("bundle"),
         mandatory_by=row.get("mandatory_by"),
         actor_costs={k: float(v) for k, v in row.get("actor_costs", {}).items()},
+        kind=row.get("kind", "flow"),
+        ends_with=row.get("ends_with"),
+        snapback_instrument=row.get("snapback_instrument"),
     )
 
 
@@ -240,6 +251,8 @@ def _make_milestone(row: Mapping[str, Any]) -> Milestone:
         mandatory_by=row.get("mandatory_by"),
         duration=int(row.get("duration", 1)),
         uses={k: float(v) for k, v in row.get("uses", {}).items()},
+        supersedes=_tuple(row, "supersedes"),
+        raises_detection={k: float(v) for k, v in row.get("raises_detection", {}).items()},
     )
 
 
@@ -247,7 +260,8 @@ def _make_parameters(row: Mapping[str, Any]) -> Parameters:
     ratio = row.get("irreversibility_ratio")
     return Parameters(
         discount=float(row.get("discount", 0.9)),
-        phase_years=float(row.get("phase_years", 1.0)),
+        phase_years=_number_or_list(row.get("phase_years", 1.0)),
+        annual_discount=None if "annual_discount" not in row else float(row["annual_discount"]),
         reciprocity=float(row.get("reciprocity", 1.0)),
         irreversibility_ratio=None if ratio is None else float(ratio),
         reversibility_threshold=float(row.get("reversibility_threshold", 0.0)),
@@ -289,6 +303,12 @@ def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
     measures = _entries(c, doc, "measures", MEASURE)
     milestones = _entries(c, doc, "milestones", MILESTONE)
     resources = _entries(c, doc, "resources", RESOURCE)
+    if "discount" in params_row and "annual_discount" in params_row:
+        c.plain(
+            "parameters.annual_discount",
+            "is given together with parameters.discount; give one of them "
+            "(annual_discount per year, or discount per phase of phase_years years)",
+        )
     if c.problems:
         raise ScenarioError(c.problems)
     scenario = Scenario(
@@ -398,6 +418,19 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
                     f"it must not exceed parameters.max_progress[{i}] = {hi:g}",
                 )
     _check_phase(c, "parameters.irreversible_from", p.irreversible_from, k)
+    if isinstance(p.phase_years, tuple):
+        if len(p.phase_years) != k:
+            c.add(
+                "parameters.phase_years",
+                list(p.phase_years),
+                f"it must have one entry per phase ({k})",
+            )
+        if p.annual_discount is None:
+            c.plain(
+                "parameters.annual_discount",
+                "is missing; it is required when parameters.phase_years is a list "
+                "(a per-phase discount is ambiguous when phases differ in length)",
+            )
     for key in p.weights:
         if key not in WEIGHT_KEYS:
             c.add(f"parameters.weights.{key}", key, f"weights are {', '.join(WEIGHT_KEYS)}")
@@ -405,6 +438,12 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
         _refs(c, f"{lb}.consent_requires", a.consent_requires, mil_ids, "milestone")
     for inst, lb in zip(s.instruments, labels["instruments"], strict=True):
         _refs(c, f"{lb}.veto_players", inst.veto_players, actor_ids, "actor")
+        if isinstance(inst.credibility, tuple) and len(inst.credibility) != k:
+            c.add(
+                f"{lb}.credibility",
+                list(inst.credibility),
+                f"it must have one entry per phase ({k})",
+            )
     for m, lb in zip(s.measures, labels["measures"], strict=True):
         _refs(c, f"{lb}.instrument", [m.instrument], inst_ids, "instrument")
         _refs(c, f"{lb}.consent", m.consent, actor_ids, "actor")
@@ -415,6 +454,7 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
         _refs(c, f"{lb}.actor_costs", m.actor_costs, actor_ids, "actor")
         _check_window(c, f"{lb}.phase_window", m.phase_window, k)
         _check_phase(c, f"{lb}.mandatory_by", m.mandatory_by, k)
+        _check_relief_kind(c, lb, m, meas_ids | mil_ids, inst_ids)
     for d, lb in zip(s.milestones, labels["milestones"], strict=True):
         _refs(c, f"{lb}.requires", d.requires, mil_ids, "milestone")
         _refs(c, f"{lb}.after", d.after, mil_ids, "milestone")
@@ -423,7 +463,13 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
         _refs(c, f"{lb}.uses", d.uses, {r.id for r in s.resources}, "resource")
         if d.duration > k:
             c.add(f"{lb}.duration", d.duration, f"it must not exceed the {k} phases")
+        _refs(c, f"{lb}.supersedes", d.supersedes, mil_ids, "milestone")
+        _refs(c, f"{lb}.raises_detection", d.raises_detection, mil_ids, "milestone")
+        if d.id in d.raises_detection:
+            c.add(f"{lb}.raises_detection", d.id, "a step cannot raise its own detection")
     _check_cycles(s, c)
+    if not c.problems:
+        _check_chains(s, labels["milestones"], c)
 
 
 def _check_cycles(s: Scenario, c: _Collector) -> None:
@@ -443,3 +489,73 @@ def _check_cycles(s: Scenario, c: _Collector) -> None:
             f"have a precedence cycle: {' -> '.join(cycle)}; "
             "prerequisites must not depend on each other in a loop",
         )
+
+
+def _check_relief_kind(
+    c: _Collector, lb: str, m: Measure, item_ids: set[str], inst_ids: set[str]
+) -> None:
+    """Rules of one-off transfers, relief that ends with an event, snapback instruments."""
+    if m.snapback_instrument is not None:
+        _refs(c, f"{lb}.snapback_instrument", [m.snapback_instrument], inst_ids, "instrument")
+    if m.once and m.reversibility != 0.0:
+        c.add(
+            f"{lb}.reversibility",
+            m.reversibility,
+            "a transfer is paid once and cannot be clawed back; set reversibility = 0",
+        )
+    if m.ends_with is None:
+        return
+    if m.once:
+        c.add(f"{lb}.ends_with", m.ends_with, "only a flow can end; a transfer is paid once")
+    elif m.ends_with == m.id:
+        c.add(f"{lb}.ends_with", m.ends_with, "a measure cannot end with itself")
+    else:
+        _refs(c, f"{lb}.ends_with", [m.ends_with], item_ids, "measure or milestone")
+
+
+def _prerequisites(s: Scenario) -> dict[str, set[str]]:
+    """Every milestone's transitive prerequisites (``requires`` and ``after``), iteratively."""
+    direct = {d.id: {*d.requires, *d.after} for d in s.milestones}
+    closure: dict[str, set[str]] = {}
+    for start in direct:
+        seen: set[str] = set()
+        todo = list(direct[start])
+        while todo:
+            x = todo.pop()
+            if x not in seen:
+                seen.add(x)
+                todo.extend(direct.get(x, ()))
+        closure[start] = seen
+    return closure
+
+
+def _check_chains(s: Scenario, labels: list[str], c: _Collector) -> None:
+    """``supersedes`` follows precedence, and the steps superseding one step form a chain.
+
+    Doing a superseding step must imply the superseded one is done (so that
+    the cap on what it restores is linear in the plan), and two steps that
+    both cap the same step must be ordered by precedence (so the cap is the
+    share of the most advanced one).
+    """
+    pre = _prerequisites(s)
+    capped_by: dict[str, list[str]] = {}
+    for d, lb in zip(s.milestones, labels, strict=True):
+        for e in d.supersedes:
+            if e not in pre[d.id]:
+                c.add(
+                    f"{lb}.supersedes",
+                    e,
+                    f"{d.id} can only supersede its own prerequisites (requires/after, "
+                    "directly or through others)",
+                )
+            else:
+                capped_by.setdefault(e, []).append(d.id)
+    for e, sups in capped_by.items():
+        for i, a in enumerate(sups):
+            for b in sups[i + 1 :]:
+                if a not in pre[b] and b not in pre[a]:
+                    c.plain(
+                        "milestones",
+                        f"{a} and {b} both supersede {e} but neither requires the other; "
+                        "the steps superseding one step must form a chain",
+                    )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from solver.payoffs import coefficients, phase_values
 from solver.plan import Plan, Schedule
 from solver.scenario import Scenario
@@ -162,6 +164,10 @@ def _check_balances(s: Scenario, sch: Schedule, out: list[str], require_ic: bool
     co = coefficients(s)
     y, z = sch.matrices(s)
     pv = phase_values(co, y, z)
+    agg = pv.aggregates
+    eq = co.annual_equivalent()
+    # what the target holds: a flow in force (not ended by its event), a transfer received
+    held_now = np.where(co.once[:, None], y, agg.active) if y.size else y
     for k in range(1, s.phases + 1):
         new_u = float(co.u @ (z[:, k - 1] - (z[:, k - 2] if k > 1 else 0))) if z.size else 0.0
         if p.min_progress and not feasible_leq(p.min_progress[k - 1], new_u):
@@ -171,20 +177,23 @@ def _check_balances(s: Scenario, sch: Schedule, out: list[str], require_ic: bool
             )
         if p.max_progress and not feasible_leq(new_u, p.max_progress[k - 1]):
             out.append(f"progress: phase {k} adds {new_u:g}, maximum {p.max_progress[k - 1]:g}")
-        new_v = float(co.v @ (y[:, k - 1] - (y[:, k - 2] if k > 1 else 0))) if y.size else 0.0
+        new = y[:, k - 1] - (y[:, k - 2] if k > 1 else 0)
+        new_v = float(eq @ new) if y.size else 0.0
         if p.min_relief and not feasible_leq(p.min_relief[k - 1], new_v):
             out.append(
                 f"relief: phase {k} grants {new_v:g} USD m/yr, minimum {p.min_relief[k - 1]:g}"
             )
         need = p.reciprocity * pv.cost[k - 1]
-        if not feasible_leq(need, pv.relief[k - 1]):
+        held = float(eq @ held_now[:, k - 1]) if y.size else 0.0
+        if not feasible_leq(need, held):
             out.append(
-                f"participation: phase {k} relief {pv.relief[k - 1]:.6g} < "
+                f"participation: phase {k} relief held {held:.6g} USD m/yr < "
                 f"{p.reciprocity:g} x step cost {pv.cost[k - 1]:.6g}"
             )
         if p.irreversibility_ratio is not None:
-            irr_relief = float((co.v * (1 - co.r)) @ y[:, k - 1]) if y.size else 0.0
-            irr_steps = float((co.c * (1 - co.b)) @ z[:, k - 1]) if z.size else 0.0
+            irr_relief = float((eq * (1 - co.r)) @ y[:, k - 1]) if y.size else 0.0
+            share = agg.share[:, k - 1] if z.size else np.zeros(0)
+            irr_steps = float((co.c * (1 - share)) @ z[:, k - 1]) if z.size else 0.0
             if not feasible_leq(irr_relief, p.irreversibility_ratio * irr_steps):
                 out.append(
                     f"reversibility: phase {k} irreversible relief {irr_relief:.6g} > "

@@ -12,14 +12,25 @@ from solver.model import LinearModel
 if TYPE_CHECKING:  # solver.scenario imports the validator, which imports these constants
     from solver.scenario import Scenario
 
-OBJECTIVES: tuple[str, ...] = ("leverage", "speed", "weighted")
-"""Objective names (``parameters.objective``, ``--objective``); see ``docs/formulation.md``."""
+OBJECTIVES: tuple[str, ...] = ("leverage", "speed", "weighted", "maxmin")
+"""Objective names (``parameters.objective``, ``--objective``); see ``docs/formulation.md``.
+
+``leverage`` (the default) is lexicographic over phases (:data:`LEXICOGRAPHIC`);
+``maxmin`` is the earlier one-solve rule (minimum plus a small weight on the mean)."""
+
+LEXICOGRAPHIC: frozenset[str] = frozenset({"leverage"})
+"""Objectives solved level by level (leximin over the phases' leverage, :mod:`solver.leximin`);
+a model built for one carries its first level (``Lmin``) and the tie-breaks as its objective."""
+
+LEVERAGE_OBJECTIVES: frozenset[str] = frozenset({"leverage", "maxmin", "weighted"})
+"""Objectives whose model carries the leverage columns ``L_k`` and ``Lmin``."""
 
 WEIGHT_KEYS: tuple[str, ...] = ("leverage", "speed", "relief")
 """Keys of ``parameters.weights``: the terms of the ``weighted`` objective."""
 
 SECONDARY_WEIGHT = 1e-2
-"""theta: weight of the mean leverage behind the minimum in the ``leverage`` objective."""
+"""theta: weight of the mean leverage behind the minimum in the ``maxmin`` and ``weighted``
+objectives."""
 
 TIEBREAK_WEIGHT = 1e-4
 """Weight (relative to the objective's scale) of the deterministic tie-break terms."""
@@ -31,8 +42,10 @@ class BuildOptions:
 
     Attributes
     ----------
-    objective : {"leverage", "speed", "weighted"}
-        Objective (see ``docs/formulation.md``).
+    objective : {"leverage", "maxmin", "speed", "weighted"}
+        The objective (see ``docs/formulation.md``); ``leverage`` and
+        ``maxmin`` build the same rows, ``maxmin`` adds the mean-leverage term
+        to the objective.
     require_ic : bool
         Add the linear incentive-compatibility rows ``L_k >= 0``.
     credibility : dict
@@ -41,20 +54,12 @@ class BuildOptions:
     elastic_windows : bool
         Emit phase-window lower bounds as rows (so infeasibility analysis can
         relax them) instead of variable bounds.
-    dense_classes : bool
-        Write each deviation class's restored cost inline in its leverage row
-        (one coefficient per milestone) instead of through the chain of
-        ``B`` columns over detection levels.  The same constraints; the
-        pattern no longer depends on which milestones share a detection
-        level, which sweeps over detection need (``n_d^2`` nonzeros per phase
-        instead of about ``3 n_d``).
     """
 
     objective: str = "leverage"
     require_ic: bool = False
     credibility: dict[str, float] = field(default_factory=dict)
     elastic_windows: bool = False
-    dense_classes: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,16 @@ class VarMap:
         ``L_k`` columns (absent for pure ``speed`` models).
     lmin : int or None
         Column of ``min_k L_k``.
+    held : numpy.ndarray or None
+        Columns saying the target holds each measure (``y``, or the in-force
+        column of a flow that ends with an event); ``None``: the same as ``y``.
     """
 
     y: np.ndarray
     z: np.ndarray
     leverage: np.ndarray | None
     lmin: int | None
+    held: np.ndarray | None = None
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from solver.formulation import rows
-from solver.formulation.common import BuildOptions, Built, VarMap
+from solver.formulation.common import LEVERAGE_OBJECTIVES, BuildOptions, Built, VarMap
 from solver.model import LinearModel
 from solver.payoffs import coefficients
 from solver.scenario import Scenario
@@ -37,6 +37,16 @@ def _state_vars(
             ub = 0.0 if (k < lo and not opts.elastic_windows) else 1.0
             z[i, k - 1] = model.add_var(f"z[{d.id},{k}]", ub=ub, integer=True)
     return y, z
+
+
+def _held(model: LinearModel, s: Scenario, y: np.ndarray) -> np.ndarray:
+    """Columns saying the target holds each measure: ``y``, or ``a[m,k]`` for a flow that ends."""
+    held = y.copy()
+    for i, m in enumerate(s.measures):
+        if m.ends_with is not None and not m.once:
+            for k in range(s.phases):
+                held[i, k] = model.add_var(f"a[{m.id},{k + 1}]", ub=1.0)
+    return held
 
 
 def build(scenario: Scenario, options: BuildOptions | None = None) -> Built:
@@ -66,14 +76,14 @@ def build(scenario: Scenario, options: BuildOptions | None = None) -> Built:
     model = LinearModel(f"{s.name}-step", maximize=True)
     y, z = _state_vars(model, s, opts)
     co = coefficients(s, credibility=opts.credibility)
-    ctx = rows.Context(s, y, z, co, opts)
+    ctx = rows.Context(s, y, z, co, opts, _held(model, s, y))
     rows.add_families(model, ctx)
-    needs_leverage = opts.objective in ("leverage", "weighted") or opts.require_ic
+    needs_leverage = opts.objective in LEVERAGE_OBJECTIVES or opts.require_ic
     lev = lmin = None
     if needs_leverage:
-        lev, lmin = rows.leverage.leverage(model, s, y, z, co, dense=opts.dense_classes)
+        lev, lmin = rows.leverage.leverage(model, s, y, ctx.held, z, co)
         if opts.require_ic:
             rows.structural.incentive(model, ctx, lev)
-    vm = VarMap(y=y, z=z, leverage=lev, lmin=lmin)
+    vm = VarMap(y=y, z=z, leverage=lev, lmin=lmin, held=ctx.held)
     info = rows.objective.objective(model, s, vm, co, opts)
     return Built(model=model, vars=vm, scenario=s, options=opts, info=info)

@@ -4,9 +4,11 @@ A sensitivity sweep solves hundreds of variants of one scenario that differ
 only in numbers (values, costs, detection, credibility, discount...).  The
 sparsity pattern of the step model depends on those numbers in just a few
 ways, which :func:`structure_key` collects: the phase windows (a measure's
-reversibility against ``reversibility_threshold``), which milestones share a
-detection level, whether ``irreversibility_ratio`` and each actor's
-``reservation`` are set.  Variants with the same key share one
+reversibility against ``reversibility_threshold``), which measures are
+transfers or end with an event, which steps verify which, whether
+``irreversibility_ratio`` and each actor's ``reservation`` are set.  (The
+deviation classes are written inline on every milestone, so detection values
+never change the pattern.)  Variants with the same key share one
 :class:`StepTemplate`: its model is built once by :func:`solver.formulation.step.build`
 and :meth:`StepTemplate.refill` recomputes only the numeric row blocks
 (:class:`~solver.model.RowBlock`, vectorised) and the objective, with the same
@@ -62,9 +64,6 @@ def structure_key(scenario: Scenario, options: BuildOptions) -> Hashable:
     >>> structure_key(s, o) == structure_key(replace(s, name="other"), o)
     True
     """
-    p = np.array([d.detection for d in scenario.milestones], dtype=float)
-    _, level_of = np.unique(p, return_inverse=True)
-    levels = () if options.dense_classes else tuple(level_of.tolist())
     return (
         scenario.phases,
         len(scenario.measures),
@@ -74,8 +73,8 @@ def structure_key(scenario: Scenario, options: BuildOptions) -> Hashable:
         options.elastic_windows,
         tuple(scenario.measure_window(m) for m in scenario.measures),
         tuple(scenario.milestone_window(d) for d in scenario.milestones),
-        options.dense_classes,
-        levels,
+        tuple((m.kind, m.ends_with) for m in scenario.measures),
+        tuple(tuple(sorted(d.raises_detection)) for d in scenario.milestones),
         scenario.parameters.irreversibility_ratio is None,
         tuple(a.reservation is None for a in scenario.actors),
     )

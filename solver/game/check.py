@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from solver.game.credibility import Credibility, credibility_table
+from solver.credibility import Credibility, credibility_table
 from solver.game.fixes import suggest_fixes
 from solver.game.inspection import InspectionGame, violation_probability
-from solver.game.phase_thresholds import PhaseTerms, phase_thresholds
+from solver.game.phase_thresholds import phase_thresholds
 from solver.game.render import render_report
 from solver.game.stage import PhaseGame, chain_phases, phase_games
 from solver.payoffs import coefficients
@@ -38,6 +38,8 @@ class PhaseCheck:
     snapback_credible: bool
     comply_value: float
     deviate_value: float
+    deviation: str
+    reverses: tuple[str, ...]
     detection: float
     critical_detection: float | None
     critical_credibility: float | None
@@ -73,9 +75,9 @@ class ICReport:
         Every phase's verdict holds.
     phases : list of PhaseCheck
         One record per phase.
-    effective_credibility : dict of str to float
+    effective_credibility : dict
         Instrument id -> the ``q`` the game used (nominal if the snapback is
-        subgame perfect or overridden, else 0).
+        subgame perfect or overridden, else 0; a list when it varies by phase).
     credibility : dict of str to Credibility
         The derivation behind each effective credibility.
     first_backslide : int or None
@@ -88,7 +90,7 @@ class ICReport:
     scenario: str
     incentive_compatible: bool
     phases: list[PhaseCheck]
-    effective_credibility: dict[str, float]
+    effective_credibility: dict[str, float | tuple[float, ...]]
     credibility: dict[str, Credibility] = field(repr=False)
     first_backslide: int | None
     games: list[PhaseGame] = field(repr=False)
@@ -109,7 +111,10 @@ class ICReport:
             "incentive_compatible": self.incentive_compatible,
             "scenario": self.scenario,
             "first_backslide": self.first_backslide,
-            "effective_credibility": dict(self.effective_credibility),
+            "effective_credibility": {
+                i: list(q) if isinstance(q, tuple) else q
+                for i, q in self.effective_credibility.items()
+            },
             "credibility": {i: c.reason() for i, c in self.credibility.items()},
             "phases": [p.to_dict() for p in self.phases],
         }
@@ -131,29 +136,24 @@ def _opt(x: float) -> float | None:
     return None if not np.isfinite(x) else float(x)
 
 
-def _terms(games: list[PhaseGame], flow: np.ndarray, eff: dict[str, float]) -> PhaseTerms:
-    claw = [sum(eff.get(i, g.nominal[i]) * w for i, w in g.clawback.items()) for g in games]
-    return PhaseTerms(
-        flow=flow,
-        relief=np.array([g.relief for g in games]),
-        kept_cost=np.array([g.kept_cost for g in games]),
-        clawback=np.array(claw, dtype=float),
-        clawback_full=np.array([sum(g.clawback.values()) for g in games], dtype=float),
-        detection=np.array([g.detection for g in games]),
-        delta=np.array(games[0].delta if games else 0.9),
-        years=games[0].years if games else 1.0,
-    )
-
-
 def _inspection(g: PhaseGame, cost: float) -> tuple[float, float]:
-    undetected = g.annuity * (g.relief - g.kept_cost)
-    caught = undetected - g.annuity * g.effective_clawback()
+    """Violation and inspection probabilities of the phase's one-period inspection game.
+
+    The violation is the best option; undetected it is worth its ``base``, caught
+    the value after every credible snapback, scaled up from the chance it is
+    caught within the next phase (a one-period view of the dynamic game).
+    """
+    best = g.best_option()
+    p = best.detection_next
+    choice = g.coalition_choice()
+    lost = sum(w for i, w in best.loss.items() if choice.get(i, False))
+    caught = best.base - (lost / p if p > 0 else 0.0)
     game = InspectionGame(
-        gain=undetected - g.comply_value,
+        gain=best.base - g.comply_value,
         penalty=g.comply_value - caught,
-        detection=g.detection,
+        detection=p,
         inspection_cost=cost,
-        damage=g.steps_value - g.steps_kept,
+        damage=best.restored_value,
     )
     return violation_probability(game)
 
@@ -201,17 +201,16 @@ def check(
     """
     sched = _schedule(plan)
     y, z = sched.matrices(scenario)
-    co = coefficients(scenario)
+    co = coefficients(scenario, nominal=True)
     cred = credibility_table(scenario)
-    games = phase_games(co, y, z, [m.instrument for m in scenario.measures], cred)
-    flow = (co.v @ y if y.size else 0.0) - (co.c @ z if z.size else 0.0) + np.zeros(co.phases)
+    games = phase_games(co, y, z, [m.snapback for m in scenario.measures], cred)
     eff = {i: c.effective for i, c in cred.items()}
     if thresholds:
-        th = phase_thresholds(_terms(games, flow, eff))
+        th = phase_thresholds(coefficients(scenario), y, z)
     else:
         none = np.full(co.phases, np.nan)
         th = {"critical_detection": none, "critical_credibility": none, "critical_discount": none}
-    _, actions = chain_phases(games, flow)
+    _, actions = chain_phases(games, co, y, z)
     phases = [
         _phase_record(g, th, actions[g.phase - 1], cred, inspection_cost, scenario, sched)
         for g in games
@@ -239,9 +238,11 @@ def _phase_record(
 ) -> PhaseCheck:
     k = g.phase - 1
     vd = g.deviate_value()
+    best = g.best_option()
     ok = incentive_compatible(g.comply_value, vd)
     margin = ic_margin(g.comply_value, vd)
     non_cred = tuple(i for i, s in g.coalition_choice().items() if not s)
+    ids = [d.id for d in scenario.milestones]
     viol, insp = _inspection(g, inspection_cost)
     rec = PhaseCheck(
         phase=g.phase,
@@ -250,7 +251,9 @@ def _phase_record(
         snapback_credible=not non_cred,
         comply_value=g.comply_value,
         deviate_value=vd,
-        detection=g.detection,
+        deviation=best.kind,
+        reverses=tuple(i for i, r in zip(ids, best.reverses, strict=True) if r),
+        detection=best.detection,
         critical_detection=_opt(th["critical_detection"][k]),
         critical_credibility=_opt(th["critical_credibility"][k]),
         critical_discount=_opt(th["critical_discount"][k]),

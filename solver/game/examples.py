@@ -1,12 +1,15 @@
 """A two-phase toy scenario whose incentive check can be worked by hand.
 
-One step (cost 8/yr, fully restorable, detection 0.9) in phase 1; relief of
-10/yr in phase 1 and 5/yr more in phase 2, both through a new UNSC
-resolution with nominal credibility 0.9; ``delta = 0.9`` so
-``delta / (1 - delta) = 9``.  Then ``V^C_1 = V^C_2 = 9 * 7 = 63`` and
+One step (cost 8/yr, fully restorable, detected 0.9 a year) in phase 1; relief
+of 10/yr in phase 1 and 5/yr more in phase 2, both through a new UNSC
+resolution with nominal credibility 0.9; phases of one year and ``beta = 0.9``,
+so ``G_k = 9``.  Then ``V^C_1 = V^C_2 = 9 * 7 = 63`` and, with ``q`` the
+effective credibility,
 
-* ``V^D_1 = 9 (10 - 0.9 q 10) = 90 - 81 q``  (margin 45.9 at q = 0.9, -27 at 0)
-* ``V^D_2 = 9 (15 - 0.9 q 15) = 135 - 121.5 q`` (margin 37.35 at 0.9, -72 at 0)
+* overt: ``V^O_1 = 9 (10 - 0.9 q 10) = 90 - 81 q``, ``V^O_2 = 135 - 121.5 q``;
+* covert (keep collecting until caught, hazard 0.9 a phase): ``V^cov = 26.85``
+  at ``q = 0.9`` and ``135`` at ``q = 0`` in both phases (the derivation is in
+  ``tests/known_answer/test_game_backward_induction.py``).
 
 The snapback needs both permanent members: the US nets 5 - 1 = 4; China nets
 1 - 0 = 1 when ``credible`` and 1 - 5 = -4 otherwise, which vetoes it.

@@ -1,23 +1,29 @@
 """What would fix a failing phase: levers and how much margin each buys.
 
-For a phase ``k`` with deficit ``D = -M_k > 0`` (USD m):
+Every figure is recomputed on the exact payoff model (:mod:`solver.payoffs`,
+:mod:`solver.game.stage`), so a lever's margin is what the check would report
+after the change, for the phase in question:
 
-* make a non-credible snapback credible (e.g. a reverse-veto clause):
-  ``+ delta/(1-delta) p_k q_i W_ik``;
-* raise detection to the critical ``p*`` or credibility to ``q*``;
-* defer measures granted in phase ``k`` to ``k+1``: each adds
-  ``delta/(1-delta) v_m (1 - p_k q_m r_m)`` to ``M_k`` (the target no longer
-  holds it when tempted, and still expects it) but lowers every earlier
-  phase's ``V^C_j`` by ``delta^(k-j) v_m``;
-* promise ``D / delta`` more relief per period from phase ``k+1`` on.
+* make a non-credible snapback credible (e.g. a reverse-veto clause): the
+  target's best deviation, re-evaluated with that instrument snapping back;
+* raise detection to the critical ``p*`` or credibility to ``q*``; a
+  discount factor above ``beta*``;
+* defer measures granted in phase ``k`` to ``k + 1``: the target no longer
+  holds them when tempted and still expects them (earlier phases lose some
+  comply value);
+* promise ``x`` USD m/yr more relief from phase ``k + 1`` on, with ``x`` the
+  deficit over the net weight of a future flow on the margin.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from solver.game.credibility import Credibility
+import numpy as np
+
+from solver.credibility import Credibility
 from solver.game.stage import PhaseGame
+from solver.payoffs import coefficients, phase_values
 from solver.plan import Schedule
 from solver.scenario import Scenario
 
@@ -29,41 +35,66 @@ def _credibility_fixes(
     rec: PhaseCheck, g: PhaseGame, cred: dict[str, Credibility], deficit: float
 ) -> list[str]:
     out = []
-    total = 0.0
+    choice = g.coalition_choice()
+    now = g.deviate_value(choice)
     for i in rec.non_credible:
-        gain = g.annuity * g.detection * g.nominal[i] * g.clawback[i]
-        total += gain
+        gain = now - g.deviate_value({**choice, i: True})
+        if gain <= 0:
+            continue
         why = cred[i].reason() if i in cred else i
         out.append(
             f"make snapback through {i} credible (now {why}), e.g. by a "
             f"reverse-veto clause: margin +{gain:.4g}"
         )
-    if out and total >= deficit:
+    every = now - g.deviate_value(dict.fromkeys(choice, True))
+    if out and every >= deficit:
         out.append("making those snapbacks credible closes the gap")
     return out
 
 
-def _defer_fixes(g: PhaseGame, scenario: Scenario, sched: Schedule, deficit: float) -> list[str]:
+def _margin_if(scenario: Scenario, sched: Schedule, moved: dict[str, int], k: int) -> float:
+    alt = Schedule(measures={**sched.measures, **moved}, milestones=sched.milestones)
+    y, z = alt.matrices(scenario)
+    return float(phase_values(coefficients(scenario), y, z).leverage[k])
+
+
+def _defer_fixes(
+    g: PhaseGame, scenario: Scenario, sched: Schedule, margin: float, deficit: float
+) -> list[str]:
     if g.phase >= scenario.phases:
         return []
-    choice = g.coalition_choice()
-    gains = []
-    for m in scenario.measures:
-        if sched.measures.get(m.id) != g.phase:
-            continue
-        q = g.nominal.get(m.instrument, 0.0) if choice.get(m.instrument, False) else 0.0
-        gains.append((g.annuity * m.value * (1 - g.detection * q * m.reversibility), m.id))
-    gains.sort(reverse=True)
-    picked, total = [], 0.0
+    k = g.phase - 1
+    granted = [m.id for m in scenario.measures if sched.measures.get(m.id) == g.phase]
+    gains = sorted(
+        ((_margin_if(scenario, sched, {mid: g.phase + 1}, k) - margin, mid) for mid in granted),
+        reverse=True,
+    )
+    picked: list[str] = []
     for gain, mid in gains:
+        if gain <= 0:
+            break
         picked.append(mid)
-        total += gain
+        total = _margin_if(scenario, sched, dict.fromkeys(picked, g.phase + 1), k) - margin
         if total >= deficit:
             return [
                 f"defer {', '.join(picked)} to phase {g.phase + 1}: margin +{total:.4g} "
                 "(earlier phases lose some comply value)"
             ]
     return []
+
+
+def _promise_fix(g: PhaseGame, scenario: Scenario, deficit: float) -> list[str]:
+    if g.phase >= scenario.phases:
+        return []
+    k = g.phase - 1
+    tl = coefficients(scenario).timeline
+    best = g.best_option()
+    later = np.arange(tl.phases) > k
+    w = {"overt": tl.overt, "covert": tl.covert(best.detection)}.get(best.kind, tl.stall)
+    weight = float(tl.comply.R[k, later].sum() - w.R[k, later].sum())
+    if weight <= 0:
+        return []
+    return [f"promise >= {deficit / weight:.4g} USD m/yr more relief from phase {g.phase + 1} on"]
 
 
 def suggest_fixes(
@@ -94,21 +125,19 @@ def suggest_fixes(
     if rec.critical_detection is not None and rec.critical_detection > g.detection:
         out.append(
             f"raise detection of this phase's reversals from {g.detection:.3g} "
-            f"to >= {rec.critical_detection:.4g}"
+            f"to >= {rec.critical_detection:.4g} a year (for every step)"
         )
     if rec.critical_credibility is not None:
         out.append(
             f"a snapback credibility >= {rec.critical_credibility:.4g} on every "
             "granted measure would suffice"
         )
-    if rec.critical_discount is not None and rec.critical_discount > g.delta:
+    beta = scenario.annual_discount()
+    if rec.critical_discount is not None and rec.critical_discount > beta:
         out.append(
-            f"the phase holds for a discount factor >= {rec.critical_discount:.4g} "
-            f"(now {g.delta:.3g})"
+            f"the phase holds for an annual discount factor >= {rec.critical_discount:.4g} "
+            f"(now {beta:.3g})"
         )
-    out += _defer_fixes(g, scenario, sched, deficit)
-    if g.phase < scenario.phases:
-        out.append(
-            f"promise >= {deficit / g.delta:.4g} USD m/yr more relief from phase {g.phase + 1} on"
-        )
+    out += _defer_fixes(g, scenario, sched, rec.ic_margin, deficit)
+    out += _promise_fix(g, scenario, deficit)
     return out or ["no single lever found; restructure the phase"]

@@ -11,7 +11,10 @@ backslide   ``V^D(s_i=1)``, ``U^D + p g``  ``V^D(s_i=0)``, ``U^D``
 ==========  =============================  =====================
 
 where ``g`` is the pivotal actor's net gain from snapping back (a
-commitment, ``credibility_override``, counts as ``max(g, 0)``).  Against
+commitment, ``credibility_override``, counts as ``max(g, 0)``), ``p`` the
+probability that the target's best deviation is detected within the next
+phase, and ``V^D`` the value of its best option against the column
+(:class:`~solver.game.stage.PhaseGame`).  Against
 *comply* the coalition's choice is never reached, so it is indifferent: a
 snapback threat it would not carry out still supports *comply* as a Nash
 equilibrium.  Such an equilibrium is not subgame perfect -- the coalition's
@@ -65,7 +68,7 @@ def stage_bimatrix(game: PhaseGame, instrument: str) -> tuple[np.ndarray, np.nda
     snap = game.deviate_value({**choice, instrument: True})
     keep = game.deviate_value({**choice, instrument: False})
     a = np.array([[game.comply_value, game.comply_value], [snap, keep]])
-    u, ud, p = game.steps_value, game.steps_kept, game.detection
+    u, ud, p = game.steps_value, game.steps_kept, game.best_option().detection_next
     b = np.array([[u, u], [ud + p * gain, ud]])
     return a, b
 
@@ -102,12 +105,12 @@ def stage_equilibria(game: PhaseGame, instrument: str) -> list[TaggedEquilibrium
     >>> for e in eqs:
     ...     print(e.row.tolist(), e.col.round(3).tolist(), e.subgame_perfect)
     [0.0, 1.0] [0.0, 1.0] True
-    [1.0, 0.0] [0.37, 0.63] False
+    [1.0, 0.0] [0.666, 0.334] False
     [1.0, 0.0] [1.0, 0.0] False
 
     Backsliding unpunished is the only subgame-perfect outcome; *comply*
     is sustained only by China's non-credible threat (snapback with
-    probability at least 27 / 72.9).
+    probability at least 72 / (135 - 26.85), see the toy's derivation).
     """
     a, b = stage_bimatrix(game, instrument)
     ok_snap, ok_sustain = rational_actions(game, instrument)

@@ -12,6 +12,10 @@ def _fmt(x: float | None, spec: str = ".3g") -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _q(q: float | tuple[float, ...]) -> str:
+    return "[" + ", ".join(f"{x:g}" for x in q) + "]" if isinstance(q, tuple) else f"{q:g}"
+
+
 def render_report(report: ICReport) -> str:
     """Return the per-phase table, credibility notes and fixes as text.
 
@@ -26,14 +30,14 @@ def render_report(report: ICReport) -> str:
         Multi-line text ending in a newline.
     """
     head = (
-        f"{'phase':>5} {'margin':>12} {'verdict':>9} {'snapback':>9} {'p_k':>6} "
-        f"{'p*':>6} {'q*':>6} {'delta*':>7} {'viol.':>6}"
+        f"{'phase':>5} {'margin':>12} {'verdict':>9} {'deviation':>9} {'snapback':>9} "
+        f"{'p/yr':>6} {'p*':>6} {'q*':>6} {'beta*':>7} {'viol.':>6}"
     )
     lines = [f"Incentive check: {report.scenario}", head, "-" * len(head)]
     for p in report.phases:
         lines.append(
             f"{p.phase:>5} {p.ic_margin:>12.4f} {'IC' if p.incentive_compatible else 'FAILS':>9} "
-            f"{'yes' if p.snapback_credible else 'no':>9} {p.detection:>6.3g} "
+            f"{p.deviation:>9} {'yes' if p.snapback_credible else 'no':>9} {p.detection:>6.3g} "
             f"{_fmt(p.critical_detection):>6} {_fmt(p.critical_credibility):>6} "
             f"{_fmt(p.critical_discount, '.4g'):>7} {p.violation_probability:>6.3g}"
         )
@@ -45,14 +49,21 @@ def render_report(report: ICReport) -> str:
             f"On the equilibrium path the target backslides after phase {report.first_backslide}."
         )
     lines.append("Snapback credibility:")
-    lines += [f"  {c.reason()} -> q = {c.effective:g}" for c in report.credibility.values()]
+    lines += [f"  {c.reason()} -> q = {_q(c.effective)}" for c in report.credibility.values()]
+    for p in report.phases:
+        if p.deviation in ("overt", "covert") and p.reverses:
+            how = "secretly" if p.deviation == "covert" else "openly"
+            lines.append(
+                f"Phase {p.phase}: the best deviation reverses {how} {', '.join(p.reverses)}"
+            )
     for p in report.phases:
         if p.fixes:
             lines.append(f"Phase {p.phase} fails by {-p.ic_margin:.4g}; fixes:")
             lines += [f"  - {f}" for f in p.fixes]
     lines.append(
-        "Columns: margin = V^C - V^D (USD m); p*, q*, delta* = critical detection, "
-        "credibility, discount ('-': no flip in range); viol. = inspection-game "
-        "violation probability."
+        "Columns: margin = V^C - V^D (USD m); deviation = the target's best one (stall, "
+        "overt or covert reversal); p/yr = its detection per year; p*, q*, beta* = "
+        "critical detection, credibility, annual discount ('-': no flip in range); "
+        "viol. = inspection-game violation probability."
     )
     return "\n".join(lines) + "\n"

@@ -1,27 +1,29 @@
 """The per-phase extensive-form game and its backward-induction solution.
 
 At the end of phase ``k`` the target moves: *comply* (value ``V^C_k``) or
-*backslide* through one of its deviation classes (:mod:`solver.payoffs`:
-reverse every done step with ``p_d <= pi``, detected with probability
-``pi``).  After backsliding, nature detects it with probability ``pi``;
-then, for every instrument ``i`` through which relief was granted, the actors
-it needs choose *snapback* or *sustain*.  Snapback re-imposes each of the
-instrument's measures with probability ``q_i`` (the nominal credibility),
-clawing back share ``r_m`` of its value for good.  The target's payoffs are
-those of :mod:`solver.payoffs`:
+deviate through one of its options (:mod:`solver.payoffs`): *stall*, or an
+an *overt* reversal of everything (seen at once), or a *covert* reversal of
+one detection class (detected phase by phase with the class's hazard); once a
+reversal is seen, for every instrument through which relief is snapped back,
+the actors it needs choose *snapback* or *sustain*.  A
+snapback re-imposes each of the instrument's measures with its nominal
+credibility ``q``, clawing back share ``r`` for good.
 
-``V^D_k(s) = a * max_pi (R_k - pi * sum_i s_i q_i W_ik - K_k(pi))``
-
-with ``a = years * delta / (1 - delta)``, ``R_k = sum_m v_m y[m,k]``,
-``W_ik = sum_{m in i} v_m r_m y[m,k]``, ``K_k(pi) = C_k - sum_{d done, p_d <= pi}
-c_d b_d`` (the cost the target keeps bearing) and ``s_i`` in {0, 1} the coalition's
-choice.  The coalition's leaf payoffs are the value of the steps still in
-place (``U_k = sum_d u_d z[d,k]`` after compliance, ``U^D_k = U_k - sum_{d
-reversed} u_d b_d`` after backsliding) plus, per instrument that snaps back,
-the pivotal actor's net gain (:mod:`solver.game.credibility`).  Backward
-induction: each instrument snaps back iff its pivotal gain is non-negative
-(or it is a commitment); the target then complies iff
-``V^C_k >= V^D_k(s*)``.
+Every option's value is linear in the coalition's choices ``s_i`` in
+{0, 1}: ``V^D(s) = base - sum_i s_i loss_i``, where ``base`` is the value
+if nothing is ever snapped back and ``loss_i`` what instrument ``i``'s
+snapback costs the target in expectation (both from the same
+:class:`~solver.timeline.Weights` as the MIP: ``loss_i = sum_t W_Q[k, t]
+Q_{i,t}``).  The coalition's leaf payoffs are the value of the steps still
+in place (``U_k = sum_d u_d z[d,k]`` after compliance, minus ``u_d`` times
+the restorable share of each reversed step after a reversal) plus, per
+instrument that snaps back, the pivotal actor's net gain
+(:mod:`solver.credibility`).  Backward induction: each instrument snaps
+back iff its pivotal gain is non-negative (or it is a commitment); the
+target then takes its best option against those choices, and complies iff
+``V^C_k >= V^D_k(s*)`` (:func:`solver.tolerances.incentive_compatible`).
+With ``s*`` the values equal :func:`solver.payoffs.phase_values` with the
+effective credibility, so the game and the MIP agree by construction.
 """
 
 from __future__ import annotations
@@ -31,10 +33,47 @@ from functools import cached_property
 
 import numpy as np
 
-from solver.game.credibility import Credibility
+from solver.credibility import Credibility
 from solver.game.tolerances import DECISION_TOL
-from solver.payoffs import Coefficients, continuation_weights, deviation_classes
+from solver.payoffs import DEVIATIONS, Aggregates, Coefficients, aggregates, class_values
+from solver.timeline import Weights, phase_hazard
 from solver.tolerances import incentive_compatible
+
+
+@dataclass(frozen=True)
+class Option:
+    """One deviation open to the target at the end of a phase.
+
+    Attributes
+    ----------
+    kind : {"stall", "overt", "covert"}
+        The deviation.
+    detection : float
+        Detection probability per year of what it reverses (0 for a stall).
+    detection_next : float
+        Probability it is detected within the next phase.
+    reverses : tuple of bool
+        Per milestone, whether it is reversed.
+    base : float
+        Its value if no instrument ever snaps back (USD m).
+    loss : dict of str to float
+        Per instrument, what that instrument's snapback costs the target in
+        expectation (USD m, nominal credibility).
+    restored_value : float
+        Coalition value of the reversed steps (score times restorable share).
+    """
+
+    kind: str
+    detection: float
+    detection_next: float
+    reverses: tuple[bool, ...]
+    base: float
+    loss: dict[str, float]
+    restored_value: float
+
+    def value(self, snapback: dict[str, bool]) -> float:
+        """``base - sum_i s_i loss_i`` against the coalition's choices (USD m)."""
+        return self.base - sum(w for i, w in self.loss.items() if snapback.get(i, False))
 
 
 @dataclass(frozen=True)
@@ -45,124 +84,121 @@ class PhaseGame:
     ----------
     phase : int
         ``k`` (1-based).
-    delta : float
-        Target's discount factor.
     comply_value : float
         ``V^C_k`` (USD m).
-    relief, cost : float
-        ``R_k`` and ``C_k`` (USD m per year).
-    options : tuple of (float, float, float)
-        The target's deviation classes: ``(pi, restored cost c.b, restored
-        coalition value u.b)`` of the steps each reverses.
-    clawback : dict of str to float
-        ``W_ik`` per instrument with relief granted by ``k`` (USD m/yr).
+    options : tuple of Option
+        The target's deviations (a stall first).
     nominal : dict of str to float
-        ``q_i`` per instrument in ``clawback``.
+        Nominal credibility this phase of each instrument with relief to snap back.
     coalition_gain : dict of str to float
         Pivotal net gain per instrument (USD m).
     committed : dict of str to bool
         Instruments whose credibility is set by override.
     steps_value : float
         ``U_k`` (coalition value units).
-    years : float
-        Years per phase (flows per phase are ``years`` times annual values).
+    annuity : float
+        ``G_k``: value of 1 USD m/yr from the end of phase ``k`` on (years).
+    delta : float
+        Discount factor over the next phase.
     """
 
     phase: int
-    delta: float
     comply_value: float
-    relief: float
-    cost: float
-    options: tuple[tuple[float, float, float], ...]
-    clawback: dict[str, float]
+    options: tuple[Option, ...]
     nominal: dict[str, float]
     coalition_gain: dict[str, float]
     committed: dict[str, bool]
     steps_value: float
-    years: float = 1.0
+    annuity: float
+    delta: float
 
     @property
-    def annuity(self) -> float:
-        """``years * delta / (1 - delta)``: value of one USD m/yr from the next phase on."""
-        return self.years * self.delta / (1.0 - self.delta)
-
-    def _claw(self, snapback: dict[str, bool]) -> float:
-        return sum(self.nominal[i] * w for i, w in self.clawback.items() if snapback.get(i, False))
-
-    def best_option(self, snapback: dict[str, bool] | None = None) -> tuple[float, float, float]:
-        """The target's best deviation class against ``snapback`` (default: SPE choice)."""
-        if snapback is None:
-            return self._spe_best
-        return self._best_against(self._claw(snapback))
-
-    def _best_against(self, claw: float) -> tuple[float, float, float]:
-        return max(self.options, key=lambda o: (o[1] - o[0] * claw, -o[0]))
+    def instruments(self) -> tuple[str, ...]:
+        """Instruments whose snapback matters in this phase."""
+        return tuple(self.nominal)
 
     @cached_property
     def _spe_choice(self) -> dict[str, bool]:
         return {
             i: self.committed.get(i, False) or self.coalition_gain[i] >= -DECISION_TOL
-            for i in self.clawback
+            for i in self.nominal
         }
-
-    @cached_property
-    def _spe_claw(self) -> float:
-        return self._claw(self._spe_choice)
-
-    @cached_property
-    def _spe_best(self) -> tuple[float, float, float]:
-        return self._best_against(self._spe_claw)
-
-    @property
-    def detection(self) -> float:
-        """Detection probability of the target's best deviation (SPE snapbacks)."""
-        return self.best_option()[0]
-
-    @property
-    def kept_cost(self) -> float:
-        """``K_k``: step cost the target still bears after its best deviation."""
-        return self.cost - self.best_option()[1]
-
-    @property
-    def steps_kept(self) -> float:
-        """``U^D_k``: coalition value of the steps left after the best deviation."""
-        return self.steps_value - self.best_option()[2]
-
-    def deviate_value(self, snapback: dict[str, bool] | None = None) -> float:
-        """``V^D_k`` when the instruments in ``snapback`` (default: SPE choice) snap back."""
-        if snapback is None:
-            (pi, restored, _), claw = self._spe_best, self._spe_claw
-        else:
-            claw = self._claw(snapback)
-            pi, restored, _ = self._best_against(claw)
-        return self.annuity * (self.relief - pi * claw - (self.cost - restored))
 
     def coalition_choice(self) -> dict[str, bool]:
         """Backward induction at the detection node: snapback iff credible."""
         return dict(self._spe_choice)
 
-    def effective_clawback(self) -> float:
-        """``Q_k = sum_i s*_i q_i W_ik``: expected clawback per period if detected."""
-        return self._spe_claw
+    def best_option(self, snapback: dict[str, bool] | None = None) -> Option:
+        """The target's best option against ``snapback`` (default: the SPE choice).
+
+        Ties go to the earlier option (stall, then overt, then covert; lower
+        detection first).
+        """
+        choice = self._spe_choice if snapback is None else snapback
+        best = self.options[0]
+        for o in self.options[1:]:
+            if o.value(choice) > best.value(choice) + 1e-12 * max(1.0, abs(best.value(choice))):
+                best = o
+        return best
+
+    def deviate_value(self, snapback: dict[str, bool] | None = None) -> float:
+        """``V^D_k`` when the instruments in ``snapback`` (default: SPE choice) snap back."""
+        choice = self._spe_choice if snapback is None else snapback
+        return self.best_option(choice).value(choice)
+
+    @property
+    def detection(self) -> float:
+        """Detection per year of the target's best deviation (SPE snapbacks)."""
+        return self.best_option().detection
+
+    @property
+    def steps_kept(self) -> float:
+        """``U^D_k``: coalition value of the steps left after the best deviation."""
+        return self.steps_value - self.best_option().restored_value
 
     def margin(self) -> float:
         """Subgame-perfect margin ``V^C_k - V^D_k(s*)`` (USD m)."""
         return self.comply_value - self.deviate_value()
 
 
-def _options(co: Coefficients, done: np.ndarray) -> tuple[tuple[float, float, float], ...]:
-    """Deviation classes of one phase as ``(pi, restored cost, restored value)``."""
-    return tuple(
-        (pi, float(co.c[rev] @ co.b[rev]), float(co.u[rev] @ co.b[rev]))
-        for pi, rev in deviation_classes(co.p, done)
-    )
+def clawback_by_instrument(
+    co: Coefficients, agg: Aggregates, snap: list[str]
+) -> dict[str, np.ndarray]:
+    """``Q_{i,t}``: expected clawback per phase of each snapback instrument's measures.
+
+    Parameters
+    ----------
+    co : Coefficients
+        Coefficients with the *nominal* credibility of each instrument.
+    agg : Aggregates
+        The schedule's aggregates (for which flows are active).
+    snap : list of str
+        Snapback instrument of each measure.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Instrument id -> ``(K,)`` clawback (USD m/yr); only instruments with
+        a flow in force at some phase.
+    """
+    out: dict[str, np.ndarray] = {}
+    per = (co.v * co.r)[:, None] * co.q * agg.active
+    for m, inst in enumerate(snap):
+        if agg.active[m].any():
+            out[inst] = out.get(inst, np.zeros(co.phases)) + per[m]
+    return out
+
+
+def _weights(co: Coefficients, kind: str, pi: float) -> Weights:
+    tl = co.timeline
+    return tl.stall if kind == "stall" else tl.overt if kind == "overt" else tl.covert(pi)
 
 
 def phase_games(
     co: Coefficients,
     y: np.ndarray,
     z: np.ndarray,
-    instruments: list[str],
+    snap: list[str],
     cred: dict[str, Credibility],
 ) -> list[PhaseGame]:
     """Build the stage game of every phase of a schedule.
@@ -170,14 +206,14 @@ def phase_games(
     Parameters
     ----------
     co : Coefficients
-        Scenario coefficients (``co.q`` is ignored; ``cred`` supplies ``q``).
+        Coefficients with *nominal* credibility (``coefficients(s, nominal=True)``).
     y, z : numpy.ndarray
         State matrices of the schedule.
-    instruments : list of str
-        Instrument id of each measure, in ``co`` order.
+    snap : list of str
+        Snapback instrument id of each measure, in ``co`` order.
     cred : dict
-        :class:`~solver.game.credibility.Credibility` per instrument id;
-        an id missing here is a commitment with credibility 1 (as in
+        :class:`~solver.credibility.Credibility` per instrument id; an id
+        missing here is a commitment with credibility 1 (as in
         :func:`solver.payoffs.coefficients`).
 
     Returns
@@ -185,42 +221,81 @@ def phase_games(
     list of PhaseGame
         One per phase.
     """
-    relief = co.v @ y if y.size else np.zeros(co.phases)
-    cost = co.c @ z if z.size else np.zeros(co.phases)
+    agg = aggregates(co, y, z)
+    tl = co.timeline
+    vc = tl.comply.value(agg.relief, agg.cost, agg.transfers, agg.clawback, agg.restorable)
     steps = co.u @ z if z.size else np.zeros(co.phases)
-    vc = co.years * (continuation_weights(co.delta, co.phases) @ (relief - cost))
+    by_inst = clawback_by_instrument(co, agg, snap)
+    no_claw = np.zeros(co.phases)
+    years = [*tl.years[1:], tl.years[-1]]
     games = []
     for k in range(co.phases):
-        claw: dict[str, float] = {}
-        for m, inst in enumerate(instruments):
-            if y[m, k] > 0:
-                claw[inst] = claw.get(inst, 0.0) + float(co.v[m] * co.r[m])
+        options = []
+        for kind in DEVIATIONS:
+            for _, pi, mask in class_values(co, agg, z, k, kind):
+                w = _weights(co, kind, pi)
+                restored = float(co.c[mask] @ agg.share[mask, k]) if mask.any() else 0.0
+                base = w.value(agg.relief, agg.cost, agg.transfers, no_claw, agg.restorable)
+                base_k = float(base[k] + w.rho[k] * restored)
+                loss = {i: float(w.Q[k] @ q) for i, q in by_inst.items() if w.Q[k] @ q != 0}
+                options.append(
+                    Option(
+                        kind=kind,
+                        detection=pi,
+                        detection_next=phase_hazard(pi, years[k])
+                        if kind == "covert"
+                        else (1.0 if kind == "overt" else 0.0),
+                        reverses=tuple(bool(x) for x in mask),
+                        base=base_k,
+                        loss=loss,
+                        restored_value=float(co.u[mask] @ agg.share[mask, k]),
+                    )
+                )
+        if not options:  # nothing done and nothing left to refuse
+            none = tuple(False for _ in range(len(co.c)))
+            options.append(Option("none", 0.0, 0.0, none, float(vc[k]), {}, 0.0))
+        instruments = sorted({i for o in options for i in o.loss})
         games.append(
             PhaseGame(
                 phase=k + 1,
-                delta=co.delta,
                 comply_value=float(vc[k]),
-                relief=float(relief[k]),
-                cost=float(cost[k]),
-                options=_options(co, z[:, k] > 0.5 if z.size else np.zeros(0, dtype=bool)),
-                clawback=claw,
-                nominal={i: cred[i].nominal if i in cred else 1.0 for i in claw},
-                coalition_gain={i: cred[i].pivotal_gain if i in cred else 0.0 for i in claw},
-                committed={i: cred[i].committed if i in cred else True for i in claw},
+                options=tuple(options),
+                nominal={i: _nominal(cred, i, k + 1) for i in instruments},
+                coalition_gain={i: cred[i].pivotal_gain if i in cred else 0.0 for i in instruments},
+                committed={i: cred[i].committed if i in cred else True for i in instruments},
                 steps_value=float(steps[k]),
-                years=co.years,
+                annuity=float(tl.annuity[k]),
+                delta=float(tl.beta ** years[k]),
             )
         )
     return games
 
 
-def chain_phases(games: list[PhaseGame], flow: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _nominal(cred: dict[str, Credibility], inst: str, phase: int) -> float:
+    if inst not in cred:
+        return 1.0
+    q = cred[inst].nominal
+    return float(q[min(phase, len(q)) - 1]) if isinstance(q, tuple) else float(q)
+
+
+def chain_phases(
+    games: list[PhaseGame], co: Coefficients, y: np.ndarray, z: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
     """Backward induction over phases with the target's optimal continuation.
 
-    ``C_K = delta/(1-delta) F_K`` and ``C_k = delta (F_{k+1} + max(C_{k+1},
-    V^D_{k+1}))``: the value of complying at ``k`` when the target plays
-    its subgame-perfect strategy afterwards.  When every phase is incentive
-    compatible ``C_k = V^C_k`` (one-shot deviation principle).
+    ``C_K = V^C_K`` and ``C_k = D[k, k+1] (a_{k+1} F_{k+1} + O_{k+1} +
+    max(C_{k+1}, V^D_{k+1}))``: the value of complying at ``k`` when the
+    target plays its subgame-perfect strategy afterwards.  When every phase
+    is incentive compatible ``C_k = V^C_k`` (one-shot deviation principle).
+
+    Parameters
+    ----------
+    games : list of PhaseGame
+        The stage games.
+    co : Coefficients
+        Coefficients (the timeline and flows).
+    y, z : numpy.ndarray
+        The schedule's state matrices.
 
     Returns
     -------
@@ -229,16 +304,19 @@ def chain_phases(games: list[PhaseGame], flow: np.ndarray) -> tuple[np.ndarray, 
     actions : list of str
         ``"comply"`` or ``"backslide"``: the target's SPE move per phase.
     """
+    agg = aggregates(co, y, z)
+    tl = co.timeline
+    flow = agg.relief - agg.cost
     n = len(games)
     comply = np.zeros(n)
     actions = [""] * n
     for k in range(n - 1, -1, -1):
-        d, yrs = games[k].delta, games[k].years
         if k == n - 1:
-            comply[k] = yrs * d / (1.0 - d) * flow[k]
+            comply[k] = games[k].comply_value
         else:
             best_next = max(comply[k + 1], games[k + 1].deviate_value())
-            comply[k] = d * (yrs * flow[k + 1] + best_next)
+            d = tl.discount[k + 1, k + 2]
+            comply[k] = d * (tl.years[k + 1] * flow[k + 1] + agg.transfers[k + 1] + best_next)
         ok = incentive_compatible(float(comply[k]), games[k].deviate_value())
         actions[k] = "comply" if ok else "backslide"
     return comply, actions

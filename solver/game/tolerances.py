@@ -8,6 +8,8 @@ the predicate the verifier and the sweeps use too.
 
 from __future__ import annotations
 
+from solver.tolerances import DECISION_TOL as DECISION_TOL  # the core's; re-exported here
+
 VERTEX_TOL: float = 1e-9
 """Slack under which a polytope constraint counts as tight (label present),
 and over which a candidate vertex counts as infeasible (normalised payoffs)."""
@@ -22,8 +24,6 @@ to the player's payoff range: ``u(x, y) >= max_i u(e_i, y) - EQ_TOL * range``.""
 PROB_TOL: float = 1e-9
 """Negative probabilities above ``-PROB_TOL`` are float noise and clipped to 0."""
 
-DECISION_TOL: float = 1e-9
-"""An actor prefers snapback when its net gain is ``>= -DECISION_TOL`` (USD m)."""
 
 BISECT_TOL: float = 1e-10
 """Width at which a bisection for a threshold stops."""

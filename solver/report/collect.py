@@ -11,6 +11,8 @@ import platform
 from importlib import metadata
 from typing import Any
 
+from solver import pipeline
+from solver.backends.base import Status
 from solver.game.check import check
 from solver.plan import Plan
 from solver.scenario import Scenario
@@ -124,6 +126,29 @@ def _jsonable(v: Any) -> bool:
     return v is None or isinstance(v, str | int | float | bool)
 
 
+def with_ranges(plan: Plan) -> Plan:
+    """``plan`` with its phase ranges, computed when an optimal plan does not carry them yet.
+
+    The ranges need MIP probes around the optimum
+    (:func:`solver.pipeline.add_ranges`); the plan itself is not re-solved.
+    A plan that is not optimal (a comparison plan, say) is returned as it is.
+
+    Parameters
+    ----------
+    plan : Plan
+        A solved or evaluated plan.
+
+    Returns
+    -------
+    Plan
+        The plan, with ``phase_range`` when it is optimal.
+    """
+    if plan.phase_range is not None or plan.schedule is None or plan.status is not Status.OPTIMAL:
+        return plan
+    request = pipeline.check_args(plan.scenario, objective=plan.objective_name or None)
+    return pipeline.add_ranges(plan, request)
+
+
 def plan_section(label: str, title: str, source: str, plan: Plan) -> dict[str, Any]:
     """Return the report's record of one plan: its phases, values and incentive check.
 
@@ -143,8 +168,10 @@ def plan_section(label: str, title: str, source: str, plan: Plan) -> dict[str, A
     dict
         ``plan.to_dict()`` plus ``label``, ``title``, ``source``,
         ``assignments`` (id -> phase or ``None``), per-phase payoff values
-        and ``incentives`` (``None`` without the game module).
+        and ``incentives`` (``None`` without the game module); an optimal
+        plan's ``phase_range`` is filled in (:func:`with_ranges`).
     """
+    plan = with_ranges(plan)
     doc = plan.to_dict()
     doc.update(label=label, title=title, source=source, assignments=None, incentives=None)
     sch = plan.schedule

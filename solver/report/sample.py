@@ -17,7 +17,11 @@ from solver.seeds import SeedLike, as_generator
 
 def _parameters(scenario: Scenario) -> list[tuple[str, float]]:
     out = [("parameters.discount", scenario.parameters.discount)]
-    out += [(f"instruments.{i.id}.credibility", i.credibility) for i in scenario.instruments[:2]]
+    out += [
+        (f"instruments.{i.id}.credibility", i.credibility)
+        for i in scenario.instruments[:2]
+        if not isinstance(i.credibility, tuple)
+    ]
     out += [(f"measures.{m.id}.value", m.value) for m in scenario.measures[:2]]
     out += [(f"milestones.{d.id}.detection", d.detection) for d in scenario.milestones[:1]]
     return out

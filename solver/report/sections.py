@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from solver.render import range_text
 from solver.report.figures_sensitivity import summary
 
 
@@ -124,19 +125,48 @@ def summary_section(doc: dict[str, Any]) -> Section:
 
 
 def plan_section(doc: dict[str, Any]) -> Section | None:
-    """Phase of every milestone and measure in each plan (the plan chart's table)."""
+    """Phase of every milestone and measure in each plan (the plan chart's table).
+
+    A plan with phase ranges gets a second table: per item its phase, the
+    range of phases it takes over the plans within 1 % of the optimum
+    (``2-3``, ``4-never``; one phase when the item is forced) and whether it
+    is forced or free, as ``relief solve`` prints it.
+    """
     plans = _plans(doc)
     if not plans:
         return None
+    ranged = [p for p in plans if p.get("phase_range")]
     cols = ["id", "name", "value / cost (USD m/yr)", "reversibility", *[p["title"] for p in plans]]
     rows = []
     for kind, amount in (("milestones", "cost"), ("measures", "value")):
         for it in doc["items"][kind]:
             phases = [p["assignments"][kind].get(it["id"]) or "never" for p in plans]
             rows.append([it["id"], it["name"], it[amount], it["reversibility"], *phases])
-    return Section(
-        "plan", "Phased plan", figure="plan", tables=[Table("Phase per item", cols, rows)]
-    )
+    tables = [Table("Phase per item", cols, rows)]
+    for p in ranged:
+        span_rows = []
+        for kind in ("milestones", "measures"):
+            for it in doc["items"][kind]:
+                lo, hi = p["phase_range"][it["id"]]
+                phase = p["assignments"][kind].get(it["id"]) or "never"
+                kind_ = "forced" if lo == hi else "free"
+                span_rows.append([it["id"], it["name"], phase, range_text(lo, hi), kind_])
+        span_cols = ["id", "name", "phase", "phase range", "forced / free"]
+        tables.append(Table(f"Phase ranges: {p['title']}", span_cols, span_rows))
+    par = []
+    if ranged:
+        par.append(
+            "Phase range: the earliest and latest phase an item takes over all plans within "
+            "1 % of the optimum (on every leximin level of the leverage objective); one phase "
+            "means the item is forced, a span that it is free."
+        )
+        par += [
+            f"{p['title']}: the range probes stopped at the time limit; the ranges shown are "
+            "the phases found so far (inner bounds)."
+            for p in ranged
+            if p.get("phase_range_complete") is False
+        ]
+    return Section("plan", "Phased plan", par, figure="plan", tables=tables)
 
 
 def phases_section(doc: dict[str, Any]) -> Section | None:

@@ -56,12 +56,16 @@ def _suggest(word: str, options: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+_VARIABLE = ("number", "number|list[number]")
+"""Field kinds a path may vary (a per-phase list only where the scenario gives one number)."""
+
+
 def _number_field(fields: tuple[Field, ...], name: str, where: str) -> Field:
     by_name = {f.name: f for f in fields}
-    numbers = [f.name for f in fields if f.kind == "number"]
+    numbers = [f.name for f in fields if f.kind in _VARIABLE]
     if name not in by_name:
         raise KeyError(f"{where} has no field {name!r}{_suggest(name, numbers)}")
-    if by_name[name].kind != "number":
+    if by_name[name].kind not in _VARIABLE:
         raise KeyError(
             f"{where}.{name} is a {by_name[name].kind} field; only numbers can vary "
             f"(numbers: {', '.join(numbers)})"
@@ -141,6 +145,11 @@ def current_value(scenario: Scenario, address: Address) -> float | None:
     else:
         entry = next(x for x in getattr(scenario, address.section) if x.id == address.id)
         value = getattr(entry, address.field.name)
+    if isinstance(value, tuple):
+        raise KeyError(
+            f"{address.field.name} is a per-phase list in this scenario; only a single "
+            "number can vary"
+        )
     return None if value is None else float(value)
 
 

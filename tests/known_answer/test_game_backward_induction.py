@@ -1,7 +1,18 @@
 """Backward induction on the hand-solved toy (derivation in solver/game/examples.py).
 
-delta = 0.9, so delta/(1-delta) = 9; V^C_1 = V^C_2 = 9 * 7 = 63;
-V^D_1 = 90 - 81 q and V^D_2 = 135 - 121.5 q with q = 0.9 (credible) or 0.
+beta = 0.9 a year, phases of one year: G_1 = G_2 = 9, V^C_1 = V^C_2 = 9 * 7 = 63.
+One step (cost 8, fully restorable, detected 0.9 a year: h = 0.9 per phase)
+done in phase 1; relief 10 (phase 1) and 5 more (phase 2), clawback q r v.
+
+* overt at k: V^O_k = 9 (R_k - 0.9 Q_k - 8 + 8): 90 - 81 q (k = 1), 135 - 121.5 q (k = 2);
+* covert at k = 2 (tail only): V = 0.9 / (1 - 0.9 * 0.1) * X with
+  X = (15 - 8 + 8) + 0.9 * P, P = 9 (15 - 15 q) (caught: held relief minus clawback,
+  every step restored): q = 0.9 -> X = 27.15, V = 26.8516; q = 0 -> X = 136.5, V = 135;
+* covert at k = 1: one phase of phase-2 relief, then the same tail:
+  V = 0.9 X + 0.9 * 0.1 * 0.9 / 0.91 X = the same 26.8516 (q = 0.9) or 135 (q = 0).
+
+So with a credible snapback (q = 0.9) the covert reversal is the best deviation in
+both phases: margin 63 - 26.8516 = 36.1484 (overt would leave 45.9 and 37.35).
 """
 
 from __future__ import annotations
@@ -12,40 +23,54 @@ import pytest
 from solver.game import check, stage_equilibria
 from solver.game.examples import toy_scenario
 from solver.game.stage import chain_phases
+from solver.payoffs import coefficients
+
+X_CREDIBLE = 15.0 + 0.9 * 9 * (15 - 0.9 * 15)
+COVERT = 0.9 / (1 - 0.9 * 0.1) * X_CREDIBLE  # 26.8516...
+MARGIN = 63.0 - COVERT
 
 
-def _margins(**kw):
+def _check(**kw):
     s, sched = toy_scenario(**kw)
-    return [p.ic_margin for p in check(s, sched).phases]
+    return check(s, sched)
 
 
-def test_credible_snapback_margins():
-    assert _margins(credible=True) == pytest.approx([45.9, 37.35])
+def test_credible_snapback_margins_and_the_covert_deviation():
+    r = _check(credible=True)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([MARGIN, MARGIN])
+    assert [p.deviation for p in r.phases] == ["covert", "covert"]
+    assert r.phases[0].reverses == ("D1",)
 
 
 def test_vetoed_snapback_margins():
-    # China nets 1 - 5 = -4 < 0 and holds a veto: q_eff = 0.
-    assert _margins(credible=False) == pytest.approx([-27.0, -72.0])
+    # China nets 1 - 5 = -4 < 0 and holds a veto: q_eff = 0.  Phase 1: covert
+    # 135 > overt 90, margin -72; phase 2: overt 135 = covert 135 (tie: overt).
+    r = _check(credible=False)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([-72.0, -72.0])
+    assert [p.deviation for p in r.phases] == ["covert", "overt"]
 
 
 def test_reverse_veto_restores_credibility_without_china():
     # Any one participant can snap back; the US nets 5 - 1 = 4 >= 0.
-    assert _margins(credible=False, kind="reverse_veto") == pytest.approx([45.9, 37.35])
+    r = _check(credible=False, kind="reverse_veto")
+    assert [p.ic_margin for p in r.phases] == pytest.approx([MARGIN, MARGIN])
 
 
 def test_override_uses_nominal_credibility():
-    assert _margins(credible=False, override=True) == pytest.approx([45.9, 37.35])
+    r = _check(credible=False, override=True)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([MARGIN, MARGIN])
 
 
-def test_chained_phases_target_complies_then_backslides():
+def test_chained_phases_target_backslides_from_phase_one():
     # C_2 = 63 < V^D_2 = 135: backslide at 2.  C_1 = 0.9 (F_2 + max(C_2, V^D_2))
-    # = 0.9 (7 + 135) = 127.8 >= V^D_1 = 90: comply at 1.
+    # = 0.9 (7 + 135) = 127.8 < V^D_1 = 135 (covert): backslide at 1 too.
     s, sched = toy_scenario(credible=False)
     r = check(s, sched)
-    comply, actions = chain_phases(r.games, np.array([2.0, 7.0]))
+    y, z = sched.matrices(s)
+    comply, actions = chain_phases(r.games, coefficients(s, nominal=True), y, z)
     assert comply == pytest.approx([127.8, 63.0])
-    assert actions == ["comply", "backslide"]
-    assert r.first_backslide == 2
+    assert actions == ["backslide", "backslide"]
+    assert r.first_backslide == 1
     assert not r.incentive_compatible
 
 
@@ -74,11 +99,13 @@ def test_nash_equilibrium_with_non_credible_threat_is_rejected():
 
 
 def test_threshold_mix_of_the_non_credible_threat():
-    # comply stays a best response while snapback probability s satisfies
-    # 63 >= 9 (10 - 9 s) ... i.e. 63 >= 90 - 72.9 s  =>  s >= 27 / 72.9.
+    # Backsliding is worth 135 against sustain and COVERT (26.85) against snapback
+    # (the best option either way is the covert reversal), so comply stays a best
+    # response while the snapback probability s satisfies
+    # 63 >= s COVERT + (1 - s) 135  =>  s >= (135 - 63) / (135 - COVERT).
     tags = _tags(credible=False)
     mixes = [t[1][0] for t in tags if t[0] == (1.0, 0.0)]
-    assert min(mixes) == pytest.approx(27 / 72.9, abs=1e-6)
+    assert min(mixes) == pytest.approx(72 / (135 - COVERT), abs=1e-6)
 
 
 def test_credible_threat_comply_snapback_is_the_spe():

@@ -1,17 +1,15 @@
-"""Thresholds against closed forms: grim trigger, detection, credibility, discount."""
+"""Thresholds against closed forms: grim trigger, detection, credibility, discount, inspection."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from solver.game import InspectionGame, check, equilibria, violation_probability
 from solver.game.examples import toy_scenario
-from solver.game.phase_thresholds import PhaseTerms, comply_values, phase_thresholds
 from solver.game.thresholds import critical_discount, grim_trigger_margin, grim_trigger_threshold
-from solver.payoffs import continuation_weights
-from solver.plan import Schedule
-from solver.scenario import Instrument, Measure, Milestone, Parameters, Scenario
 
 
 def test_grim_trigger_textbook_values():
@@ -37,86 +35,35 @@ def test_bisection_recovers_grim_trigger_closed_form():
     assert np.all(grim_trigger_margin(T, R, P, np.minimum(want * 1.01, 0.999), p)[ok] > 0)
 
 
-def test_toy_critical_detection_and_credibility():
-    # Phase 1: margin = 63 - 9 (10 - 10 p q) = -27 + 90 p q; with q = 0.9: p* = 1/3,
-    # with p = 0.9: q* = 1/3.  Phase 2: -72 + 135 p q: p* = q* = 16/27.
+def test_toy_critical_detection_credibility_and_discount():
+    # The toy (solver/game/examples.py; one-year phases): the covert reversal binds.
+    # With every step detected x a year (h = x): covert = 0.9 X / (0.1 + 0.9 x),
+    # X = 15 + x P, P = 9 (15 - 13.5) = 13.5; it equals V^C = 63 at
+    # 0.9 (15 + 13.5 x) = 63 (0.1 + 0.9 x), i.e. x = 7.2 / 44.55 = 16/99 (the open
+    # reversal, 9 (10 - 9) = 9, never binds).
+    # One credibility q for every measure: P = 9 * 15 (1 - q), X = 15 + 0.9 P and
+    # 0.9 X / 0.91 = 63 at q = 1 - 48.7 / 121.5.
+    # Annual discount beta (G = beta / (1 - beta)): 7 / (1 - beta) =
+    # (15 (1 - beta) + 1.35 beta) / ((1 - beta)(1 - 0.1 beta)) at beta = 8 / 12.95.
     s, sched = toy_scenario()
     ph = check(s, sched).phases
-    assert ph[0].critical_detection == pytest.approx(1 / 3)
-    assert ph[0].critical_credibility == pytest.approx(1 / 3)
-    assert ph[1].critical_detection == pytest.approx(16 / 27)
-    assert ph[1].critical_credibility == pytest.approx(16 / 27)
-    assert ph[0].critical_discount is None  # margin = 9 * 5.1 delta/(1-delta) > 0
+    for p in ph:
+        assert p.critical_detection == pytest.approx(16 / 99)
+        assert p.critical_credibility == pytest.approx(1 - 48.7 / 121.5)
+        assert p.critical_discount == pytest.approx(8 / 12.95, abs=1e-8)
 
 
-def _three_phase():
-    # F = (1, 1, 11); deviating after phase 1 keeps flow 6 (the step is fully
-    # restorable, the relief irreversible).  Phase-1 margin x (1-delta)/delta is
-    # (1-delta) F_2 + delta F_3 - 6, zero at delta* = (6 - 1) / (11 - 1) = 1/2.
-    s = Scenario(
-        name="three",
-        phases=3,
-        measures=(Measure("M1", 6.0, 0.0, "x"), Measure("M2", 10.0, 1.0, "x")),
-        milestones=(Milestone("D1", value=1.0, cost=5.0, reversibility=1.0, detection=0.5),),
-        instruments=(Instrument("x", "executive", credibility=1.0),),
-        parameters=Parameters(discount=0.9),
-    )
-    return s, Schedule(measures={"M1": 1, "M2": 3}, milestones={"D1": 1})
-
-
-def test_plan_critical_discount_by_bisection_matches_closed_form():
-    s, sched = _three_phase()
-    ph = check(s, sched).phases
-    assert ph[0].incentive_compatible
-    assert ph[0].critical_discount == pytest.approx(0.5, abs=1e-8)
-    assert ph[1].critical_discount is None
-    s_low = Scenario(**{**s.__dict__, "parameters": Parameters(discount=0.45)})
-    assert not check(s_low, sched).phases[0].incentive_compatible
-    assert check(s_low, sched).phases[0].critical_discount == pytest.approx(0.5, abs=1e-8)
-
-
-def test_comply_values_match_payoffs_module():
-    rng = np.random.default_rng(0)
-    for k in (1, 2, 5):
-        F = rng.normal(size=k)
-        for d in (0.2, 0.9):
-            np.testing.assert_allclose(
-                comply_values(F, np.array([d])), continuation_weights(d, k) @ F
-            )
-
-
-def test_vectorised_thresholds_equal_one_at_a_time():
-    rng = np.random.default_rng(1)
-    S, K = 50, 4
-    terms = PhaseTerms(
-        flow=rng.normal(5, 3, (S, K)),
-        relief=rng.uniform(5, 20, (S, K)),
-        kept_cost=rng.uniform(0, 5, (S, K)),
-        clawback=rng.uniform(0, 10, (S, K)),
-        clawback_full=rng.uniform(10, 20, (S, K)),
-        detection=rng.uniform(0, 1, (S, K)),
-        delta=rng.uniform(0.5, 0.95, S),
-    )
-    batch = phase_thresholds(terms)
-    for i in range(0, S, 7):
-        one = phase_thresholds(
-            PhaseTerms(
-                *(
-                    getattr(terms, f)[i]
-                    for f in (
-                        "flow",
-                        "relief",
-                        "kept_cost",
-                        "clawback",
-                        "clawback_full",
-                        "detection",
-                        "delta",
-                    )
-                )
-            )
-        )
-        for key in batch:
-            np.testing.assert_allclose(batch[key][i], one[key], equal_nan=True, atol=1e-9)
+def test_thresholds_are_where_the_checked_margin_changes_sign():
+    # Re-check the toy with each parameter just below and above its threshold.
+    s, sched = toy_scenario()
+    p0 = check(s, sched).phases[0]
+    for eps in (-1e-4, 1e-4):
+        beta = p0.critical_discount + eps
+        other = replace(s, parameters=replace(s.parameters, discount=beta))
+        assert (check(other, sched).phases[0].ic_margin >= 0) == (eps > 0)
+        det = p0.critical_detection + eps
+        other = replace(s, milestones=tuple(replace(d, detection=det) for d in s.milestones))
+        assert (check(other, sched).phases[0].ic_margin >= 0) == (eps > 0)
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,12 @@ def test_minimal_matches_the_hand_derivation():
     assert plan.schedule.milestones == {"M1": 1, "M2": 2}
     assert plan.schedule.measures == {"R1": 1, "R2": 2, "R3": 2}
     values = plan.schedule.values(s)
-    assert values.leverage.tolist() == pytest.approx([20.0, 12.5])
-    # Phase 2's best deviation reverses only the dismantlement (detection 0.5).
-    assert values.detection.tolist() == pytest.approx([1.0, 0.5])
-    assert np.flatnonzero(values.reversed[1]).tolist() == [1]
-    assert plan.objective == pytest.approx(12.5 + 0.01 * (20 + 12.5) / 2, abs=0.01)
+    assert values.leverage.tolist() == pytest.approx([2.5, 2.5])
+    # Both phases: the covert reversal of every done step (detection 1) binds.
+    assert values.deviation == ("covert", "covert")
+    assert values.detection.tolist() == pytest.approx([1.0, 1.0])
+    assert np.flatnonzero(values.reversed[1]).tolist() == [0, 1]
+    # the options behind the margins (derivation in the model file)
+    assert values.stall_value[0] == pytest.approx(0.0)
+    assert values.overt_value.tolist() == pytest.approx([0.0, 5.0])
+    assert values.covert_value.tolist() == pytest.approx([17.5, 17.5])

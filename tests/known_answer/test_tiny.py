@@ -1,17 +1,22 @@
-"""Hand-solved tiny scenarios (issue 2).
+"""Hand-solved tiny scenarios (issue 2, re-derived for the stall / overt / covert model).
 
-Two phases, discount 0.5 (so delta / (1 - delta) = 1), one milestone M
-(cost 10, irreversible b = 0, detection 1, mandatory by phase 2) and one
-measure R (value 20, fully reversible r = 1, credibility 1), reciprocity 1.
+Two phases of one year, discount 0.5 (so beta = 0.5 a year and G_1 = G_2 = 1),
+one milestone M (cost 10, irreversible b = 0, detected for certain within a
+year: h = 1, mandatory by phase 2) and one measure R (value 20, fully
+reversible r = 1, credibility 1), reciprocity 1.  V^C_1 = 0.5 F_2 + 0.5 F_2 = F_2
+and V^C_2 = F_2.
 
-Continuation weights for K = 2: V^C_1 = F_2 (delta + delta^2/(1-delta) = 1),
-V^C_2 = F_2.  Candidates (participation forces R no later than M):
+* M@1, R@1: F = (10, 10), V^C = (10, 10).  Overt: G (R - Q - C + 0) = -10,
+  margin 20.  Covert (restores nothing, keeps collecting one phase, then caught:
+  P = G (20 - 20 - 10 + 0) = -10): V = 0.5 (10 + P) + 0 = 0 at k = 1 and
+  0.5 / (1 - 0) (10 + P) = 0 at k = 2: margin 10 in both phases.  L = (10, 10).
+* M@2, R@2: phase 1 has nothing done, but M comes later, so a stall is open:
+  V^S_1 = G_1 (R_1 - C_1) = 0, margin 10; phase 2 as above.  L = (10, 10).
+* M@2, R@1: a stall keeps R for nothing: V^S_1 = 20 > V^C_1 = 10, L_1 = -10.
+* M@1, R@2: participation fails in phase 1 (relief 0 < cost 10).
 
-* M@1, R@1: F = (10, 10); F^D_k = 20 - 1*1*1*20 - 10 = -10, so L = (20, 20).
-* M@2, R@2: F = (0, 10); nothing done in phase 1 so F^D_1 = 0: L = (10, 20).
-* M@2, R@1: F = (20, 10); p_1 = 0 (no step to detect): L_1 = 10 - 20 = -10.
-
-The maximum of min_k L_k is 20, reached only by doing both in phase 1.
+The maximum of min_k L_k is 10, reached by the first two plans (a tie the
+objective's tie-breaks or leximin levels settle; both are accepted).
 """
 
 from __future__ import annotations
@@ -45,9 +50,9 @@ def test_tiny_leverage_optimum(backend):
     s = scenario_from_dict_for_tests(TINY)
     plan = solve(s, backend=backend)
     assert plan.status.value == "optimal"
-    assert plan.schedule.measures == {"R": 1}
-    assert plan.schedule.milestones == {"M": 1}
-    assert [p["leverage"] for p in plan.phases()] == pytest.approx([20.0, 20.0])
+    placed = (plan.schedule.measures["R"], plan.schedule.milestones["M"])
+    assert placed in ((1, 1), (2, 2))
+    assert [p["leverage"] for p in plan.phases()] == pytest.approx([10.0, 10.0])
     assert verify_plan(s, plan).ok
 
 

@@ -105,7 +105,7 @@ def test_backward_induction_profile_is_a_tagged_nash_equilibrium(case):
     r = check(s, sched)
     for g in r.games:
         choice = g.coalition_choice()
-        for inst in g.clawback:
+        for inst in g.instruments:
             eqs = stage_equilibria(g, inst)
             assert eqs  # every finite game has one
             row = (1.0, 0.0) if g.comply_value >= g.deviate_value() else (0.0, 1.0)

@@ -146,11 +146,15 @@ def test_plain_os_error_is_reported_without_traceback(
 # --- strict JSON from every --json command -------------------------------------------------
 
 
-def test_solve_plan_json_is_strict(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_main(capsys, "solve", "--plan", str(PROPOSAL), "--json")
+def test_solve_plan_json_is_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    saved = tmp_path / "plan.json"
+    assert run_main(capsys, "solve", "--json", "--out", str(saved))[0] == 0
+    code, out, _ = run_main(capsys, "solve", "--plan", str(saved), "--json")
     assert code == 0
     doc = strict(out)
     assert doc["status"] == "feasible" and isinstance(doc["objective"], float)
+    code, out, _ = run_main(capsys, "solve", "--plan", str(PROPOSAL), "--json")
+    strict(out)  # feasible or not, the document is strict JSON
 
 
 def test_undefined_objective_is_null_with_a_reason(

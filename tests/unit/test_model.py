@@ -84,7 +84,7 @@ def test_copy_replaces_numbers_and_checks_their_lengths():
 def test_coo_round_trips_to_the_matrix(base):
     for model in (
         step.build(base).model,
-        step.build(base, BuildOptions(dense_classes=True)).model,  # explicit zeros
+        step.build(base, BuildOptions()).model,  # explicit zeros
         _toy(),
     ):
         rows, cols, vals = model.coo()
@@ -137,7 +137,7 @@ def test_bounds_version_tracks_the_column_bounds(base):
 
 
 def test_template_refills_keep_the_template_bounds_token(base):
-    t = StepTemplate(base, BuildOptions(dense_classes=True))
+    t = StepTemplate(base, BuildOptions())
     a = t.refill(apply_sample(base, {"discount": 0.7}))
     b = t.refill(apply_sample(base, {"discount": 0.6}))
     assert a.bounds_version == b.bounds_version == t.built.model.bounds_version
@@ -164,7 +164,7 @@ def test_the_session_notices_an_in_place_refill_of_the_same_model():
 
 
 def test_the_session_solves_an_in_place_refill_like_a_fresh_build(base):
-    t = StepTemplate(base, BuildOptions(dense_classes=True))
+    t = StepTemplate(base, BuildOptions())
     m = t.built.model.copy()
     sess = HighsSession(m)
     first = sess.solve(m).objective

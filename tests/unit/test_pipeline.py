@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from solver import MODELS_DIR, evaluate, load_scenario, load_schedule, pipeline, solve, verify_plan
+from solver import MODELS_DIR, evaluate, load_scenario, pipeline, solve, verify_plan
 from solver import tolerances as tol
 from solver.backends import BACKENDS, Status
 from solver.cli import main
@@ -82,10 +82,14 @@ def test_resolver_checks_its_arguments_too(default):
 
 
 def test_solve_is_the_composition_of_the_stages(default):
+    # one-solve objectives: build -> run -> read_out
+    request = pipeline.check_args(default, objective="maxmin")
+    built = pipeline.build(default, request)
+    one = pipeline.read_out(built, pipeline.run(built.model, request), request, 0.0)
+    assert one.schedule == solve(default, objective="maxmin").schedule
     request = pipeline.check_args(default)
     built = pipeline.build(default, request)
-    sol = pipeline.run(built.model, request)
-    plan = pipeline.read_out(built, sol, request, 0.0)
+    plan = pipeline.solve_built(built, request, 0.0)  # leximin: every level, then read out
     ref = solve(default)
     assert plan.status is ref.status is Status.OPTIMAL
     assert plan.schedule == ref.schedule
@@ -114,12 +118,14 @@ def test_chain_conflicts_stop_before_building(small_doc):
 
 def test_one_incentive_predicate_for_verifier_game_check_and_sweeps(monkeypatch):
     """Loosen the one tolerance: the three judges must all follow it."""
-    s = load_scenario(NO_VETO)
-    sch = load_schedule(PROPOSAL, s)
+    from solver.game.examples import toy_scenario
+
+    s, sch = toy_scenario(credible=False)  # China vetoes the snapback: margins -72
     plan = evaluate(s, sch)
-    # In this variant the proposal fails the subgame-perfect check (docs/game.md).
+    assert plan.status is Status.FEASIBLE
     assert not check(s, sch).incentive_compatible
     assert not result_of(s, plan).incentive_compatible
+    assert any(v.startswith("incentive") for v in verify_plan(s, sch, require_ic=True).violations)
     monkeypatch.setattr(tol, "IC_TOL", 1e12)
     assert check(s, sch).incentive_compatible
     assert result_of(s, plan).incentive_compatible
@@ -129,12 +135,13 @@ def test_one_incentive_predicate_for_verifier_game_check_and_sweeps(monkeypatch)
 
 
 def test_verifier_flags_negative_leverage_through_the_predicate():
-    s = load_scenario(NO_VETO)
-    sch = load_schedule(PROPOSAL, s)
+    from solver.game.examples import toy_scenario
+
+    s, sch = toy_scenario(credible=False)
     lev = sch.values(s).leverage
     bad = [k + 1 for k, v in enumerate(lev) if v < 0]
     flagged = [v for v in verify_plan(s, sch, require_ic=True).violations if v.startswith("incent")]
-    assert len(flagged) == len(bad)
+    assert bad and len(flagged) == len(bad)
 
 
 def test_ic_margin_sign_is_the_verdict():

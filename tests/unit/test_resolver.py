@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -71,17 +72,26 @@ def test_structure_key_tracks_what_shapes_the_model(base):
     o = BuildOptions()
     m = base.milestones[0]
     tied = next(d for d in base.milestones[1:] if d.detection != m.detection)
+    # detection values never shape the model (classes are written inline on every step)
     moved = apply_sample(base, {f"milestones.{m.id}.detection": tied.detection})
-    assert structure_key(moved, o) != structure_key(base, o)  # new tie between levels
-    assert structure_key(moved, BuildOptions(dense_classes=True)) == structure_key(
-        base, BuildOptions(dense_classes=True)
+    assert structure_key(moved, o) == structure_key(base, o)
+    # which steps verify which, and which measures are transfers, do
+    other = base.milestones[1]
+    verified = replace(
+        base,
+        milestones=(replace(m, raises_detection={other.id: 0.9}), *base.milestones[1:]),
     )
+    assert structure_key(verified, o) != structure_key(base, o)
     with pytest.raises(StructureChanged):
-        StepTemplate(base, o).refill(moved)
+        StepTemplate(base, o).refill(verified)
+    first = base.measures[0]
+    once = replace(base, measures=(replace(first, kind="transfer", reversibility=0.0),
+                                   *base.measures[1:]))  # fmt: skip
+    assert structure_key(once, o) != structure_key(base, o)
 
 
 def test_refill_is_the_builder_model(base, variants):
-    o = BuildOptions(dense_classes=True)
+    o = BuildOptions()
     t = StepTemplate(base, o)
     fitting = [v for v in variants if t.fits(v)]
     assert len(fitting) >= 5

@@ -30,7 +30,7 @@ def _state(s):
     z = np.array(
         [[model.add_var(f"z{i},{k}") for k in range(s.phases)] for i in range(len(s.milestones))]
     )
-    return model, Context(s, y, z, coefficients(s), opts)
+    return model, Context(s, y, z, coefficients(s), opts, y)
 
 
 def test_each_family_adds_rows_of_its_own_group_in_table_order(base):

@@ -115,39 +115,53 @@ def test_oat_tornado(scenario, spec):
     assert [r["parameter"] for r in s["rows"]] == [r["name"] for r in s["parameters"]]
 
 
-def test_thresholds_bracket_a_real_plan_change(scenario, spec):
+def test_thresholds_bracket_a_real_plan_change(scenario):
+    # A granted, optional measure whose value falls to 0 buys nothing, and the
+    # tie-breaks prefer less relief: somewhere below its value the plan stops
+    # granting it.  The bracket must be tight and straddle a real change.
+    plan = solve(scenario)
+    m = next(
+        m
+        for m in scenario.measures
+        if plan.schedule.measures[m.id] is not None and m.mandatory_by is None and m.value > 0
+    )
+    path = f"measures.{m.id}.value"
+    spec = spec_from_dict({"parameter": [{"path": path, "range": [0.0, m.value]}]}, scenario)
     res = run_sweep(scenario, spec, method="thresholds", samples=3, store=":memory:")
-    disc = next(p for p in res.summary["parameters"] if p["path"] == "discount")
-    t = next(t for t in disc["transitions"] if t["kind"] == "plan")
+    (p,) = res.summary["parameters"]
+    plan_changes = [t for t in p["transitions"] if t["kind"] == "plan"]
+    assert plan_changes, p["transitions"]
+    t = max(plan_changes, key=lambda t: t["value"])
     a, b = t["bracket"]
-    # The plan holds from the baseline 0.8 up to ~0.899 (direct solves at 0.85 and
-    # 0.9 differ); the bisection narrows the upper interval 256-fold.
-    assert 0.85 < a < b < 0.9
-    assert b - a <= (0.9 - 0.8) / 2**8 + 1e-12
-    ra, rb = evaluate_batch(scenario, [{"discount": a}, {"discount": b}])
+    # the bisection narrows the bracket 256-fold from the grid spacing
+    assert 0.0 <= a < b <= m.value and b - a <= m.value / 2**8 + 1e-9
+    ra, rb = evaluate_batch(scenario, [{path: a}, {path: b}])
     assert (ra.schedule != rb.schedule) == t["plan_changes"]
     assert ra.schedule != rb.schedule or ra.incentive_compatible != rb.incentive_compatible
-    assert disc["break_even"]["plan_above"] == pytest.approx((a + b) / 2)
-    assert disc["break_even"]["plan_below"] is None
+    assert p["break_even"]["plan_below"] == pytest.approx((a + b) / 2)
 
 
 def test_thresholds_find_where_ic_is_lost(scenario):
-    # Warheads restorable quickly (M08 reversibility up) make backsliding in the last
-    # phase pay: IC is lost between 0.05 and 0.1 (phase-4 margins 718 and -32 by
-    # direct solves; the baseline is 0.05).
-    spec = spec_from_dict(
-        {"parameter": [{"path": "milestones.M08.reversibility", "range": [0.0, 0.3]}]}, scenario
+    # Undetectable cheating pays: as the detection of a mandatory, restorable step
+    # falls to 0, its covert reversal beats complying (V^cov -> V^C + G rho), so
+    # IC must be lost somewhere below the baseline, in a phase where it is done.
+    step = max(
+        (d for d in scenario.milestones if d.mandatory_by is not None and d.reversibility > 0),
+        key=lambda d: d.cost * d.reversibility,
     )
+    path = f"milestones.{step.id}.detection"
+    spec = spec_from_dict({"parameter": [{"path": path, "range": [0.0, step.detection]}]}, scenario)
     res = run_sweep(scenario, spec, method="thresholds", samples=4, store=":memory:")
     (p,) = res.summary["parameters"]
-    ic = [t for t in p["transitions"] if t["kind"] == "ic"]
-    assert [t["ic_lost_upward"] for t in ic] == [[4]]
-    a, b = ic[0]["bracket"]
-    assert 0.05 < a < b < 0.1
-    ra, rb = evaluate_batch(scenario, [{"milestones.M08.reversibility": x} for x in (a, b)])
-    assert ra.incentive_compatible and not rb.incentive_compatible
-    assert p["break_even"]["ic_above"] == pytest.approx((a + b) / 2)
-    assert p["break_even"]["ic_below"] is None
+    ic = [t for t in p["transitions"] if t["kind"] == "ic" and t["ic_lost_downward"]]
+    assert ic, p["transitions"]
+    t = max(ic, key=lambda t: t["value"])
+    a, b = t["bracket"]
+    assert 0.0 <= a < b <= step.detection
+    ra, rb = evaluate_batch(scenario, [{path: x} for x in (a, b)])
+    for k in t["ic_lost_downward"]:  # compatible just above, not just below, in that phase
+        assert rb.phase_ic[k - 1] and not ra.phase_ic[k - 1]
+    assert p["break_even"]["ic_below"] == pytest.approx((a + b) / 2)
 
 
 def test_mc_stability_and_engine_independence(scenario, spec, tmp_path):

@@ -169,3 +169,80 @@ def test_unreadable_files(tmp_path):
         load_scenario(bad)
     with pytest.raises(ScenarioError, match=r"missing.toml: file not found"):
         load_scenario(tmp_path / "missing.toml")
+
+
+# --- issue 11: relief kinds, time, chains, verification --------------------------------
+
+
+def test_phase_years_list_needs_one_entry_per_phase_and_an_annual_discount(small_doc):
+    small_doc["parameters"]["phase_years"] = [1.0, 2.0]
+    small_doc["parameters"].pop("discount", None)
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(small_doc, source="x.toml")
+    text = "\n".join(err.value.problems)
+    assert "parameters.phase_years is [1.0, 2.0]; it must have one entry per phase (3)" in text
+    assert "parameters.annual_discount is missing; it is required when" in text
+
+
+def test_discount_and_annual_discount_exclude_each_other(small_doc):
+    small_doc["parameters"]["discount"] = 0.9
+    small_doc["parameters"]["annual_discount"] = 0.95
+    _fails(small_doc, r"parameters.annual_discount is given together with parameters.discount")
+
+
+def test_unequal_phases_load(small_doc):
+    small_doc["parameters"].pop("discount", None)
+    small_doc["parameters"]["phase_years"] = [0.25, 2.0, 6.0]
+    small_doc["parameters"]["annual_discount"] = 0.9
+    s = scenario_from_dict(small_doc, source="x.toml")
+    assert s.phase_lengths() == (0.25, 2.0, 6.0) and s.annual_discount() == 0.9
+
+
+def test_per_phase_credibility_has_one_entry_per_phase(small_doc):
+    small_doc["instruments"][0]["credibility"] = [0.9, 0.9]
+    _fails(small_doc, r"instruments\[0\] \(unsc\).credibility is \[0.9, 0.9\]; it must have one")
+
+
+def test_a_transfer_cannot_be_clawed_back(small_doc):
+    small_doc["measures"][0].update(kind="transfer", reversibility=0.5)
+    _fails(small_doc, r"measures\[0\] \(R1\).reversibility is 0.5; a transfer is paid once")
+
+
+def test_only_a_flow_can_end(small_doc):
+    small_doc["measures"][0].update(kind="transfer", reversibility=0.0, ends_with="M1")
+    _fails(small_doc, r"measures\[0\] \(R1\).ends_with is 'M1'; only a flow can end")
+
+
+def test_ends_with_names_an_item(small_doc):
+    small_doc["measures"][0]["ends_with"] = "M9"
+    _fails(small_doc, r"ends_with is 'M9'; it names no measure or milestone")
+    small_doc["measures"][0]["ends_with"] = "R1"
+    _fails(small_doc, r"ends_with is 'R1'; a measure cannot end with itself")
+
+
+def test_snapback_instrument_must_exist(small_doc):
+    small_doc["measures"][0]["snapback_instrument"] = "unsx"
+    _fails(
+        small_doc, r"snapback_instrument is 'unsx'; it names no instrument \(did you mean 'unsc'"
+    )
+
+
+def test_supersedes_follows_precedence(small_doc):
+    small_doc["milestones"][0]["supersedes"] = ["M3"]  # M3 comes after M1
+    _fails(small_doc, r"milestones\[0\] \(M1\).supersedes is 'M3'; M1 can only supersede its own")
+
+
+def test_the_steps_superseding_one_step_form_a_chain(small_doc):
+    small_doc["milestones"].append(
+        {"id": "M4", "value": 1, "cost": 1, "reversibility": 0.1, "detection": 0.5,
+         "after": ["M1"], "supersedes": ["M1"]}
+    )  # fmt: skip
+    small_doc["milestones"][1]["supersedes"] = ["M1"]  # M2 (after M1) too; M2 and M4 unordered
+    _fails(small_doc, r"M2 and M4 both supersede M1 but neither requires the other")
+
+
+def test_raises_detection_names_another_milestone(small_doc):
+    small_doc["milestones"][0]["raises_detection"] = {"M7": 0.9}
+    _fails(small_doc, r"raises_detection is 'M7'; it names no milestone")
+    small_doc["milestones"][0]["raises_detection"] = {"M1": 0.9}
+    _fails(small_doc, r"raises_detection is 'M1'; a step cannot raise its own detection")

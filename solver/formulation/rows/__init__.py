@@ -68,11 +68,14 @@ class BlockFamily:
     when : callable, optional
         ``when(ctx) -> bool``: whether the block exists for this scenario (a
         part of the model's structure); default always.
+    held : bool, optional
+        Pass the held-relief columns (:attr:`Context.held`) instead of ``y``.
     """
 
     group: str
     make: BlockMaker
     when: Callable[[Context], bool] | None = None
+    held: bool = False
 
     def apply(self, model: LinearModel, ctx: Context) -> None:
         """Add the block (if :attr:`when` allows).
@@ -91,7 +94,8 @@ class BlockFamily:
         """
         if self.when is not None and not self.when(ctx):
             return
-        span = model.add_block(self.make, ctx.scenario, ctx.co, ctx.y, ctx.z)
+        cols = ctx.held if self.held else ctx.y
+        span = model.add_block(self.make, ctx.scenario, ctx.co, cols, ctx.z)
         r0, r1 = span.rows
         if any(g != self.group for g in model.row_groups[r0:r1]):
             raise ValueError(f"block {self.make.__name__} does not make {self.group!r} rows")
@@ -103,6 +107,7 @@ def _has_rho(ctx: Context) -> bool:
 
 FAMILIES: tuple[RowFamily | BlockFamily, ...] = (
     RowFamily("monotone", structural.monotone),
+    RowFamily("ends", structural.ends),
     RowFamily("window", structural.windows),
     RowFamily("mandatory", structural.mandatory),
     RowFamily("precedence", structural.precedence),
@@ -112,7 +117,7 @@ FAMILIES: tuple[RowFamily | BlockFamily, ...] = (
     BlockFamily("cohesion", numeric.cohesion_block),
     RowFamily("resource", structural.resources),
     BlockFamily("progress", numeric.progress_block),
-    BlockFamily("participation", numeric.participation_block),
+    BlockFamily("participation", numeric.participation_block, held=True),
     BlockFamily("reversibility", numeric.reversibility_block, when=_has_rho),
 )
 """The families over the state columns ``y``, ``z``, in row order (see

@@ -27,6 +27,10 @@ class Context:
         The scenario's coefficients (with the build's credibility overrides).
     options : BuildOptions
         The build options.
+    held : numpy.ndarray
+        Per measure and phase, the column that says the target holds it: the
+        flow's ``active[m, k]`` column (its ``y`` unless it ends with an
+        event) or, for a transfer, its ``y`` (received by then).
     """
 
     scenario: Scenario
@@ -34,6 +38,7 @@ class Context:
     z: np.ndarray
     co: Coefficients
     options: BuildOptions
+    held: np.ndarray
 
 
 def phase_change(

@@ -1,14 +1,31 @@
 """The leverage family: columns and rows that make ``L_k`` the leverage of phase ``k``.
 
 The rows (group ``"definition"``) follow ``docs/formulation.md`` (Payoffs and
-leverage) and :mod:`solver.payoffs`; per phase ``k`` they are, in order:
+leverage) and are the linear form of :mod:`solver.payoffs`: every value is
+``Weights.value`` (:mod:`solver.timeline`) of the per-phase aggregates, which
+are columns here:
 
-1. the definitions of ``G_k``, ``A_k`` and the chain ``B[k, pi]`` over the
-   distinct detection levels (absent with dense classes),
-2. one *class row* per milestone ``d``: ``L_k`` against reversing every step
-   with ``p <= p_d``, switched off by ``M_k (1 - z[d,k])`` when ``d`` is not done,
-3. the *guard rows*: ``n_k <= sum_d z[d,k]``, ``L_k <= G_k + M'_k n_k`` (nothing
-   done, nothing to reverse) and ``Lmin <= L_k``.
+1. the aggregates ``R_t, C_t, O_t, Q_t, B_t`` (relief flows in force, step
+   cost, transfers paid, expected clawback, restorable cost), each an
+   equality row;
+2. per phase ``k < K``, the *stall row* ``L_k <= V^C_k - V^S_k + M_k (1 - n_k)``
+   with ``n_k >= z[d,K] - z[d,k]`` for every ``d`` (on while a later step remains);
+3. per phase ``k``, the *overt row* ``L_k <= V^C_k - V^O_k + M_k (1 - o_k)`` with
+   ``o_k >= z[d,k]`` for every ``d`` (on once a step is done);
+4. per phase ``k`` and *class source* (a milestone ``d`` at its own detection
+   level, or at the level a verification step guarantees it), a *covert row*
+   ``L_k <= V^C_k - V^cov_k(pi) + M_k (1 - act)``, switched on exactly when
+   ``d`` is done and ``pi`` is its detection level in phase ``k``;
+   the class's restored cost ``rho_k(pi)`` is written inline on ``z[., k]``
+   (every milestone, zeros kept, so detection values never change the
+   pattern), through ``rho`` columns for steps whose detection a verification
+   step can raise;
+5. ``L_k <= M sum_d z[d,K]`` (a plan with no step at all offers no deviation:
+   ``L_k = 0``) and ``Lmin <= L_k``.
+
+Maximising ``L_k`` makes it the minimum over the options that exist, and
+pushes every activation and ``rho`` column down to its lower bound, where the
+linearisation is exact for binary ``y, z``.
 """
 
 from __future__ import annotations
@@ -17,36 +34,73 @@ from typing import NamedTuple
 
 import numpy as np
 
-from solver.formulation.rows.base import RowCollector
+from solver.formulation.rows.base import RowCollector, phase_change
 from solver.model import INF, LinearModel, RowBlock
-from solver.payoffs import Coefficients, continuation_weights
+from solver.payoffs import Coefficients
 from solver.scenario import Scenario
+from solver.timeline import Weights
+
+AGGREGATES = ("R", "C", "O", "Q", "B")
+"""The aggregate columns per phase, in column order."""
+
+
+class Source(NamedTuple):
+    """One way a detection class arises: milestone ``d`` at the level of ``verifier``.
+
+    ``verifier`` is ``-1`` for ``d``'s own ``detection``.
+    """
+
+    d: int
+    verifier: int
+
+
+def sources(co: Coefficients) -> list[Source]:
+    """Every class source, milestone by milestone (own level first, then its verifiers).
+
+    Parameters
+    ----------
+    co : Coefficients
+        Scenario coefficients (``raises``).
+
+    Returns
+    -------
+    list of Source
+        The structure of the class rows (it depends on which steps verify
+        which, never on the numbers).
+    """
+    out = []
+    for d in range(len(co.c)):
+        out.append(Source(d, -1))
+        out += [Source(d, int(v)) for v in np.nonzero(co.raises[:, d] > 0)[0]]
+    return out
+
+
+def raised(co: Coefficients) -> np.ndarray:
+    """Indices of the milestones whose detection some verification step raises."""
+    return np.nonzero((co.raises > 0).any(axis=0))[0]
+
+
+class Columns(NamedTuple):
+    """The leverage family's columns."""
+
+    lev: np.ndarray  # L_k
+    lmin: int
+    stall: np.ndarray  # n_k: a later step remains (a stall is possible), phases 1..K-1
+    overt: np.ndarray  # o_k: some step is done (an open reversal is possible)
+    agg: np.ndarray  # (5, K): R, C, O, Q, B per phase
+    act: np.ndarray  # (K, n_sources): activation column, -1 where z[d, k] serves
+    rho: np.ndarray  # (K, n_sources, n_raised): restored cost of a raised member
 
 
 def leverage(
     model: LinearModel,
     s: Scenario,
     y: np.ndarray,
+    held: np.ndarray,
     z: np.ndarray,
     co: Coefficients,
-    dense: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Define ``L_k`` as the leverage against the target's best deviation (``solver.payoffs``).
-
-    With ``G_k = V^C_k - a (R_k - C_k)`` (``a`` the annuity factor
-    ``years * delta / (1 - delta)``), ``A_k = sum_m v_m q_m r_m y[m,k]`` and
-    ``B_{k,d} = sum_{e: p_e <= p_d} c_e b_e z[e,k]`` (cost restored by the
-    deviation class of step ``d``), the rows are
-
-    * ``L_k <= G_k + a p_d A_k - a B_{k,d} + M_k (1 - z[d,k])`` for every step ``d``,
-    * ``L_k <= G_k + M'_k n_k`` with ``n_k <= sum_d z[d,k]`` (nothing done: nothing
-      to reverse), and ``Lmin <= L_k``.
-
-    Maximising ``L_k`` makes it the minimum over the classes that exist.  The
-    columns ``B_{k,pi}`` form a chain over the distinct detection levels ``pi``
-    (their number and membership are part of the model's structure); with
-    ``dense`` there are no ``B`` columns and each row carries
-    ``a c_e b_e [p_e <= p_d]`` on every ``z[e,k]`` instead.
 
     Parameters
     ----------
@@ -54,13 +108,11 @@ def leverage(
         Model receiving the columns and rows.
     s : Scenario
         The scenario.
-    y, z : numpy.ndarray
-        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+    y, held, z : numpy.ndarray
+        Column indices of ``y[m, k]``, of the held columns ``h[m, k]`` and of
+        ``z[d, k]`` (phase ``k`` in column ``k - 1``).
     co : Coefficients
         Scenario coefficients.
-    dense : bool, optional
-        Inline the restored cost (see :class:`~solver.formulation.common.BuildOptions`
-        ``dense_classes``).
 
     Returns
     -------
@@ -68,173 +120,263 @@ def leverage(
         Columns of ``L_k`` and of ``Lmin``.
     """
     kk = s.phases
-    levels = np.unique(co.p)[: 0 if dense else None]
+    src, up = sources(co), raised(co)
     lev = np.array([model.add_var(f"L[{k + 1}]", lb=-INF) for k in range(kk)])
     lmin = model.add_var("Lmin", lb=-INF)
-    aux = np.zeros((kk, 3 + len(levels)), dtype=int)  # G_k, A_k, n_k, B_{k, level}
+    stall = np.array([model.add_var(f"n[{k + 1}]", ub=1.0) for k in range(kk - 1)], dtype=int)
+    overt = np.array([model.add_var(f"o[{k + 1}]", ub=1.0) for k in range(kk)], dtype=int)
+    agg = np.array(
+        [[model.add_var(f"{a}[{t + 1}]", lb=-INF) for t in range(kk)] for a in AGGREGATES]
+    )
+    act = np.full((kk, len(src)), -1, dtype=int)
+    rho = np.zeros((kk, len(src), len(up)), dtype=int)
+    ids = [d.id for d in s.milestones]
     for k in range(kk):
-        aux[k, 0] = model.add_var(f"G[{k + 1}]", lb=-INF)
-        aux[k, 1] = model.add_var(f"A[{k + 1}]")
-        for j, pi in enumerate(levels):
-            aux[k, 3 + j] = model.add_var(f"B[{k + 1},{pi:g}]")
-        aux[k, 2] = model.add_var(f"n[{k + 1}]", ub=1.0)
-    model.add_block(leverage_block, s, co, y, z, lev, lmin, aux)
+        for j, (d, v) in enumerate(src):
+            if d in up:
+                act[k, j] = model.add_var(f"act[{ids[d]},{'own' if v < 0 else ids[v]},{k + 1}]")
+            for e_pos, e in enumerate(up):
+                rho[k, j, e_pos] = model.add_var(f"rho[{ids[d]},{v},{ids[e]},{k + 1}]")
+    cols = Columns(lev, lmin, stall, overt, agg, act, rho)
+    model.add_block(leverage_block, s, co, y, held, z, cols)
     return lev, lmin
 
 
 class _Numbers(NamedTuple):
-    """The numbers the leverage rows of one scenario share (see :func:`_numbers`)."""
+    """Numbers the rows of one scenario share."""
 
-    ann: float  # annuity factor a
-    weights: np.ndarray  # W[k, t]: years x continuation weights
-    clawback: np.ndarray  # v q r per measure
-    a_max: float
-    p_max: float
-    big: float  # M_k
-    restored: np.ndarray  # c b per milestone
-    levels: np.ndarray  # distinct detection levels (none with dense classes)
-    level_of: np.ndarray  # level index per milestone
-    dense: bool
+    comply: Weights
+    stall: Weights
+    overt: Weights
+    big: float
+    source_level: np.ndarray  # detection level per source
+    up: np.ndarray  # raised milestones
+    share_on: np.ndarray  # (n_d, n_d): c_e (b_e [f == e] - cap[e, f]) on z_f, member e
 
 
-def _numbers(s: Scenario, co: Coefficients, aux: np.ndarray) -> _Numbers:
-    clawback = co.v * co.q * co.r
-    a_max, p_max = float(clawback.sum()), float(co.p.max(initial=0.0))
-    dense = aux.shape[1] == 3
-    levels, level_of = np.unique(co.p, return_inverse=True)
-    if dense:
-        levels = levels[:0]
-    elif aux.shape[1] != 3 + len(levels):
-        raise ValueError("the detection levels differ from the model's structure")
+def _numbers(co: Coefficients, src: list[Source]) -> _Numbers:
+    tl = co.timeline
+    n_d = len(co.c)
+    share_on = co.c[:, None] * (np.diag(co.b) - co.cap) if n_d else np.zeros((0, 0))
+    level = np.array([co.p[d] if v < 0 else co.raises[v, d] for d, v in src], dtype=float)
+    flows = ~co.once
+    top = {
+        "R": float(co.v[flows].sum()),
+        "C": float(co.c.sum()),
+        "O": float(co.v[co.once].sum()),
+        "Q": float((co.v * co.r)[flows].sum()),
+        "B": float(co.c @ co.b),
+    }
+
+    def reach(w: Weights) -> float:
+        mats = {"R": w.R, "C": w.C, "O": w.O, "Q": w.Q, "B": w.B}
+        return float(
+            max(sum(np.abs(mats[a][k]).sum() * top[a] for a in top) for k in range(tl.phases))
+            + np.abs(w.rho).max(initial=0.0) * top["B"]
+        )
+
+    levels = sorted(set(level.tolist()))
+    kinds = [tl.stall, tl.comply, tl.overt, *(tl.covert(x) for x in levels)]
+    big = 2.0 * max(reach(w) for w in kinds) + 1.0
     return _Numbers(
-        ann=co.annuity,
-        weights=co.years * continuation_weights(co.delta, s.phases),
-        clawback=clawback,
-        a_max=a_max,
-        p_max=p_max,
-        big=co.annuity * (p_max * a_max + float(co.c @ co.b)) + 1.0,
-        restored=co.c * co.b,
-        levels=levels,
-        level_of=level_of,
-        dense=dense,
+        comply=tl.comply,
+        stall=tl.stall,
+        overt=tl.overt,
+        big=big,
+        source_level=level,
+        up=raised(co),
+        share_on=share_on,
     )
 
 
-class _Phase(NamedTuple):
-    """The columns of phase ``k`` (0-based) that its rows use."""
-
-    k: int
-    lev: int  # L_k
-    g: int  # G_k
-    a: int  # A_k
-    n: int  # n_k
-    b: np.ndarray  # B[k, level] per level
-
-
-def _definitions(
+def _aggregate_rows(
     rows: RowCollector,
-    nu: _Numbers,
     co: Coefficients,
     y: np.ndarray,
+    held: np.ndarray,
     z: np.ndarray,
-    ph: _Phase,
+    agg: np.ndarray,
 ) -> None:
-    """``G_k``, ``A_k`` and the ``B`` chain, each as an equality row."""
-    k, kk = ph.k, y.shape[1]
-    # G_k - sum_{t>=k} (W[k,t] - a [t=k]) (sum_m v_m y[m,t] - sum_d c_d z[d,t]) = 0
-    gc, gv = [np.array([ph.g])], [np.array([1.0])]
-    for t in range(k, kk):
-        f = nu.weights[k, t] - (nu.ann if t == k else 0.0)
-        gc += [y[:, t], z[:, t]]
-        gv += [-f * co.v, f * co.c]
-    rows.add(np.concatenate(gc), np.concatenate(gv), 0.0, 0.0, f"definition of G_{k + 1}")
-    rows.add(
-        np.concatenate([[ph.a], y[:, k]]),
-        np.concatenate([[1.0], -nu.clawback]),
-        0.0,
-        0.0,
-        f"definition of A_{k + 1}",
-    )
-    # B[k, pi_j] = B[k, pi_{j-1}] + sum_{d: p_d = pi_j} c_d b_d z[d,k]
-    for j, pi in enumerate(nu.levels):
-        members = np.nonzero(nu.level_of == j)[0]
-        head = [ph.b[j]] if j == 0 else [ph.b[j], ph.b[j - 1]]
+    """``R_t, C_t, O_t, Q_t, B_t`` as equality rows, phase by phase."""
+    flow = (~co.once).astype(float)
+    once = co.once.astype(float)
+    for t in range(co.phases):
+        r, c, o, q, b = (int(agg[i, t]) for i in range(5))
         rows.add(
-            np.concatenate([head, z[members, k]]),
-            np.concatenate([[1.0, -1.0][: len(head)], -nu.restored[members]]),
+            np.concatenate([[r], held[:, t]]),
+            np.concatenate([[1.0], -co.v * flow]),
             0.0,
             0.0,
-            f"definition of B_{k + 1} at p={pi:g}",
+            f"definition of R_{t + 1}",
         )
+        rows.add(
+            np.concatenate([[c], z[:, t]]), np.concatenate([[1.0], -co.c]), 0.0, 0.0,
+            f"definition of C_{t + 1}",
+        )  # fmt: skip
+        oc, ov = phase_change(y, co.v * once, t + 1)
+        rows.add(
+            np.concatenate([[o], oc]), np.concatenate([[1.0], -ov]), 0.0, 0.0,
+            f"definition of O_{t + 1}",
+        )  # fmt: skip
+        rows.add(
+            np.concatenate([[q], held[:, t]]),
+            np.concatenate([[1.0], -co.v * co.r * co.q[:, t] * flow]),
+            0.0,
+            0.0,
+            f"definition of Q_{t + 1}",
+        )
+        rows.add(
+            np.concatenate([[b], z[:, t]]),
+            np.concatenate([[1.0], -_restorable(co)]),
+            0.0,
+            0.0,
+            f"definition of B_{t + 1}",
+        )
+
+
+def _restorable(co: Coefficients) -> np.ndarray:
+    """Coefficient of ``z[f, t]`` in ``B_t = sum_d c_d (b_d z_d - sum_e cap[d,e] z_e)``."""
+    return co.c * co.b - co.c @ co.cap if len(co.c) else np.zeros(0)
+
+
+def _value_terms(w: Weights, k: int, agg: np.ndarray) -> np.ndarray:
+    """Coefficients of ``V_k`` (without ``rho``) on the aggregate columns ``agg.ravel()``."""
+    return np.stack([w.R[k], -w.C[k], w.O[k], -w.Q[k], w.B[k]]).ravel()
+
+
+def _activation_row(
+    rows: RowCollector, co: Coefficients, z: np.ndarray, k: int, j: int, src: list[Source],
+    nu: _Numbers, a: int,
+) -> None:  # fmt: skip
+    """``act >= z_d - [v] (1 - z_v) - sum_{sources above} z_v' - [p_d above]`` (raised ``d``).
+
+    One coefficient per milestone on ``z[., k]`` (zeros kept), so the pattern
+    does not depend on which levels are higher.
+    """
+    d, v = src[j]
+    mine = nu.source_level[j]
+    coef = np.zeros(len(co.c))
+    coef[d] -= 1.0
+    if v >= 0:
+        coef[v] -= 1.0
+    for jj, (dd, vv) in enumerate(src):
+        if dd == d and vv >= 0 and vv != v and nu.source_level[jj] > mine:
+            coef[vv] += 1.0
+    own_above = 1.0 if (v >= 0 and co.p[d] > mine) else 0.0
+    lb = -(1.0 if v >= 0 else 0.0) - own_above
+    rows.add(
+        np.concatenate([[a], z[:, k]]),
+        np.concatenate([[1.0], coef]),
+        lb,
+        INF,
+        f"class {j} of phase {k + 1} is on when its step is done at that detection level",
+    )
+
+
+def _rho_row(
+    rows: RowCollector, co: Coefficients, z: np.ndarray, k: int, level: float, e: int, col: int,
+    nu: _Numbers,
+) -> None:  # fmt: skip
+    """``rho >= [p_e <= pi] c_e share_e z_e - c_e b_e sum_{v raising e above pi} z_v`` (>= 0)."""
+    coef = -(1.0 if co.p[e] <= level else 0.0) * nu.share_on[e]
+    coef = coef + co.c[e] * co.b[e] * (co.raises[:, e] > level)
+    rows.add(
+        np.concatenate([[col], z[:, k]]),
+        np.concatenate([[1.0], coef]),
+        0.0,
+        INF,
+        f"restored cost of step {e} in a class of phase {k + 1}",
+    )
 
 
 def _class_rows(
-    rows: RowCollector, nu: _Numbers, co: Coefficients, z: np.ndarray, ph: _Phase
-) -> None:
-    """``L_k <= G_k + a p_d A_k - a B_{k,d} + M_k (1 - z[d,k])``, one row per step ``d``."""
-    k, n_d = ph.k, len(co.p)
-    if nu.dense:  # B_{k,d} inline: a c_e b_e [p_e <= p_d] on every z[e,k]
-        vals = np.zeros((n_d, 3 + n_d))
-        vals[:, 3:] = nu.ann * nu.restored[None, :] * (co.p[None, :] <= co.p[:, None])
-        vals[np.arange(n_d), 3 + np.arange(n_d)] += nu.big
-        head = np.array([ph.lev, ph.g, ph.a])
-        cols = np.broadcast_to(np.concatenate([head, z[:, k]]), vals.shape)
-    else:  # through the chain column of d's detection level
-        vals = np.zeros((n_d, 5))
-        vals[:, 3], vals[:, 4] = nu.ann, nu.big
-        cols = np.column_stack(
-            [
-                np.full(n_d, ph.lev),
-                np.full(n_d, ph.g),
-                np.full(n_d, ph.a),
-                ph.b[nu.level_of],
-                z[:, k],
-            ]
+    rows: RowCollector, co: Coefficients, z: np.ndarray, k: int, j: int, src: list[Source],
+    nu: _Numbers, cols: Columns,
+) -> None:  # fmt: skip
+    """The covert row of one class source in phase ``k``."""
+    d, _ = src[j]
+    level = float(nu.source_level[j])
+    members = np.array([e not in nu.up and co.p[e] <= level for e in range(len(co.c))])
+    inline = members.astype(float) @ nu.share_on if len(co.c) else np.zeros(0)
+    comply = _value_terms(nu.comply, k, cols.agg)
+    tl = co.timeline
+    on_raised = d in nu.up
+    for kind, w in (("covert", tl.covert(level)),):
+        zc = w.rho[k] * inline
+        head = [int(cols.lev[k])]
+        hv = [1.0]
+        if not on_raised:
+            zc = zc.copy()
+            zc[d] += nu.big
+        cc = [np.array(head), cols.agg.ravel(), z[:, k], cols.rho[k, j]]
+        vv = [np.array(hv), _value_terms(w, k, cols.agg) - comply, zc,
+              np.full(len(nu.up), w.rho[k])]  # fmt: skip
+        if on_raised:
+            cc.append(np.array([int(cols.act[k, j])]))
+            vv.append(np.array([nu.big]))
+        rows.add(
+            np.concatenate(cc),
+            np.concatenate(vv),
+            -INF,
+            nu.big,
+            f"L_{k + 1} <= leverage against {kind} reversal of every step with detection "
+            f"<= {level:g} (class {j})",
         )
-    vals[:, 0], vals[:, 1], vals[:, 2] = 1.0, -1.0, -nu.ann * co.p
-    rows.extend(
-        list(cols),
-        list(vals),
+
+
+def _overt_rows(rows: RowCollector, nu: _Numbers, z: np.ndarray, k: int, cols: Columns) -> None:
+    """``o_k >= z[d,k]`` per step and ``L_k <= V^C_k - V^O_k + M (1 - o_k)``."""
+    o = int(cols.overt[k])
+    for d in range(z.shape[0]):
+        rows.add(
+            np.array([o, int(z[d, k])]),
+            np.array([1.0, -1.0]),
+            0.0,
+            INF,
+            f"an open reversal after phase {k + 1} is possible if step {d} is done",
+        )
+    comply = _value_terms(nu.comply, k, cols.agg)
+    rows.add(
+        np.concatenate([[int(cols.lev[k])], cols.agg.ravel(), [o]]),
+        np.concatenate([[1.0], _value_terms(nu.overt, k, cols.agg) - comply, [nu.big]]),
         -INF,
         nu.big,
-        lambda: (
-            f"L_{k + 1} <= leverage against reversing every step with p <= {pd:g}" for pd in co.p
-        ),
+        f"L_{k + 1} <= leverage against an open reversal of every done step",
     )
 
 
-def _guard_rows(rows: RowCollector, nu: _Numbers, z: np.ndarray, ph: _Phase, lmin: int) -> None:
-    """``n_k <= sum_d z[d,k]``, ``L_k <= G_k + M'_k n_k`` and ``Lmin <= L_k``."""
-    k, n_d = ph.k, z.shape[0]
+def _stall_rows(rows: RowCollector, nu: _Numbers, z: np.ndarray, k: int, cols: Columns) -> None:
+    """``n_k >= z[d,K] - z[d,k]`` per step and ``L_k <= V^C_k - V^S_k + M (1 - n_k)``."""
+    n = int(cols.stall[k])
+    for d in range(z.shape[0]):
+        rows.add(
+            np.array([n, int(z[d, -1]), int(z[d, k])]),
+            np.array([1.0, -1.0, 1.0]),
+            0.0,
+            INF,
+            f"a stall after phase {k + 1} is possible if step {d} comes later",
+        )
+    comply = _value_terms(nu.comply, k, cols.agg)
     rows.add(
-        np.concatenate([[ph.n], z[:, k]]),
-        np.concatenate([[1.0], -np.ones(n_d)]),
+        np.concatenate([[int(cols.lev[k])], cols.agg.ravel(), [n]]),
+        np.concatenate([[1.0], _value_terms(nu.stall, k, cols.agg) - comply, [nu.big]]),
         -INF,
-        0.0,
-        f"some step done by phase {k + 1}",
+        nu.big,
+        f"L_{k + 1} <= leverage against stalling",
     )
-    rows.add(
-        np.array([ph.lev, ph.g, ph.n]),
-        np.array([1.0, -1.0, -(nu.ann * nu.p_max * nu.a_max + 1.0)]),
-        -INF,
-        0.0,
-        f"L_{k + 1} <= leverage when no step is done",
-    )
-    rows.add(np.array([lmin, ph.lev]), np.array([1.0, -1.0]), -INF, 0.0, f"Lmin <= L_{k + 1}")
 
 
 def leverage_block(
     s: Scenario,
     co: Coefficients,
     y: np.ndarray,
+    held: np.ndarray,
     z: np.ndarray,
-    lev: np.ndarray,
-    lmin: int,
-    aux: np.ndarray,
+    cols: Columns,
     *,
     names: bool,
 ) -> RowBlock:
-    """Every row of :func:`leverage`, phase by phase (the block maker a template refills).
+    """Every row of :func:`leverage` (the block maker a template refills).
 
     Parameters
     ----------
@@ -242,15 +384,10 @@ def leverage_block(
         The scenario.
     co : Coefficients
         Scenario coefficients.
-    y, z : numpy.ndarray
-        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
-    lev : numpy.ndarray
-        Columns of ``L_k``.
-    lmin : int
-        Column of ``Lmin``.
-    aux : numpy.ndarray
-        Per phase, the columns ``G_k, A_k, n_k`` and then ``B[k, level]`` per
-        detection level (none with dense classes).
+    y, held, z : numpy.ndarray
+        Column indices of ``y[m, k]``, ``h[m, k]`` and ``z[d, k]``.
+    cols : Columns
+        The family's columns.
     names : bool
         Whether to name the rows.
 
@@ -262,14 +399,34 @@ def leverage_block(
     Raises
     ------
     ValueError
-        If the scenario's detection levels do not match the ``B`` columns.
+        If the scenario's verification structure differs from the columns'.
     """
-    nu = _numbers(s, co, aux)
+    src = sources(co)
+    if cols.act.shape[1] != len(src) or cols.rho.shape[2] != len(raised(co)):
+        raise ValueError("the verification structure differs from the model's")
+    nu = _numbers(co, src)
     rows = RowCollector(names)
+    _aggregate_rows(rows, co, y, held, z, cols.agg)
     for k in range(s.phases):
-        g, a, n = (int(x) for x in aux[k, :3])
-        ph = _Phase(k, int(lev[k]), g, a, n, aux[k, 3:])
-        _definitions(rows, nu, co, y, z, ph)
-        _class_rows(rows, nu, co, z, ph)
-        _guard_rows(rows, nu, z, ph, lmin)
+        if k < s.phases - 1:
+            _stall_rows(rows, nu, z, k, cols)
+        _overt_rows(rows, nu, z, k, cols)
+        for j in range(len(src)):
+            if src[j].d in nu.up:
+                _activation_row(rows, co, z, k, j, src, nu, int(cols.act[k, j]))
+            for e_pos, e in enumerate(nu.up):
+                _rho_row(rows, co, z, k, float(nu.source_level[j]), int(e),
+                         int(cols.rho[k, j, e_pos]), nu)  # fmt: skip
+            _class_rows(rows, co, z, k, j, src, nu, cols)
+        rows.add(
+            np.concatenate([[int(cols.lev[k])], z[:, -1]]),
+            np.concatenate([[1.0], np.full(z.shape[0], -nu.big)]),
+            -INF,
+            0.0,
+            f"L_{k + 1} <= 0 when the plan has no step at all (no deviation, nothing to lose)",
+        )
+        rows.add(
+            np.array([cols.lmin, int(cols.lev[k])]), np.array([1.0, -1.0]), -INF, 0.0,
+            f"Lmin <= L_{k + 1}",
+        )  # fmt: skip
     return rows.block("definition")

@@ -66,7 +66,8 @@ def progress_block(
     """Per-phase progress and relief pace (``min_progress``, ``max_progress``, ``min_relief``).
 
     ``min_k <= sum_d u_d (z[d,k] - z[d,k-1]) <= max_k`` and
-    ``sum_m v_m (y[m,k] - y[m,k-1]) >= min_relief_k``, where set.
+    ``sum_m e_m (y[m,k] - y[m,k-1]) >= min_relief_k``, where set, with ``e_m``
+    the measure's annual equivalent (:meth:`~solver.payoffs.Coefficients.annual_equivalent`).
 
     Parameters
     ----------
@@ -101,7 +102,7 @@ def progress_block(
         if p.min_relief and p.min_relief[k - 1] > 0:
             floor = p.min_relief[k - 1]
             rows.add(
-                *phase_change(y, co.v, k),
+                *phase_change(y, co.annual_equivalent(), k),
                 floor,
                 INF,
                 f"relief in phase {k}: new relief >= {floor:g} USD m/yr" if names else "",
@@ -112,7 +113,10 @@ def progress_block(
 def participation_block(
     s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray, *, names: bool
 ) -> RowBlock:
-    """Participation: ``sum_m v_m y[m,k] >= alpha sum_d c_d z[d,k]`` for every phase.
+    """Participation: ``sum_m e_m h[m,k] >= alpha sum_d c_d z[d,k]`` for every phase.
+
+    ``h[m,k]`` says the target holds measure ``m`` in phase ``k`` (a flow in
+    force, a transfer received) and ``e_m`` is its annual equivalent (USD m/yr).
 
     Parameters
     ----------
@@ -121,7 +125,7 @@ def participation_block(
     co : Coefficients
         Scenario coefficients.
     y, z : numpy.ndarray
-        Column indices of ``y[m, k]`` and ``z[d, k]`` (phase ``k`` in column ``k - 1``).
+        Column indices of the held columns ``h[m, k]`` and of ``z[d, k]``.
     names : bool
         Whether to name the rows.
 
@@ -132,7 +136,7 @@ def participation_block(
     """
     alpha = s.parameters.reciprocity
     kk = s.phases
-    vals = np.concatenate([co.v, -alpha * co.c])
+    vals = np.concatenate([co.annual_equivalent(), -alpha * co.c])
     return RowBlock(
         "participation",
         [np.concatenate([y[:, k], z[:, k]]) for k in range(kk)],
@@ -148,7 +152,12 @@ def participation_block(
 def reversibility_block(
     s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray, *, names: bool
 ) -> RowBlock:
-    """Irreversibility balance ``sum v(1-r) y <= rho sum c(1-b) z`` per phase.
+    """Irreversibility balance ``sum_m e_m (1-r_m) y <= rho sum_d c_d (1-b_dk) z`` per phase.
+
+    ``e_m`` is the annual equivalent (a transfer cannot be clawed back:
+    ``r = 0``) and ``b_dk`` the restorable share in phase ``k``, capped by the
+    done steps that supersede ``d``: ``c_d (1 - b_dk) z_d = c_d (1 - b_d) z_d +
+    sum_e c_d cap[d,e] z_e`` (``z_e <= z_d`` by precedence).
 
     Parameters
     ----------
@@ -170,7 +179,8 @@ def reversibility_block(
     if rho is None:  # the template's structure signature records this
         return RowBlock("reversibility", [], [], [], [], [] if names else None)
     kk = s.phases
-    vals = np.concatenate([co.v * (1 - co.r), -rho * co.c * (1 - co.b)])
+    steps = co.c * (1 - co.b) + co.c @ co.cap
+    vals = np.concatenate([co.annual_equivalent() * (1 - co.r), -rho * steps])
     return RowBlock(
         "reversibility",
         [np.concatenate([y[:, k], z[:, k]]) for k in range(kk)],

@@ -23,9 +23,16 @@ PRESET_WEIGHTS: Mapping[str, tuple[float, ...]] = {
     "leverage": (1.0, 0.0, 0.0),
     "speed": (0.0, 1.0, 0.0),
     "weighted": (1.0, 1.0, 0.0),
+    "maxmin": (1.0, 0.0, 0.0),
 }
 """Per objective, its weights in :data:`~solver.formulation.common.WEIGHT_KEYS` order;
 ``weighted`` starts from these and takes ``parameters.weights`` on top."""
+
+MEAN_TERM: frozenset[str] = frozenset({"maxmin", "weighted"})
+"""Objectives whose leverage term is ``Lmin + theta * mean_k L_k`` (``theta`` =
+:data:`~solver.formulation.common.SECONDARY_WEIGHT`); for ``leverage`` the model's
+objective is the first leximin level, ``Lmin`` alone (the later levels are
+:mod:`solver.leximin`'s)."""
 
 
 def objective_weights(s: Scenario, objective: str) -> dict[str, float]:
@@ -113,17 +120,19 @@ def objective_vector(
     tuple
         The vector and ``{"weights": ...}`` (the weights used).
     """
-    kk, delta = s.phases, co.delta
-    disc = delta ** np.arange(kk)
+    kk, tl = s.phases, co.timeline
+    disc = tl.discount[0, :kk]  # beta^(T_{k-1}): value at the start of the deal of phase k
+    delta = tl.beta ** tl.years[0]
     weights = objective_weights(s, opts.objective)
     scale = max(1.0, float(co.v.sum() + co.c.sum()))
     tb = TIEBREAK_WEIGHT
     c = np.zeros(n)
     if weights["leverage"] and vm.lmin is not None and vm.leverage is not None:
         c[vm.lmin] += weights["leverage"]
-        c[vm.leverage] += weights["leverage"] * SECONDARY_WEIGHT / kk
+        if opts.objective in MEAN_TERM:
+            c[vm.leverage] += weights["leverage"] * SECONDARY_WEIGHT / kk
     speed_w = weights["speed"] if weights["speed"] else tb * scale / max(1.0, float(co.u.sum()))
     c[vm.z] += speed_w * np.outer(co.u, disc) * (1 - delta)
     relief_w = weights["relief"] if weights["relief"] else tb
-    c[vm.y] -= relief_w * np.outer(co.v + 1.0, disc) * (1 - delta)
+    c[vm.y] -= relief_w * np.outer(co.annual_equivalent() + 1.0, disc) * (1 - delta)
     return c, {"weights": dict(weights)}

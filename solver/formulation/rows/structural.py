@@ -42,6 +42,41 @@ def monotone(model: LinearModel, ctx: Context) -> None:
                 )
 
 
+def ends(model: LinearModel, ctx: Context) -> None:
+    """A flow that ends with an event: ``a[m,k] = y[m,k] (1 - e_k)``, exactly, for binaries.
+
+    For each measure with ``ends_with`` (event ``e``: a measure's ``y`` or a
+    milestone's ``z``) the column ``a[m,k] = held[m, k]`` satisfies
+    ``a <= y[m,k]``, ``a <= 1 - e_k`` and ``a >= y[m,k] - e_k``.
+
+    Parameters
+    ----------
+    model : LinearModel
+        Model receiving the rows.
+    ctx : Context
+        The scenario, its state columns and the held columns.
+    """
+    s, co = ctx.scenario, ctx.co
+    for i, m in enumerate(s.measures):
+        end = co.ends[i]
+        if end is None:
+            continue
+        event = ctx.y if end[0] == "measure" else ctx.z
+        for k in range(s.phases):
+            a, y, e = int(ctx.held[i, k]), int(ctx.y[i, k]), int(event[end[1], k])
+            what = f"{m.id} in force in phase {k + 1}"
+            model.add_row(f"{what}: only if granted", {a: 1.0, y: -1.0}, ub=0.0, group="ends")
+            model.add_row(
+                f"{what}: not once {m.ends_with} has come", {a: 1.0, e: 1.0}, ub=1.0, group="ends"
+            )
+            model.add_row(
+                f"{what}: granted and {m.ends_with} not yet come",
+                {a: 1.0, y: -1.0, e: 1.0},
+                lb=0.0,
+                group="ends",
+            )
+
+
 def _window_rows(
     model: LinearModel,
     arr: np.ndarray,
