@@ -73,8 +73,8 @@ class SampleResult:
         """Smallest incentive-compatibility margin (NaN without a plan)."""
         return min(self.ic_margins) if self.ic_margins else math.nan
 
-    def to_json(self) -> dict[str, Any]:
-        """Return a JSON-safe dict (NaN as ``None``) that :meth:`from_json` inverts."""
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-safe dict (NaN as ``None``) that :meth:`from_dict` inverts."""
         # field by field (dataclasses.asdict deep-copies: a tenth of a sweep's Python time)
         return {
             "status": self.status,
@@ -88,8 +88,8 @@ class SampleResult:
         }
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> SampleResult:
-        """Rebuild a result from :meth:`to_json` output.
+    def from_dict(cls, d: Mapping[str, Any]) -> SampleResult:
+        """Rebuild a result from :meth:`to_dict` output.
 
         Parameters
         ----------

@@ -39,7 +39,7 @@ def _result(d: dict[str, Any]) -> SampleResult:
     for key in _NAN_LISTS:
         if key in d:
             d[key] = [math.nan if x is None else x for x in d[key]]
-    return SampleResult.from_json(d)
+    return SampleResult.from_dict(d)
 
 
 class StoreMismatch(ValueError):
@@ -111,7 +111,7 @@ class Store:
             Index, sample and result of each finished sample.
         """
         data = [
-            (i, dumps_json(dict(s), sort_keys=True), dumps_json(r.to_json(), sort_keys=True))
+            (i, dumps_json(dict(s), sort_keys=True), dumps_json(r.to_dict(), sort_keys=True))
             for i, s, r in rows
         ]
         with self._db:

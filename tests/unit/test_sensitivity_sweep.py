@@ -48,7 +48,7 @@ def test_infeasible_sample_is_a_result(scenario):
     (r,) = evaluate_batch(scenario, [{"reciprocity": 50.0}])
     assert r.status == "infeasible" and not r.feasible and not r.incentive_compatible
     assert math.isnan(r.objective) and r.schedule == {}
-    assert SampleResult.from_json(r.to_json()).status == "infeasible"
+    assert SampleResult.from_dict(r.to_dict()).status == "infeasible"
 
 
 def test_sample_result_json_roundtrip_is_exact(scenario):
@@ -56,9 +56,9 @@ def test_sample_result_json_roundtrip_is_exact(scenario):
     import json
 
     (r,) = evaluate_batch(scenario, [{}])
-    assert SampleResult.from_json(r.to_json()) == r
-    assert set(r.to_json()) == {f.name for f in dataclasses.fields(SampleResult)}
-    assert SampleResult.from_json(json.loads(json.dumps(r.to_json()))) == r
+    assert SampleResult.from_dict(r.to_dict()) == r
+    assert set(r.to_dict()) == {f.name for f in dataclasses.fields(SampleResult)}
+    assert SampleResult.from_dict(json.loads(json.dumps(r.to_dict()))) == r
 
 
 def test_designs_are_seeded_and_shaped():
