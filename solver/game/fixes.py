@@ -91,9 +91,13 @@ def _promise_fix(g: PhaseGame, scenario: Scenario, deficit: float) -> list[str]:
     best = g.best_option()
     later = np.arange(tl.phases) > k
     w = {"overt": tl.overt, "covert": tl.covert(best.detection)}.get(best.kind, tl.stall)
-    weight = float(tl.comply.R[k, later].sum() - w.R[k, later].sum())
-    if weight <= 0:
-        return []
+    full = float(tl.comply.R[k, later].sum())
+    weight = full - float(w.R[k, later].sum())
+    if weight <= 1e-9 * max(1.0, full):  # the best deviation collects later relief too
+        return [
+            "no promise of more relief later closes the gap: the best deviation "
+            f"({best.kind}) would collect it as well"
+        ]
     return [f"promise >= {deficit / weight:.4g} USD m/yr more relief from phase {g.phase + 1} on"]
 
 

@@ -284,3 +284,20 @@ def test_the_optimiser_avoids_the_stall_trap():
     assert plan.phases()[0]["leverage"] == pytest.approx(
         float(plan.schedule.values(s).leverage[0]), abs=1e-6
     )
+
+
+def test_no_finite_promise_is_suggested_when_the_deviation_collects_it_too():
+    # Detection 0 a year: a secret reversal is never caught, so it collects every
+    # later payment exactly as compliance does; promising more cannot help.
+    doc = _doc(
+        [_flow("R1", 10), _flow("R2", 5)],
+        [_step("A", 30, 1.0, 0.0), _step("B", 1, 1.0, 0.0, requires=["A"])],
+        phases=3,
+        discount=0.9,
+    )
+    s, sched, pv = _values(doc, {"R1": 1, "R2": 2}, {"A": 1, "B": 2})
+    r = check(s, sched)
+    first = r.phases[0]
+    assert not first.incentive_compatible and first.deviation == "covert"
+    assert not any("promise >=" in f for f in first.fixes)
+    assert any("no promise of more relief later closes the gap" in f for f in first.fixes)
