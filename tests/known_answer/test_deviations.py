@@ -295,7 +295,7 @@ def test_no_finite_promise_is_suggested_when_the_deviation_collects_it_too():
         phases=3,
         discount=0.9,
     )
-    s, sched, pv = _values(doc, {"R1": 1, "R2": 2}, {"A": 1, "B": 2})
+    s, sched, _ = _values(doc, {"R1": 1, "R2": 2}, {"A": 1, "B": 2})
     r = check(s, sched)
     first = r.phases[0]
     assert not first.incentive_compatible and first.deviation == "covert"
