@@ -58,10 +58,14 @@ def render_plan(plan: Plan) -> str:
         lines += [f"    {t}" for t in _names(row["milestones"], dnames)] or ["    (none)"]
         lines.append("  relief granted:")
         lines += [f"    {t}" for t in _names(row["measures"], mnames)] or ["    (none)"]
-    never = plan.to_dict()["never"]
-    if never:
+    doc = plan.to_dict()
+    never, undone = doc["never"], doc["never_milestones"]
+    if never or undone:
         lines.append("")
+    if never:
         lines.append("Never granted: " + ", ".join(never))
+    if undone:
+        lines.append("Never done: " + ", ".join(undone))
     if plan.violations:
         lines.append("")
         lines.append("Violations:")

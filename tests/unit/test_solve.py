@@ -158,3 +158,17 @@ def test_schedule_matrices_are_monotone():
     s = load_scenario(SMALL)
     y, z = solve(s).schedule.matrices(s)
     assert np.all(np.diff(y, axis=1) >= 0) and np.all(np.diff(z, axis=1) >= 0)
+
+
+def test_text_output_names_steps_never_done():
+    from solver.render import render_plan
+
+    s = load_scenario(MODELS_DIR / "dprk_2018.toml")
+    plan = solve(s)
+    undone = plan.to_dict()["never_milestones"]
+    text = render_plan(plan)
+    if undone:
+        assert f"Never done: {', '.join(undone)}" in text
+    else:
+        assert "Never done" not in text
+    assert "Timings: " in text  # a solve has timings; an empty line is never printed
