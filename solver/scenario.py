@@ -46,6 +46,10 @@ __all__ = [
 ]
 
 
+MAX_DOCUMENT_BYTES = 64 * 2**20
+"""Largest scenario, plan or spec file read (bytes)."""
+
+
 def read_document(path: str | Path) -> dict[str, Any]:
     """Parse a TOML or JSON file into a dict, raising :class:`ScenarioError`.
 
@@ -61,7 +65,14 @@ def read_document(path: str | Path) -> dict[str, Any]:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as fh:  # bounded: a device such as /dev/zero never ends
+            raw = fh.read(MAX_DOCUMENT_BYTES + 1)
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            raise ScenarioError(
+                [f"{p}: the file is larger than {MAX_DOCUMENT_BYTES // 2**20} MiB; "
+                 "a scenario or plan file is far smaller"]
+            )  # fmt: skip
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ScenarioError([f"{p}: file not found"]) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -72,6 +83,10 @@ def read_document(path: str | Path) -> dict[str, Any]:
         raise ScenarioError([f"{p}: not valid TOML ({exc})"]) from None
     except json.JSONDecodeError as exc:
         raise ScenarioError([f"{p}: not valid JSON ({exc})"]) from None
+    except RecursionError:
+        raise ScenarioError([f"{p}: tables or arrays are nested too deeply to read"]) from None
+    except ValueError as exc:  # e.g. an integer longer than Python's digit limit
+        raise ScenarioError([f"{p}: cannot read a value ({exc})"]) from None
     if not isinstance(doc, dict):
         raise ScenarioError([f"{p}: the top level must be a table/object"])
     return doc

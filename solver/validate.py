@@ -50,7 +50,10 @@ class _Collector:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer beyond Python's digit limit
+        return "an integer too long to show"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -58,8 +61,15 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+def _finite(v: Any) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
 def _check_number(c: _Collector, path: str, v: Any, f: Field) -> bool:
-    if not _is_number(v) or not math.isfinite(float(v)):
+    if not _is_number(v) or not _finite(v):
         c.add(path, v, "it must be a finite number")
         return False
     lo, hi = f.minimum, f.maximum
@@ -363,25 +373,29 @@ def _check_phase(c: _Collector, path: str, v: int | None, k: int) -> None:
 
 
 def _find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
-    """Return one directed cycle as a list of nodes (first == last), or None."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
+    """Return one directed cycle as a list of nodes (first == last), or None.
 
-    def visit(n: str) -> list[str] | None:
-        state[n] = 1
-        stack.append(n)
-        for nxt in graph.get(n, ()):
+    Iterative depth-first search, so chains of any length are fine.
+    """
+    state: dict[str, int] = {}
+    for root in graph:
+        if root in state:
+            continue
+        stack: list[str] = [root]
+        iters = [iter(graph.get(root, ()))]
+        state[root] = 1
+        while iters:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                state[stack.pop()] = 2
+                iters.pop()
+                continue
             if state.get(nxt) == 1:
                 return [*stack[stack.index(nxt) :], nxt]
-            if nxt not in state and (found := visit(nxt)) is not None:
-                return found
-        stack.pop()
-        state[n] = 2
-        return None
-
-    for node in graph:
-        if node not in state and (found := visit(node)) is not None:
-            return found
+            if nxt not in state:
+                state[nxt] = 1
+                stack.append(nxt)
+                iters.append(iter(graph.get(nxt, ())))
     return None
 
 

@@ -246,3 +246,47 @@ def test_raises_detection_names_another_milestone(small_doc):
     _fails(small_doc, r"raises_detection is 'M7'; it names no milestone")
     small_doc["milestones"][0]["raises_detection"] = {"M1": 0.9}
     _fails(small_doc, r"raises_detection is 'M1'; a step cannot raise its own detection")
+
+
+# --- hardening (issue 16): inputs that used to raise instead of naming the rule ----------
+
+
+def test_a_huge_integer_is_not_a_finite_number(small_doc):
+    small_doc["measures"][0]["value"] = 10**400
+    _fails(small_doc, r"measures\[0\] \(R1\).value is 1000.*; it must be a finite number")
+
+
+def test_a_long_acyclic_chain_and_a_long_cycle_validate_without_recursion(small_doc):
+    n = 1500
+    chain = [
+        {"id": f"C{i}", "value": 0, "cost": 0, "reversibility": 0.0, "detection": 0.5}
+        | ({"requires": [f"C{i + 1}"]} if i + 1 < n else {})
+        for i in range(n)
+    ]
+    doc = {**small_doc, "milestones": [*small_doc["milestones"], *chain]}
+    assert len(scenario_from_dict(doc, source="x.toml").milestones) == n + 3
+    chain[-1]["requires"] = ["C0"]
+    _fails(doc, r"milestones have a precedence cycle: C0 -> C1 -> ")
+
+
+def test_deeply_nested_documents_are_a_clear_error(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ScenarioError, match=r"deep.json: .*(nested too deeply|top level)"):
+        load_scenario(deep)
+    toml = tmp_path / "deep.toml"
+    toml.write_text("x = " + "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ScenarioError, match=r"deep.toml: "):
+        load_scenario(toml)
+
+
+def test_an_endless_file_is_refused_without_reading_it_all():
+    with pytest.raises(ScenarioError, match=r"/dev/zero: the file is larger than"):
+        load_scenario("/dev/zero")
+
+
+def test_an_integer_beyond_the_digit_limit_names_the_file(tmp_path):
+    big = tmp_path / "big.json"
+    big.write_text('{"name": "x", "phases": ' + "9" * 5000 + "}")
+    with pytest.raises(ScenarioError, match=r"big.json: cannot read a value"):
+        load_scenario(big)
