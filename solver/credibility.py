@@ -99,15 +99,28 @@ class Credibility:
         float
             ``q`` used for snapbacks decided in that phase.
         """
-        q = self.effective
-        if isinstance(q, tuple):
-            return float(q[min(phase, len(q)) - 1])
-        return float(q)
+        return _at(self.effective, phase)
+
+    def nominal_at(self, phase: int) -> float:
+        """Nominal credibility in ``phase`` (1-based; the last phase's value after it).
+
+        Parameters
+        ----------
+        phase : int
+            Phase number.
+
+        Returns
+        -------
+        float
+            The instrument's ``credibility`` for that phase.
+        """
+        return _at(self.nominal, phase)
 
     def reason(self) -> str:
         """One line explaining the verdict."""
         if self.committed:
-            return f"{self.instrument}: credibility {_show(self.nominal)} set by override"
+            q = format_credibility(self.nominal)
+            return f"{self.instrument}: credibility {q} set by override"
         who = self.pivotal or "no actor"
         verdict = "credible" if self.credible else "not credible"
         return (
@@ -117,7 +130,28 @@ class Credibility:
         )
 
 
-def _show(q: float | tuple[float, ...]) -> str:
+def _at(q: float | tuple[float, ...], phase: int) -> float:
+    return float(q[min(phase, len(q)) - 1]) if isinstance(q, tuple) else float(q)
+
+
+def format_credibility(q: float | tuple[float, ...]) -> str:
+    """One credibility, or one per phase, as text (``0.9`` or ``[0.9, 0.9, 0]``).
+
+    Parameters
+    ----------
+    q : float or tuple of float
+        A nominal or effective credibility.
+
+    Returns
+    -------
+    str
+        The number, or the list in brackets.
+
+    Examples
+    --------
+    >>> format_credibility(0.9), format_credibility((0.9, 0.0))
+    ('0.9', '[0.9, 0]')
+    """
     return "[" + ", ".join(f"{x:g}" for x in q) + "]" if isinstance(q, tuple) else f"{q:g}"
 
 

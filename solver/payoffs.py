@@ -144,7 +144,8 @@ def _chain_caps(s: Scenario) -> np.ndarray:
             if more:
                 sup[i] |= more
                 changed = True
-    depth = _depth(s)
+    pre = s.prerequisites()
+    depth = [len(pre[d.id]) for d in s.milestones]  # orders a precedence chain
     b = np.array([d.reversibility for d in s.milestones], dtype=float)
     cap = np.zeros((n, n))
     for i in range(n):
@@ -154,22 +155,6 @@ def _chain_caps(s: Scenario) -> np.ndarray:
             cap[i, e] = share - new
             share = new
     return cap
-
-
-def _depth(s: Scenario) -> list[int]:
-    """Number of transitive prerequisites of each milestone (orders a precedence chain)."""
-    direct = {d.id: {*d.requires, *d.after} for d in s.milestones}
-    out = []
-    for d in s.milestones:
-        seen: set[str] = set()
-        todo = list(direct[d.id])
-        while todo:
-            x = todo.pop()
-            if x not in seen:
-                seen.add(x)
-                todo.extend(direct.get(x, ()))
-        out.append(len(seen))
-    return out
 
 
 def coefficients(
@@ -202,10 +187,8 @@ def coefficients(
             return [float(over[inst])] * kk
         if inst not in table:
             return [1.0] * kk
-        if nominal:
-            q = table[inst].nominal
-            return [float(q[k]) for k in range(kk)] if isinstance(q, tuple) else [float(q)] * kk
-        return [table[inst].effective_at(k) for k in range(1, kk + 1)]
+        at = table[inst].nominal_at if nominal else table[inst].effective_at
+        return [at(k) for k in range(1, kk + 1)]
 
     ms, ds = scenario.measures, scenario.milestones
     mid = {m.id: i for i, m in enumerate(ms)}

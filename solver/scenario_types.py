@@ -227,6 +227,28 @@ class Scenario:
             return float(p.annual_discount)
         return float(p.discount) ** (1.0 / self.phase_lengths()[0])
 
+    def prerequisites(self) -> dict[str, set[str]]:
+        """Every milestone's transitive prerequisites (``requires`` and ``after``).
+
+        Returns
+        -------
+        dict of str to set of str
+            Milestone id -> the ids it depends on, directly or through others
+            (computed iteratively, so chains of any length are fine).
+        """
+        direct = {d.id: {*d.requires, *d.after} for d in self.milestones}
+        closure: dict[str, set[str]] = {}
+        for start, first in direct.items():
+            seen: set[str] = set()
+            todo = list(first)
+            while todo:
+                x = todo.pop()
+                if x not in seen:
+                    seen.add(x)
+                    todo.extend(direct.get(x, ()))
+            closure[start] = seen
+        return closure
+
     def milestone_window(self, d: Milestone) -> tuple[int, int]:
         """Effective ``[first, last]`` completion phase for ``d`` (duration-aware)."""
         lo, hi = d.phase_window or (1, self.phases)

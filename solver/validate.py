@@ -527,22 +527,6 @@ def _check_relief_kind(
         _refs(c, f"{lb}.ends_with", [m.ends_with], item_ids, "measure or milestone")
 
 
-def _prerequisites(s: Scenario) -> dict[str, set[str]]:
-    """Every milestone's transitive prerequisites (``requires`` and ``after``), iteratively."""
-    direct = {d.id: {*d.requires, *d.after} for d in s.milestones}
-    closure: dict[str, set[str]] = {}
-    for start in direct:
-        seen: set[str] = set()
-        todo = list(direct[start])
-        while todo:
-            x = todo.pop()
-            if x not in seen:
-                seen.add(x)
-                todo.extend(direct.get(x, ()))
-        closure[start] = seen
-    return closure
-
-
 def _check_chains(s: Scenario, labels: list[str], c: _Collector) -> None:
     """``supersedes`` follows precedence, and the steps superseding one step form a chain.
 
@@ -551,7 +535,7 @@ def _check_chains(s: Scenario, labels: list[str], c: _Collector) -> None:
     both cap the same step must be ordered by precedence (so the cap is the
     share of the most advanced one).
     """
-    pre = _prerequisites(s)
+    pre = s.prerequisites()
     capped_by: dict[str, list[str]] = {}
     for d, lb in zip(s.milestones, labels, strict=True):
         for e in d.supersedes:

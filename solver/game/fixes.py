@@ -23,7 +23,7 @@ import numpy as np
 
 from solver.credibility import Credibility
 from solver.game.stage import PhaseGame
-from solver.payoffs import coefficients, phase_values
+from solver.payoffs import Coefficients, coefficients, phase_values
 from solver.plan import Schedule
 from solver.scenario import Scenario
 
@@ -52,10 +52,12 @@ def _credibility_fixes(
     return out
 
 
-def _margin_if(scenario: Scenario, sched: Schedule, moved: dict[str, int], k: int) -> float:
+def _margin_if(
+    scenario: Scenario, co: Coefficients, sched: Schedule, moved: dict[str, int], k: int
+) -> float:
     alt = Schedule(measures={**sched.measures, **moved}, milestones=sched.milestones)
     y, z = alt.matrices(scenario)
-    return float(phase_values(coefficients(scenario), y, z).leverage[k])
+    return float(phase_values(co, y, z).leverage[k])
 
 
 def _defer_fixes(
@@ -64,9 +66,10 @@ def _defer_fixes(
     if g.phase >= scenario.phases:
         return []
     k = g.phase - 1
+    co = coefficients(scenario)  # once: every candidate deferral is evaluated on it
     granted = [m.id for m in scenario.measures if sched.measures.get(m.id) == g.phase]
     gains = sorted(
-        ((_margin_if(scenario, sched, {mid: g.phase + 1}, k) - margin, mid) for mid in granted),
+        ((_margin_if(scenario, co, sched, {mid: g.phase + 1}, k) - margin, mid) for mid in granted),
         reverse=True,
     )
     picked: list[str] = []
@@ -74,7 +77,7 @@ def _defer_fixes(
         if gain <= 0:
             break
         picked.append(mid)
-        total = _margin_if(scenario, sched, dict.fromkeys(picked, g.phase + 1), k) - margin
+        total = _margin_if(scenario, co, sched, dict.fromkeys(picked, g.phase + 1), k) - margin
         if total >= deficit:
             return [
                 f"defer {', '.join(picked)} to phase {g.phase + 1}: margin +{total:.4g} "

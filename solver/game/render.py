@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from solver.credibility import format_credibility
+
 if TYPE_CHECKING:
     from solver.game.check import ICReport
 
 
 def _fmt(x: float | None, spec: str = ".3g") -> str:
     return "-" if x is None else format(x, spec)
-
-
-def _q(q: float | tuple[float, ...]) -> str:
-    return "[" + ", ".join(f"{x:g}" for x in q) + "]" if isinstance(q, tuple) else f"{q:g}"
 
 
 def render_report(report: ICReport) -> str:
@@ -49,7 +47,10 @@ def render_report(report: ICReport) -> str:
             f"On the equilibrium path the target backslides after phase {report.first_backslide}."
         )
     lines.append("Snapback credibility:")
-    lines += [f"  {c.reason()} -> q = {_q(c.effective)}" for c in report.credibility.values()]
+    lines += [
+        f"  {c.reason()} -> q = {format_credibility(c.effective)}"
+        for c in report.credibility.values()
+    ]
     for p in report.phases:
         if p.deviation in ("overt", "covert") and p.reverses:
             how = "secretly" if p.deviation == "covert" else "openly"

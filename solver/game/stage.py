@@ -260,7 +260,7 @@ def phase_games(
                 phase=k + 1,
                 comply_value=float(vc[k]),
                 options=tuple(options),
-                nominal={i: _nominal(cred, i, k + 1) for i in instruments},
+                nominal={i: cred[i].nominal_at(k + 1) if i in cred else 1.0 for i in instruments},
                 coalition_gain={i: cred[i].pivotal_gain if i in cred else 0.0 for i in instruments},
                 committed={i: cred[i].committed if i in cred else True for i in instruments},
                 steps_value=float(steps[k]),
@@ -269,13 +269,6 @@ def phase_games(
             )
         )
     return games
-
-
-def _nominal(cred: dict[str, Credibility], inst: str, phase: int) -> float:
-    if inst not in cred:
-        return 1.0
-    q = cred[inst].nominal
-    return float(q[min(phase, len(q)) - 1]) if isinstance(q, tuple) else float(q)
 
 
 def chain_phases(

@@ -200,6 +200,7 @@ def _aggregate_rows(
     """``R_t, C_t, O_t, Q_t, B_t`` as equality rows, phase by phase."""
     flow = (~co.once).astype(float)
     once = co.once.astype(float)
+    restorable = _restorable(co)  # the same on every phase: computed once per refill
     for t in range(co.phases):
         r, c, o, q, b = (int(agg[i, t]) for i in range(5))
         rows.add(
@@ -227,7 +228,7 @@ def _aggregate_rows(
         )
         rows.add(
             np.concatenate([[b], z[:, t]]),
-            np.concatenate([[1.0], -_restorable(co)]),
+            np.concatenate([[1.0], -restorable]),
             0.0,
             0.0,
             f"definition of B_{t + 1}",
@@ -299,29 +300,24 @@ def _class_rows(
     members = np.array([e not in nu.up and co.p[e] <= level for e in range(len(co.c))])
     inline = members.astype(float) @ nu.share_on if len(co.c) else np.zeros(0)
     comply = _value_terms(nu.comply, k, cols.agg)
-    tl = co.timeline
-    on_raised = d in nu.up
-    for kind, w in (("covert", tl.covert(level)),):
-        zc = w.rho[k] * inline
-        head = [int(cols.lev[k])]
-        hv = [1.0]
-        if not on_raised:
-            zc = zc.copy()
-            zc[d] += nu.big
-        cc = [np.array(head), cols.agg.ravel(), z[:, k], cols.rho[k, j]]
-        vv = [np.array(hv), _value_terms(w, k, cols.agg) - comply, zc,
-              np.full(len(nu.up), w.rho[k])]  # fmt: skip
-        if on_raised:
-            cc.append(np.array([int(cols.act[k, j])]))
-            vv.append(np.array([nu.big]))
-        rows.add(
-            np.concatenate(cc),
-            np.concatenate(vv),
-            -INF,
-            nu.big,
-            f"L_{k + 1} <= leverage against {kind} reversal of every step with detection "
-            f"<= {level:g} (class {j})",
-        )
+    w = co.timeline.covert(level)
+    zc = w.rho[k] * inline
+    if d not in nu.up:  # the activation is z[d, k] itself
+        zc[d] += nu.big
+    cc = [np.array([int(cols.lev[k])]), cols.agg.ravel(), z[:, k], cols.rho[k, j]]
+    vv = [np.array([1.0]), _value_terms(w, k, cols.agg) - comply, zc,
+          np.full(len(nu.up), w.rho[k])]  # fmt: skip
+    if d in nu.up:
+        cc.append(np.array([int(cols.act[k, j])]))
+        vv.append(np.array([nu.big]))
+    rows.add(
+        np.concatenate(cc),
+        np.concatenate(vv),
+        -INF,
+        nu.big,
+        f"L_{k + 1} <= leverage against covert reversal of every step with detection "
+        f"<= {level:g} (class {j})",
+    )
 
 
 def _overt_rows(rows: RowCollector, nu: _Numbers, z: np.ndarray, k: int, cols: Columns) -> None:
