@@ -2,6 +2,12 @@
 
 Exit codes: 0 solved (or valid), 1 no solution (infeasible, time limit
 without incumbent, not incentive-compatible), 2 bad input.
+
+Start-up is kept short: this module imports only the standard library and
+light parts of the package; each subcommand's module (and NumPy, SciPy, the
+solver backends, Matplotlib) is imported only when that subcommand runs.  The
+top-level ``--help`` lists every subcommand from :data:`COMMANDS` without
+importing any of them.
 """
 
 from __future__ import annotations
@@ -10,17 +16,14 @@ import argparse
 import importlib
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from solver.backends import BACKENDS
-from solver.formulation.common import OBJECTIVES
-from solver.io import check_writable, dumps_json, write_atomic
-from solver.plan import Plan, dumps, load_schedule
-from solver.render import render_plan
-from solver.scenario import Scenario, ScenarioError, load_scenario
-from solver.schema import json_schema
-from solver.shipped import default_scenario_path
-from solver.solve import FORMULATIONS, evaluate, solve
+from solver.scenario_types import ScenarioError
+
+if TYPE_CHECKING:
+    from solver.scenario_types import Scenario
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -30,11 +33,30 @@ class UsageError(Exception):
 
 
 def scenario_arg(path: str | None) -> Scenario:
-    """Load the scenario named on the command line, or the shipped default."""
+    """Load the scenario named on the command line, or the shipped default.
+
+    Parameters
+    ----------
+    path : str or None
+        The scenario file given, or ``None`` for the shipped default.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+    """
+    from solver.scenario import load_scenario
+    from solver.shipped import default_scenario_path
+
     return load_scenario(path if path else default_scenario_path())
 
 
 def _cmd_solve(args: argparse.Namespace) -> int:
+    from solver.io import check_writable, write_atomic
+    from solver.plan import Plan, dumps, load_schedule
+    from solver.render import render_plan
+    from solver.solve import evaluate, solve
+
     scenario = scenario_arg(args.scenario)
     if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
         raise UsageError(
@@ -63,7 +85,17 @@ def _cmd_solve(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    s = load_scenario(args.scenario)
+    from solver.scenario import load_scenario
+
+    if args.plan:
+        return _validate_plan(args.plan, args.scenario)
+    if not args.scenario:
+        raise UsageError("relief validate needs a SCENARIO file (or --plan PLAN [SCENARIO])")
+    try:
+        s = load_scenario(args.scenario)
+    except ScenarioError:
+        _refuse_plan_as_scenario(args.scenario)
+        raise
     bundles = {m.bundle for m in s.measures if m.bundle}
     print(
         f"{args.scenario}: valid scenario '{s.name}': {s.phases} phases, "
@@ -73,15 +105,81 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refuse_plan_as_scenario(path: str) -> None:
+    """Raise one clear error when ``path``, not a valid scenario, is a plan file."""
+    from solver.plan import plan_shape
+    from solver.scenario import read_document
+
+    try:
+        doc = read_document(path)
+    except ScenarioError:
+        return  # unreadable: the scenario error already says so
+    if plan_shape(doc) is not None:
+        raise ScenarioError(
+            [
+                f"{path}: is a plan file, not a scenario; validate it against its scenario "
+                f"with `relief validate --plan {path} [SCENARIO]`"
+            ]
+        )
+
+
+def _validate_plan(plan_path: str, scenario_path: str | None) -> int:
+    """``relief validate --plan PLAN [SCENARIO]``: check a plan file against a scenario."""
+    from solver.plan import load_schedule
+
+    scenario = scenario_arg(scenario_path)
+    schedule = load_schedule(plan_path, scenario)
+    granted = sum(k is not None for k in schedule.measures.values())
+    done = sum(k is not None for k in schedule.milestones.values())
+    used = sorted({k for k in (*schedule.measures.values(), *schedule.milestones.values()) if k})
+    print(
+        f"{plan_path}: valid plan for scenario '{scenario.name}' ({scenario.source}): "
+        f"{granted} of {len(schedule.measures)} measures granted, {done} of "
+        f"{len(schedule.milestones)} milestones done, in phases "
+        f"{', '.join(map(str, used)) or 'none'} of {scenario.phases}; "
+        f"`relief solve --plan` scores it and lists any broken constraint"
+    )
+    return EXIT_OK
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from solver.io import dumps_json
+    from solver.shipped import MODELS_DIR, shipped_models
+
+    found = shipped_models()
+    if args.json:
+        doc = {"folder": str(MODELS_DIR), "models": [m.to_dict() for m in found]}
+        print(dumps_json(doc, indent=2))
+        return EXIT_OK
+    print(f"Shipped models in {MODELS_DIR}")
+    width = max((len(m.name) for m in found), default=4)
+    print(f"  {'kind':<9} {'file':<{width}}  what")
+    for m in found:
+        title = m.title if len(m.title) <= 70 else m.title[:67] + "..."
+        mark = " (default)" if m.default else ""
+        print(f"  {m.kind:<9} {m.name:<{width}}  {title}{mark}")
+    print(
+        "Pass a file by its path, e.g. `relief solve "
+        f"{MODELS_DIR / 'dprk_2018_no_reverse_veto.toml'}`; `relief models --json` gives "
+        "the absolute paths."
+    )
+    return EXIT_OK
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
+    from solver.io import dumps_json
+    from solver.schema import json_schema
+
     print(dumps_json(json_schema(), indent=2))
     return EXIT_OK
 
 
-def _add_solve(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "solve", help="find the best phasing of a scenario (default: the shipped one)"
-    )
+def _add_solve(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    from solver.backends import BACKENDS
+    from solver.formulation.common import OBJECTIVES
+    from solver.solve import FORMULATIONS
+
+    p = sub.add_parser("solve", help=_HELP["solve"])
     p.add_argument("scenario", nargs="?", help="scenario file (.toml or .json)")
     p.add_argument("--backend", choices=BACKENDS, default="highs")
     p.add_argument(
@@ -113,45 +211,161 @@ def _add_solve(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--out", help="also write the JSON document to this file")
     p.set_defaults(func=_cmd_solve)
+    return p
 
 
-_PLUGINS: tuple[tuple[str, str, str], ...] = (
-    ("solver.game.cli", "add_check_parser", "run_check"),
-    ("solver.game.cli", "add_game_parser", "run_game"),
-    ("solver.rcpsp.cli", "add_parser", "run"),
-    ("solver.sensitivity.cli", "add_parser", "run"),
-    ("solver.report.cli", "add_parser", "run"),
-    ("solver.bench.cli", "add_parser", "run"),
+def _add_validate(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "validate",
+        help=_HELP["validate"],
+        description="Check a scenario file and summarise it, or, with --plan, check a plan "
+        "file against a scenario (default: the shipped one). Exit 0 valid, 2 with every error.",
+    )
+    p.add_argument("scenario", nargs="?", help="scenario file (.toml or .json)")
+    p.add_argument("--plan", metavar="PLAN", help="validate this plan file against SCENARIO")
+    p.set_defaults(func=_cmd_validate)
+    return p
+
+
+def _add_schema(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser("schema", help=_HELP["schema"])
+    p.set_defaults(func=_cmd_schema)
+    return p
+
+
+def _add_models(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "models",
+        help=_HELP["models"],
+        description="List the scenarios, sensitivity specs, plans and case records shipped "
+        "with the package (they install with it and are found from any folder).",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=_cmd_models)
+    return p
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``relief`` subcommand, registered without importing its module.
+
+    Attributes
+    ----------
+    name : str
+        The subcommand's name.
+    help : str
+        Its line in ``relief --help`` (the same text its own parser registers).
+    module : str
+        Module holding ``add`` and ``run`` (``solver.cli`` for the built-in ones).
+    add : str
+        Function ``add(subparsers) -> ArgumentParser`` registering its parser.
+    run : str
+        Function ``run(args) -> int`` (used when the parser sets no ``func``).
+    """
+
+    name: str
+    help: str
+    module: str
+    add: str
+    run: str = ""
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "solve",
+        "find the best phasing of a scenario (default: the shipped one)",
+        "solver.cli",
+        "_add_solve",
+    ),
+    Command("validate", "check a scenario file (or a plan file) and summarise it", "solver.cli",
+            "_add_validate"),
+    Command("schema", "print the JSON Schema of scenario files", "solver.cli", "_add_schema"),
+    Command("models", "list the shipped scenarios, specs and plans", "solver.cli", "_add_models"),
+    Command("check", "subgame-perfect incentive check of a plan, phase by phase",
+            "solver.game.cli", "add_check_parser", "run_check"),
+    Command("game", "all Nash equilibria of a two-player Gambit .nfg game", "solver.game.cli",
+            "add_game_parser", "run_game"),
+    Command("rcpsp", "minimize the makespan of a PSPLIB single-mode (.sm) instance",
+            "solver.rcpsp.cli", "add_parser", "run"),
+    Command("sensitivity", "how the plan and its incentives move with uncertain parameters",
+            "solver.sensitivity.cli", "add_parser", "run"),
+    Command("report", "write report.html, report.md and report.json for a scenario",
+            "solver.report.cli", "add_parser", "run"),
+    Command("bench", "benchmark formulations x backends x sizes", "solver.bench.cli",
+            "add_parser", "run"),
+)  # fmt: skip
+"""Every subcommand, in ``relief --help`` order."""
+
+_HELP = {c.name: c.help for c in COMMANDS}
+
+_PLUGINS: tuple[tuple[str, str, str], ...] = tuple(
+    (c.module, c.add, c.run) for c in COMMANDS if c.module != "solver.cli"
 )
+"""``(module, add, run)`` of the subcommands defined outside this module."""
 
 
-def _plugins() -> list[tuple[Callable, Callable]]:
-    """Subcommands contributed by the game and RCPSP modules (``check``, ``game``, ``rcpsp``)."""
-    found = []
-    for module, add, run in _PLUGINS:
-        mod = importlib.import_module(module)  # always shipped: a failure here is a real bug
-        found.append((getattr(mod, add), getattr(mod, run)))
-    return found
+def _register(sub: argparse._SubParsersAction, command: Command) -> argparse.ArgumentParser:
+    """Import ``command``'s module and let it add its full parser to ``sub``."""
+    module = importlib.import_module(command.module)  # always shipped: a failure is a bug
+    p: argparse.ArgumentParser = getattr(module, command.add)(sub)
+    if command.run and not p.get_default("func"):
+        p.set_defaults(func=getattr(module, command.run))
+    return p
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``relief`` command."""
+def command_of(argv: Sequence[str]) -> str | None:
+    """Return the subcommand named in ``argv``, if any (the first positional word).
+
+    Parameters
+    ----------
+    argv : sequence of str
+        The arguments after the program name.
+
+    Returns
+    -------
+    str or None
+        A name in :data:`COMMANDS`, or ``None`` (``relief --help``, a typo).
+
+    Examples
+    --------
+    >>> command_of(["solve", "--json"]), command_of(["--help"]), command_of(["slove"])
+    ('solve', None, None)
+    """
+    for arg in argv:
+        if arg == "--" or not arg.startswith("-"):
+            return arg if arg in _HELP else None
+    return None
+
+
+def build_parser(only: str | None = None, *, full: bool = True) -> argparse.ArgumentParser:
+    """Return the argument parser of the ``relief`` command.
+
+    Parameters
+    ----------
+    only : str, optional
+        Build this subcommand's full parser and only a one-line entry for the
+        others, so that only its module is imported.
+    full : bool, optional
+        With ``only`` unset: build every subcommand's full parser (default,
+        imports every subcommand module) or none (just ``relief --help``).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser; each subcommand's ``func`` default runs it.
+    """
     parser = argparse.ArgumentParser(
         prog="relief",
         description="Sequence sanctions relief against denuclearization steps.",
-        epilog="Exit codes: 0 solved, 1 no solution, 2 bad input.",
+        epilog="Exit codes: 0 solved, 1 no solution, 2 bad input. "
+        "`relief COMMAND --help` describes each command.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    _add_solve(sub)
-    p = sub.add_parser("validate", help="check a scenario file and summarise it")
-    p.add_argument("scenario")
-    p.set_defaults(func=_cmd_validate)
-    p = sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    p.set_defaults(func=_cmd_schema)
-    for add, run in _plugins():
-        sp = add(sub)
-        if sp is not None and not sp.get_default("func"):
-            sp.set_defaults(func=run)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        if command.name == only or (only is None and full):
+            _register(sub, command)
+        else:
+            sub.add_parser(command.name, help=command.help, add_help=False)
     return parser
 
 
@@ -168,7 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 solved, 1 no solution, 2 bad input.
     """
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(argv), full=False)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
@@ -196,4 +411,8 @@ def _os_error_text(exc: OSError) -> str:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # ``python -m solver.cli``: run the importable module, whose exception classes
+    # are the ones the subcommands raise (this file runs as ``__main__``).
+    from solver.cli import main as _main
+
+    sys.exit(_main())

@@ -9,6 +9,7 @@ consumes these, never a backend's raw output.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,13 +190,184 @@ class Plan:
         }
 
 
-def schedule_from_dict(doc: Mapping[str, Any], scenario: Scenario, source: str) -> Schedule:
-    """Build a schedule from a plan document, checking ids and phases.
+PLAN_TABLES: tuple[str, ...] = ("measures", "milestones")
+"""The tables of a plan file of the first shape (id -> phase)."""
 
-    Two shapes are accepted: the ``relief solve --json`` document (a
-    ``phases`` list of ``{"phase", "measures", "milestones"}``) and a plain
-    plan with ``[measures]`` and ``[milestones]`` tables mapping id to phase.
-    Anything not listed is never granted / never done.
+DOCUMENT_KEYS: tuple[str, ...] = (
+    "status",
+    "message",
+    "objective",
+    "bound",
+    "gap",
+    "backend",
+    "formulation",
+    "objective_name",
+    "scenario",
+    "phases",
+    "never",
+    "never_milestones",
+    "timings",
+    "nodes",
+    "explanation",
+    "violations",
+    "levels",
+    "phase_range",
+    "phase_range_complete",
+)
+"""Top-level keys of the ``relief solve --json`` document (:meth:`Plan.to_dict`)."""
+
+ROW_KEYS: tuple[str, ...] = (
+    "phase",
+    "name",
+    "measures",
+    "milestones",
+    "leverage",
+    "best_deviation",
+)
+"""Keys of one row of its ``phases`` list (:meth:`Plan.phases`)."""
+
+
+class _Problems:
+    """Messages for one plan file: ``<file>: <field> is <value>; <rule>``."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[str] = []
+
+    def add(self, path: str, value: Any, rule: str) -> None:
+        self.items.append(f"{self.source}: {path} is {_show(value)}; {rule}")
+
+    def plain(self, path: str, message: str) -> None:
+        self.items.append(f"{self.source}: {path} {message}")
+
+    def unknown_keys(self, prefix: str, obj: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+        for key in obj:
+            if key not in allowed:
+                near = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                self.plain(
+                    f"{prefix}{key}", f"is not a known field{hint}; allowed: {', '.join(allowed)}"
+                )
+
+
+def _show(value: Any) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an integer beyond Python's digit limit
+        return "an integer too long to show"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_phase(k: Any, phases: int) -> bool:
+    return isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= phases
+
+
+def plan_shape(doc: Any) -> str | None:
+    """Say which plan-file shape a parsed document has, if any.
+
+    Parameters
+    ----------
+    doc : Any
+        A parsed TOML or JSON document.
+
+    Returns
+    -------
+    str or None
+        ``"tables"`` (``[measures]``/``[milestones]`` tables, nothing else),
+        ``"document"`` (a ``relief solve --json`` document: a ``phases`` list
+        of rows with a ``phase``), or ``None`` when it looks like neither
+        (a scenario, say).
+
+    Examples
+    --------
+    >>> plan_shape({"measures": {"R1": 1}})
+    'tables'
+    >>> plan_shape({"phases": [{"phase": 1, "measures": ["R1"]}]})
+    'document'
+    >>> plan_shape({"name": "x", "phases": 3, "measures": [{"id": "R1"}]}) is None
+    True
+    """
+    if not isinstance(doc, Mapping) or not doc:
+        return None
+    if set(doc) <= set(PLAN_TABLES) and all(isinstance(v, Mapping) for v in doc.values()):
+        return "tables"
+    rows = doc.get("phases")
+    if (
+        isinstance(rows, list)
+        and all(isinstance(r, Mapping) and "phase" in r for r in rows)
+        and set(doc) <= set(DOCUMENT_KEYS)
+    ):
+        return "document"
+    return None
+
+
+def _document_pairs(
+    c: _Problems, doc: Mapping[str, Any], phases: int
+) -> list[tuple[str, str, Any, Any]]:
+    """``(kind, field, id, phase)`` of a ``relief solve --json`` document's rows."""
+    c.unknown_keys("", doc, DOCUMENT_KEYS)
+    rows = doc["phases"]
+    if not isinstance(rows, list):
+        c.add("phases", rows, "it must be a list of {phase, measures, milestones} objects")
+        return []
+    pairs: list[tuple[str, str, Any, Any]] = []
+    seen: dict[int, int] = {}
+    for i, row in enumerate(rows):
+        at = f"phases[{i}]"
+        if not isinstance(row, Mapping):
+            c.add(at, row, "it must be an object with an integer 'phase'")
+            continue
+        c.unknown_keys(f"{at}.", row, ROW_KEYS)
+        k: Any = row.get("phase")
+        if "phase" not in row:
+            c.plain(f"{at}.phase", "is missing; every row names its phase")
+        elif not _is_phase(k, phases):
+            c.add(f"{at}.phase", k, f"it must be a phase in 1..{phases}")
+        elif k in seen:
+            c.add(f"{at}.phase", k, f"phase {k} is already listed at phases[{seen[k]}]")
+        else:
+            seen[k] = i
+        for kind in PLAN_TABLES:
+            if kind not in row:
+                continue
+            ids = row[kind]
+            if not isinstance(ids, list):
+                c.add(f"{at}.{kind}", ids, f"it must be a list of {kind[:-1]} ids")
+                continue
+            for j, x in enumerate(ids):
+                if isinstance(x, str):
+                    pairs.append((kind, f"{at}.{kind}[{j}]", x, k))
+                else:
+                    c.add(f"{at}.{kind}[{j}]", x, f"it must be a {kind[:-1]} id (a string)")
+    return [p for p in pairs if _is_phase(p[3], phases)]  # a bad phase is reported once
+
+
+def _table_pairs(c: _Problems, doc: Mapping[str, Any]) -> list[tuple[str, str, Any, Any]]:
+    """``(kind, field, id, phase)`` of the ``[measures]``/``[milestones]`` tables."""
+    c.unknown_keys("", doc, PLAN_TABLES)
+    pairs: list[tuple[str, str, Any, Any]] = []
+    for kind in PLAN_TABLES:
+        if kind not in doc:
+            continue
+        table = doc[kind]
+        if not isinstance(table, Mapping):
+            c.add(kind, table, f"it must be a table mapping each {kind[:-1]} id to its phase")
+            continue
+        pairs.extend((kind, f"{kind}.{x}", x, k) for x, k in table.items())
+    return pairs
+
+
+def schedule_from_dict(doc: Mapping[str, Any], scenario: Scenario, source: str) -> Schedule:
+    """Build a schedule from a plan document, checking its shape, ids and phases.
+
+    Two shapes are accepted: a plain plan with ``[measures]`` and
+    ``[milestones]`` tables mapping id to phase (nothing else), and the
+    ``relief solve --json`` document (a ``phases`` list of ``{"phase",
+    "measures", "milestones"}`` rows, besides the document's other keys).
+    Anything not listed is never granted / never done.  Unknown tables and
+    keys are refused with a "did you mean" (a misspelt ``[measure]`` is not
+    read as "nothing granted"), and so are ids the scenario does not have,
+    phases outside ``1..K``, ids listed twice, and values of the wrong type.
 
     Parameters
     ----------
@@ -215,53 +387,81 @@ def schedule_from_dict(doc: Mapping[str, Any], scenario: Scenario, source: str) 
     ------
     ScenarioError
         Naming the file, field, value and rule for every problem.
+
+    Examples
+    --------
+    >>> from solver import default_scenario_path, load_scenario
+    >>> s = load_scenario(default_scenario_path())
+    >>> try:
+    ...     schedule_from_dict({"measure": {"R01": 1}}, s, "p.toml")
+    ... except ScenarioError as exc:
+    ...     for part in exc.problems[0].split("; "):
+    ...         print(part)
+    p.toml: measure is not a known field (did you mean 'measures'?)
+    allowed: measures, milestones
     """
-    problems: list[str] = []
-    meas: dict[str, int | None] = {}
-    mil: dict[str, int | None] = {}
-    pairs: list[tuple[str, str, Any]] = []
-    if "phases" in doc and isinstance(doc["phases"], list):
-        for i, row in enumerate(doc["phases"]):
-            if not isinstance(row, dict) or not isinstance(row.get("phase"), int):
-                problems.append(f"{source}: phases[{i}] is {row!r}; it needs an integer 'phase'")
-                continue
-            for key in ("measures", "milestones"):
-                for x in row.get(key, []):
-                    pairs.append((key, f"phases[{i}].{key}", (x, row["phase"])))
-    else:
-        for key in ("measures", "milestones"):
-            table = doc.get(key, {})
-            if not isinstance(table, dict):
-                problems.append(f"{source}: {key} is {table!r}; it must map ids to phases")
-                continue
-            for x, k in table.items():
-                pairs.append((key, f"{key}.{x}", (x, k)))
-    known = {
-        "measures": {m.id for m in scenario.measures},
-        "milestones": {d.id for d in scenario.milestones},
+    c = _Problems(source)
+    if not isinstance(doc, Mapping):
+        c.add("the document", doc, "it must be a table/object")
+        raise ScenarioError(c.items)
+    if not doc:
+        c.plain(
+            "the document",
+            "is empty; a plan has [measures] and [milestones] tables mapping ids to phases "
+            "(write both, empty, for a plan that grants and demands nothing)",
+        )
+        raise ScenarioError(c.items)
+    pairs = _document_pairs(c, doc, scenario.phases) if "phases" in doc else _table_pairs(c, doc)
+    ids = {
+        "measures": [m.id for m in scenario.measures],
+        "milestones": [d.id for d in scenario.milestones],
     }
-    for key, path, (x, k) in pairs:
-        target = meas if key == "measures" else mil
-        if x not in known[key]:
-            problems.append(f"{source}: {path} is {x!r}; the scenario has no such {key[:-1]}")
-        elif not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= scenario.phases:
-            problems.append(
-                f"{source}: {path} is {k!r}; it must be a phase in 1..{scenario.phases}"
-            )
+    known = {kind: set(v) for kind, v in ids.items()}
+    found: dict[str, dict[str, int | None]] = {"measures": {}, "milestones": {}}
+    for kind, path, x, k in pairs:
+        target = found[kind]
+        if x not in known[kind]:
+            other = "milestones" if kind == "measures" else "measures"
+            if x in known[other]:
+                hint = f" ({x!r} is a {other[:-1]}: list it under {other})"
+            else:
+                near = difflib.get_close_matches(str(x), ids[kind], n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+            c.add(path, x, f"the scenario has no such {kind[:-1]}{hint}")
+        elif not _is_phase(k, scenario.phases):
+            c.add(path, k, f"it must be a phase in 1..{scenario.phases}")
         elif x in target:
-            problems.append(f"{source}: {path} is {x!r}; it is listed twice")
+            c.add(path, x, "it is listed twice")
         else:
             target[x] = k
-    if problems:
-        raise ScenarioError(problems)
+    if c.items:
+        raise ScenarioError(c.items)
     return Schedule(
-        measures={m.id: meas.get(m.id) for m in scenario.measures},
-        milestones={d.id: mil.get(d.id) for d in scenario.milestones},
+        measures={m.id: found["measures"].get(m.id) for m in scenario.measures},
+        milestones={d.id: found["milestones"].get(d.id) for d in scenario.milestones},
     )
 
 
 def load_schedule(path: str | Path, scenario: Scenario) -> Schedule:
-    """Read a plan file (TOML or JSON) for ``scenario``; see :func:`schedule_from_dict`."""
+    """Read a plan file (TOML or JSON) for ``scenario``; see :func:`schedule_from_dict`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The plan file (``.json`` is read as JSON, anything else as TOML).
+    scenario : Scenario
+        The scenario the plan refers to.
+
+    Returns
+    -------
+    Schedule
+        The schedule.
+
+    Raises
+    ------
+    ScenarioError
+        When the file cannot be read or parsed, or breaks a rule.
+    """
     return schedule_from_dict(read_document(path), scenario, str(path))
 
 
