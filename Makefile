@@ -11,17 +11,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
+$(STAMP_RUN): pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(STAMP_TEST): pyproject.toml | $(BIN)/python
+$(STAMP_TEST): pyproject.toml setup.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev,distributed]'
 	touch $@ $(STAMP_RUN)
 
 demo: $(STAMP_RUN)
 	$(BIN)/relief solve
 	$(BIN)/relief check
+	@echo
+	@echo "relief is installed in $(VENV): run '$(BIN)/relief --help', or '. $(BIN)/activate' first to type 'relief'."
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check solver tests benchmarks
@@ -39,4 +41,4 @@ bench: $(STAMP_RUN)
 	$(BIN)/python benchmarks/bench_default.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
