@@ -9,6 +9,8 @@ earlier results, so a rerun asks for the same samples under the same indices.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, as_completed, wait
@@ -18,10 +20,16 @@ from typing import Any
 
 from solver.scenario import Scenario
 from solver.sensitivity.evaluate import SampleResult, evaluate_batch
-from solver.sensitivity.executors import InlineExecutor, batches, engine_name, make_executor
+from solver.sensitivity.executors import (
+    InlineExecutor,
+    batches,
+    cap_workers,
+    engine_name,
+    make_executor,
+)
 from solver.sensitivity.progress import Progress
 from solver.sensitivity.spec import Spec
-from solver.sensitivity.store import Store, StoreMismatch, default_store_path
+from solver.sensitivity.store import Store, StoreError, StoreMismatch, default_store_path
 
 METHODS = ("oat", "thresholds", "mc", "sobol", "morris")
 """Methods accepted by :func:`run_sweep`."""
@@ -151,13 +159,127 @@ class Evaluator:
                 f"{self.ctx.store.path}: sample {i} in the store differs from this sweep's "
                 "sample; the store belongs to another sweep (use another --store)"
             )
+        self.ctx.store.verify(i)
+        problem = _foreign(result, self.ctx.scenario)
+        if problem:
+            raise StoreError(
+                f"{self.ctx.store.path}: results row {i}: {problem}; stored results are only "
+                "reused when they fit the scenario (delete the store or use another --store)"
+            )
         self.ctx.reused += 1
         return result
 
 
+ROW_OVERHEAD = 2048
+"""Bytes a sweep holds per sample besides its numbers (dicts, result objects, batches)."""
+
+
+def design_rows(method: str, n: int, d: int) -> int:
+    """Number of samples ``method`` solves (for thresholds: its first round, the largest).
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS`.
+    n : int
+        ``--samples``.
+    d : int
+        Number of parameters.
+
+    Returns
+    -------
+    int
+        Rows of the design.
+
+    Examples
+    --------
+    >>> design_rows("sobol", 64, 3), design_rows("morris", 10, 3), design_rows("oat", 0, 3)
+    (320, 40, 7)
+    """
+    return {
+        "oat": 1 + 2 * d,
+        "thresholds": n * d + d,
+        "mc": n,
+        "sobol": n * (d + 2),
+        "morris": n * (d + 1),
+    }[method]
+
+
+def memory_budget() -> int:
+    """Bytes a sweep may plan to hold: half the memory of this machine (or its cgroup).
+
+    Returns
+    -------
+    int
+        Half of the smaller of physical memory and the cgroup limit (8 GiB if unknown).
+    """
+    total = 16 * 2**30
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # not POSIX: the default
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total // 2
+
+
+def check_size(method: str, n: int, spec: Spec, scenario: Scenario) -> None:
+    """Refuse a ``--samples`` whose design cannot be held in memory, before building it.
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS`.
+    n : int
+        ``--samples``.
+    spec : Spec
+        The parameters (their number and targets size each sample).
+    scenario : Scenario
+        The scenario (its items and phases size each result).
+
+    Raises
+    ------
+    ValueError
+        Naming ``--samples``, the value, the estimated memory and the largest
+        size that fits (:func:`memory_budget`).
+    """
+    d = len(spec.params)
+    targets = sum(len(p.targets) for p in spec.params)
+    items = len(scenario.measures) + len(scenario.milestones)
+    per_row = ROW_OVERHEAD + 16 * d + 120 * targets + 120 * items + 48 * scenario.phases
+    rows = design_rows(method, n, d)
+    need, budget = rows * per_row, memory_budget()
+    if need <= budget:
+        return
+    most = budget // per_row // max(1, design_rows(method, 1, d))
+    raise ValueError(
+        f"--samples is {n}; method {method} would solve {rows:.3g} samples and hold about "
+        f"{need / 2**30:.3g} GiB of design and results, more than the {budget / 2**30:.3g} GiB "
+        f"(half this machine's memory) a sweep may use; use --samples {max(1, most)} or fewer"
+    )
+
+
+def _foreign(result: SampleResult, scenario: Scenario) -> str | None:
+    """Return how a stored result does not fit ``scenario`` (``None`` when it fits)."""
+    ids = {m.id for m in scenario.measures} | {m.id for m in scenario.milestones}
+    for key, phase in result.schedule.items():
+        if key not in ids:
+            return f"result.schedule names {key!r}, which is not an id of the scenario"
+        if phase is not None and not 1 <= phase <= scenario.phases:
+            return f"result.schedule.{key} is {phase!r}; it must be a phase 1..{scenario.phases}"
+    if result.schedule and len(result.leverage) != scenario.phases:
+        return (
+            f"result.leverage has {len(result.leverage)} entries; it must have one per phase "
+            f"({scenario.phases})"
+        )
+    return None
+
+
 def _slots(workers: int, dask: str | None) -> int:
     if dask and dask.startswith("local:") and dask[6:].isdigit():
-        return max(1, int(dask[6:]))
+        return max(1, cap_workers(int(dask[6:]))[0])
     return max(1, workers) if not dask else 4
 
 
@@ -220,6 +342,9 @@ def run_sweep(
         raise ValueError(f"--samples is {n}; it is too small for method {method}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"--seed is {seed!r}; it must be a non-negative integer")
+    check_size(method, n, spec, scenario)
+    if workers >= 1:
+        workers = cap_workers(workers)[0]
     meta = {
         "scenario_sha256": scenario.digest(),
         "spec_sha256": spec.digest(),
@@ -231,7 +356,8 @@ def run_sweep(
     }
     path = Path(store) if store is not None else default_store_path(meta)
     bar = Progress(progress and sys.stderr.isatty())
-    with Store(path, meta) as st, make_executor(workers, dask) as ex:
+    # The engine first: a scheduler that cannot be reached leaves no new store behind.
+    with make_executor(workers, dask) as ex, Store(path, meta) as st:
         ctx = _Context(scenario, st, ex, _slots(workers, dask), backend, objective, bar, st.load())
         try:
             summary = summarise(method, scenario, spec, Evaluator(ctx), n, seed)
