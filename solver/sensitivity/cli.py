@@ -22,7 +22,7 @@ from solver.backends import BACKENDS
 from solver.formulation.common import OBJECTIVES
 from solver.io import check_writable, dumps_json
 from solver.scenario import load_scenario
-from solver.sensitivity.executors import default_workers
+from solver.sensitivity.executors import cap_workers, default_workers
 from solver.sensitivity.render import render_summary
 from solver.sensitivity.runner import DEFAULT_SAMPLES, METHODS, SweepResult, run_sweep
 from solver.sensitivity.spec import load_spec, named_scenario
@@ -142,6 +142,10 @@ def run(args: argparse.Namespace) -> int:
     if args.store:
         check_writable(args.store)  # an SQLite error mid-sweep would be a traceback
     workers = args.workers if args.workers is not None else default_workers()
+    if workers >= 1:
+        workers, note = cap_workers(workers)
+        if note:
+            print(f"note: {note}", file=sys.stderr)
     try:
         res = run_sweep(
             scenario,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import socket
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ from typing import Any
 
 MIN_BATCH, MAX_BATCH = 10, 50
 """Solves per task: enough to amortise task overhead, few enough to balance load."""
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to reach a Dask scheduler (connection and handshake) before giving up."""
 
 
 class InlineExecutor(Executor):
@@ -93,6 +97,7 @@ def make_executor(workers: int = 1, dask: str | None = None) -> Iterator[Executo
         return
     if workers < 1:
         raise ValueError(f"--workers is {workers}; it must be at least 1")
+    workers = cap_workers(workers)[0]
     if workers == 1:
         yield InlineExecutor()
         return
@@ -120,18 +125,117 @@ def _dask_executor(address: str) -> Iterator[Executor]:
         if not n.isdigit() or int(n) < 1:
             raise ValueError(f"--dask is {address!r}; use local:N with N >= 1 workers")
         cluster = LocalCluster(
-            n_workers=int(n), threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=cap_workers(int(n), "--dask local:N")[0],
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
         )
         with cluster, Client(cluster) as client:
             yield client.get_executor()
         return
-    with Client(address) as client:
+    client = connect_scheduler(address)
+    with client:
         yield client.get_executor()
 
 
+def connect_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> Any:
+    """Connect to the Dask scheduler at ``address``, or fail clearly within ``timeout``.
+
+    The address is first probed with one connection and handshake bounded by
+    ``timeout`` (a port where nothing listens, a server that speaks another
+    protocol such as HTTP, or one that never answers all fail here), then the
+    client connects with the same timeout.
+
+    Parameters
+    ----------
+    address : str
+        ``tcp://host:port`` (or another scheme Dask knows).
+    timeout : float, optional
+        Seconds for the probe and again for the client (default :data:`CONNECT_TIMEOUT`).
+
+    Returns
+    -------
+    distributed.Client
+        A connected client (close it after use).
+
+    Raises
+    ------
+    ValueError
+        ``--dask is '<address>'; no Dask scheduler answered ...`` with the reason
+        (reported by ``relief`` with exit code 2).
+    """
+    import asyncio
+
+    from distributed import Client
+    from distributed.comm import connect
+
+    async def probe() -> None:
+        if address.startswith("tcp://"):  # a refused port fails at once, not after retries
+            from distributed.comm.addressing import parse_host_port
+
+            host, port = parse_host_port(address[len("tcp://") :])
+            socket.create_connection((host, port), timeout=timeout).close()
+        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+        await comm.close()
+
+    def refuse(exc: BaseException) -> ValueError:
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if isinstance(exc, TypeError) and "TLS" in str(exc):
+            reason = "tls:// needs Dask's TLS security settings (distributed.comm.tls)"
+        elif isinstance(exc, MemoryError):
+            reason = "the server does not speak Dask's protocol (is it a web server?)"
+        elif isinstance(exc, ConnectionRefusedError):
+            reason = "nothing listens on that port (connection refused)"
+        elif isinstance(exc, TimeoutError) or "Timed out" in str(exc):
+            reason = f"no answer within {timeout:g} s ({exc or 'timed out'})"
+        return ValueError(
+            f"--dask is {address!r}; no Dask scheduler answered there: {reason}. "
+            "Start one (dask scheduler) and pass its tcp://host:port, or use local:N"
+        )
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:  # every failure to reach a scheduler is bad input
+        raise refuse(exc) from None
+    try:
+        return Client(address, timeout=timeout)
+    except Exception as exc:
+        raise refuse(exc) from None
+
+
+def cap_workers(workers: int, what: str = "--workers") -> tuple[int, str | None]:
+    """Cap a worker count at the CPUs this process may use.
+
+    Parameters
+    ----------
+    workers : int
+        Requested worker processes.
+    what : str, optional
+        The option's name, for the note.
+
+    Returns
+    -------
+    (int, str or None)
+        The count to use, and a note saying what was capped (``None`` when not).
+
+    Examples
+    --------
+    >>> cap_workers(1)
+    (1, None)
+    """
+    most = default_workers()
+    if workers <= most:
+        return workers, None
+    return most, f"{what} is {workers}; this machine has {most} CPUs, so {most} workers are used"
+
+
 def default_workers() -> int:
-    """Number of local workers when ``--workers`` is not given (the CPU count)."""
-    return max(1, os.cpu_count() or 1)
+    """Number of local workers when ``--workers`` is not given (the CPUs this process may use)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        n = os.cpu_count() or 1
+    return max(1, n)
 
 
 def batches(indices: list[int], slots: int) -> list[list[int]]:

@@ -332,7 +332,7 @@ def _range(rng: Any, where: str, problems: list[str]) -> tuple[float, float] | N
         isinstance(rng, list)
         and len(rng) == 2
         and all(isinstance(v, int | float) and not isinstance(v, bool) for v in rng)
-        and all(math.isfinite(v) for v in rng)
+        and all(_finite(v) for v in rng)
     )
     if not ok:
         problems.append(f"{where}.range is {rng!r}; it must be [low, high], two finite numbers")
@@ -342,6 +342,14 @@ def _range(rng: Any, where: str, problems: list[str]) -> tuple[float, float] | N
         problems.append(f"{where}.range is {rng!r}; low must not exceed high")
         return None
     return lo, hi
+
+
+def _finite(v: float) -> bool:
+    """Whether ``v`` is a finite number (an integer too large for a float is not)."""
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 def _shape(entry: Mapping[str, Any], where: str, problems: list[str]) -> dict[str, Any] | None:
@@ -356,6 +364,9 @@ def _shape(entry: Mapping[str, Any], where: str, problems: list[str]) -> dict[st
         v = entry.get(key)
         if v is not None and (not isinstance(v, int | float) or isinstance(v, bool)):
             problems.append(f"{where}.{key} is {v!r}; it must be a number")
+            return None
+        if v is not None and not _finite(v):
+            problems.append(f"{where}.{key} is {v!r}; it must be a finite number")
             return None
         shape[key] = None if v is None else float(v)
     if shape["sd"] is not None and shape["sd"] <= 0:
