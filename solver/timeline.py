@@ -26,12 +26,13 @@ the game (:mod:`solver.game`).
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-__all__ = ["Timeline", "Weights", "covert_weights", "phase_hazard"]
+__all__ = ["Timeline", "Weights", "covert_weights", "phase_hazard", "undetected_share"]
 
 
 def phase_hazard(annual: float, years: float) -> float:
@@ -208,18 +209,60 @@ class Timeline:
         return covert_weights(self, float(annual))
 
 
+def undetected_share(annual: float, years: float) -> float:
+    """Expected share of a phase a secret reversal spends undetected.
+
+    Detection is a Poisson process of rate ``lambda = -ln(1 - p)`` per year
+    (so a year passes undetected with probability ``1 - p``); the expected
+    undetected time in a phase of ``a`` years is ``E[min(tau, a)] = h / lambda``
+    with ``h = 1 - e^(-lambda a)``, a share ``u = h / (lambda a)`` of the phase.
+
+    Parameters
+    ----------
+    annual : float
+        Detection probability per year ``p`` in [0, 1].
+    years : float
+        Phase length ``a > 0``.
+
+    Returns
+    -------
+    float
+        ``u`` in [0, 1]: 1 when ``p = 0``, 0 when ``p = 1``.
+
+    Examples
+    --------
+    >>> undetected_share(0.0, 3.0)
+    1.0
+    >>> undetected_share(1.0, 3.0)
+    0.0
+    >>> round(undetected_share(0.5, 1.0), 4)  # (1/2) / ln 2
+    0.7213
+    """
+    if annual <= 0.0:
+        return 1.0
+    if annual >= 1.0:
+        return 0.0
+    rate = -math.log1p(-annual)
+    return phase_hazard(annual, years) / (rate * years)
+
+
 @functools.lru_cache(maxsize=4096)
 def covert_weights(tl: Timeline, annual: float) -> Weights:
     """``V^cov_k(pi)``: reverse in secret, keep collecting until caught (closed form).
 
-    While undetected the target receives the plan's relief and transfers,
-    bears the cost of the steps it still visibly keeps (``C_t - rho_k``)
-    and is caught at the end of each phase ``t`` with probability
-    ``h_t = 1 - (1 - pi)^a_t``; once caught, snapbacks claw back ``Q_t``,
-    no new relief comes and it restores every restorable step (``B_t``)::
+    Detection arrives at a constant rate ``lambda = -ln(1 - pi)`` per year,
+    so within phase ``t`` it comes with probability ``h_t = 1 - (1 - pi)^a_t``
+    and the target spends the expected share ``u_t = h_t / (lambda a_t)`` of
+    the phase undetected (:func:`undetected_share`).  While undetected it
+    receives the plan's relief (and that share of the phase's transfers,
+    delivered over the phase) and bears the cost of the steps it still
+    visibly keeps (``C_t - rho_k``); once caught, snapbacks claw back
+    ``Q_t``, no new relief comes and it restores every restorable step
+    (``B_t``), for the rest of the phase and forever after::
 
-        V^cov_k = sum_{t>k} D[k,t] s_t (a_t (R_t - C_t + rho_k) + O_t + h_t P_t)
-                  + tail,   P_t = G_t (R_t - Q_t - C_t + B_t),
+        V^cov_k = sum_{t>k} D[k,t] s_t (u_t (a_t (R_t - C_t + rho_k) + O_t)
+                  + ((1 - u_t) a_t + h_t G_t) P_t) + tail,
+        P_t = R_t - Q_t - C_t + B_t,
 
     with survival ``s_{k+1} = 1``, ``s_{t+1} = s_t (1 - h_t)``, and the tail
     after ``K`` a geometric series with ratio ``beta^a_K (1 - h_K)``.
@@ -240,22 +283,24 @@ def covert_weights(tl: Timeline, annual: float) -> Weights:
     w = {x: np.zeros((kk, kk)) for x in "RCOQB"}
     rho = np.zeros(kk)
 
-    def add(k: int, t: int, undetected: float, caught: float) -> None:
-        w["R"][k - 1, t - 1] += undetected * a[t - 1] + caught * g[t - 1]
-        w["C"][k - 1, t - 1] += undetected * a[t - 1] + caught * g[t - 1]
-        w["Q"][k - 1, t - 1] += caught * g[t - 1]
-        w["B"][k - 1, t - 1] += caught * g[t - 1]
-        rho[k - 1] += undetected * a[t - 1]
+    def add(k: int, t: int, weight: float, hazard: float, share: float) -> None:
+        # undetected flows (share of the phase) + punished flows (rest of the
+        # phase, and forever after if caught in it): R and C weigh both.
+        punished = weight * ((1.0 - share) * a[t - 1] + hazard * g[t - 1])
+        w["R"][k - 1, t - 1] += weight * share * a[t - 1] + punished
+        w["C"][k - 1, t - 1] += weight * share * a[t - 1] + punished
+        w["Q"][k - 1, t - 1] += punished
+        w["B"][k - 1, t - 1] += punished
+        rho[k - 1] += weight * share * a[t - 1]
 
     for k in range(1, kk + 1):
         s = 1.0
         for t in range(k + 1, kk + 1):
-            h = phase_hazard(annual, a[t - 1])
-            add(k, t, dm[k, t] * s, dm[k, t] * s * h)
-            w["O"][k - 1, t - 1] += dm[k, t] * s
+            h, u = phase_hazard(annual, a[t - 1]), undetected_share(annual, a[t - 1])
+            add(k, t, dm[k, t] * s, h, u)
+            w["O"][k - 1, t - 1] += dm[k, t] * s * u
             s *= 1.0 - h
-        h = phase_hazard(annual, a[-1])
+        h, u = phase_hazard(annual, a[-1]), undetected_share(annual, a[-1])
         d = tl.beta ** a[-1]
-        factor = dm[k, kk] * s * d / (1.0 - d * (1.0 - h))
-        add(k, kk, factor, factor * h)
+        add(k, kk, dm[k, kk] * s * d / (1.0 - d * (1.0 - h)), h, u)
     return Weights(w["R"], w["C"], w["O"], w["Q"], w["B"], rho)

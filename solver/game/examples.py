@@ -7,7 +7,7 @@ so ``G_k = 9``.  Then ``V^C_1 = V^C_2 = 9 * 7 = 63`` and, with ``q`` the
 effective credibility,
 
 * overt: ``V^O_1 = 9 (10 - 0.9 q 10) = 90 - 81 q``, ``V^O_2 = 135 - 121.5 q``;
-* covert (keep collecting until caught, hazard 0.9 a phase): ``V^cov = 26.85``
+* covert (keep collecting until caught, detection 0.9 a year): ``V^cov = 18.72``
   at ``q = 0.9`` and ``135`` at ``q = 0`` in both phases (the derivation is in
   ``tests/known_answer/test_game_backward_induction.py``).
 

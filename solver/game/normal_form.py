@@ -105,7 +105,7 @@ def stage_equilibria(game: PhaseGame, instrument: str) -> list[TaggedEquilibrium
     >>> for e in eqs:
     ...     print(e.row.tolist(), e.col.round(3).tolist(), e.subgame_perfect)
     [0.0, 1.0] [0.0, 1.0] True
-    [1.0, 0.0] [0.666, 0.334] False
+    [1.0, 0.0] [0.619, 0.381] False
     [1.0, 0.0] [1.0, 0.0] False
 
     Backsliding unpunished is the only subgame-perfect outcome; *comply*

@@ -3,10 +3,14 @@
 Notation (docs/formulation.md, "Payoffs and leverage"): phase lengths a_t,
 annual discount beta, D[k,t] = beta^(T_t - T_k), G_k = value of 1 a year
 forever from the end of phase k, h = 1 - (1 - p)^a the chance a reversal with
-detection p a year is caught within a phase of a years.
+detection p a year is caught within a phase of a years, and
+u = h / (-ln(1 - p) a) the expected share of that phase it spends undetected
+(detection is a Poisson process of rate -ln(1 - p) a year).
 """
 
 from __future__ import annotations
+
+import math
 
 import pytest
 
@@ -51,12 +55,14 @@ def _values(doc, measures, milestones):
 # tail factor tau = 0.64 / 0.36.  One step (cost 10, fully restorable, detected 0.5
 # a year) and one flow (20 a year, fully clawed back, credibility 1), both in phase 1.
 #   G_1 = G_2 = 2 * 0.64 / 0.36 = 3.5556;  V^C_1 = V^C_2 = 10 G = 35.556.
-#   Covert after phase 1: rho = 10, caught within phase 2 with h_2 = 1 - 0.5^2 = 0.75;
-#   caught, P_2 = G_2 (R - Q - C + B) = G_2 (20 - 20 - 10 + 10) = 0:
-#     V = 0.64 (2 (20 - 10 + 10) + 0.75 P_2)                          = 25.6
-#       + 0.64 * 0.25 * 0.64 (2 * 20 + 0.75 P_2) / (1 - 0.64 * 0.25)  = 4.876...
+#   Covert after phase 1: rho = 10, caught within phase 2 with h_2 = 1 - 0.5^2 = 0.75,
+#   undetected for the share u_2 = 0.75 / (2 ln 2) = 0.541 of it; caught, the
+#   punished flow is P = R - Q - C + B = 20 - 20 - 10 + 10 = 0 a year:
+#     V = 0.64 u_2 2 (20 - 10 + 10)                                   = 13.85
+#       + 0.64 * 0.25 * 0.64 u_2 (2 * 20) / (1 - 0.64 * 0.25)         = 2.64
+#   (u_2 times 30.476, the value if detection came only at phase ends).
 #   Overt after phase 1 (seen at once): G_1 (20 - 20 - 10 + 10) = 0.
-#   So L_1 = 35.556 - 30.476 = 5.079 (covert binds).
+#   So L_1 = 35.556 - 16.488 = 19.07 (covert binds).
 UNEQUAL = _doc(
     [_flow("R", 20)],
     [_step("D", 10, 1.0, 0.5)],
@@ -68,7 +74,9 @@ UNEQUAL = _doc(
 def test_covert_closed_form_with_unequal_phases():
     _, _, pv = _values(UNEQUAL, {"R": 1}, {"D": 1})
     g = 2 * 0.64 / 0.36
-    covert = 0.64 * 2 * 20 + 0.64 * 0.25 * 0.64 * 40 / (1 - 0.64 * 0.25)
+    u = 0.75 / (2 * math.log(2))
+    covert = u * (0.64 * 2 * 20 + 0.64 * 0.25 * 0.64 * 40 / (1 - 0.64 * 0.25))
+    assert covert == pytest.approx(16.488, abs=1e-3)
     assert pv.comply_value[0] == pytest.approx(10 * g)
     assert pv.covert_value[0] == pytest.approx(covert)
     assert pv.overt_value[0] == pytest.approx(0.0)
@@ -79,13 +87,15 @@ def test_covert_closed_form_with_unequal_phases():
 def test_the_same_deal_with_equal_phases_is_a_different_number():
     # With two one-year phases (discount 0.8 a phase = a year): G = 0.8 / 0.2 = 4,
     # V^C_1 = 40, and phase 2 is the tail: covert = 0.8 X / (1 - 0.8 * 0.5) with
-    # X = (20 - 10 + 10) + 0.5 P, P = 0: 26.667, margin 13.33.  A second phase of two
-    # years gives the secret reversal longer before it is caught: margin 5.08.
+    # X = u (20 - 10 + 10) + ((1 - u) + 0.5 G) P, P = 0, u = 0.5 / ln 2 = 0.7213:
+    # 19.235, margin 20.77.  A second phase of two years gives the secret reversal
+    # longer before it is caught: margin 19.07.
     doc = {**UNEQUAL, "parameters": {"reciprocity": 0.0, "discount": 0.8}}
     _, _, pv = _values(doc, {"R": 1}, {"D": 1})
     assert pv.comply_value[0] == pytest.approx(40.0)
-    assert pv.covert_value[0] == pytest.approx(0.8 * 20 / (1 - 0.8 * 0.5))
-    assert pv.leverage[0] == pytest.approx(40 - 0.8 * 20 / 0.6)
+    u = 0.5 / math.log(2)
+    assert pv.covert_value[0] == pytest.approx(0.8 * 20 * u / (1 - 0.8 * 0.5))
+    assert pv.leverage[0] == pytest.approx(40 - 0.8 * 20 * u / 0.6)
 
 
 # --- covert cheating outside a monitored freeze (the 1994 pattern) -------------------
@@ -96,16 +106,20 @@ def test_the_same_deal_with_equal_phases_is_a_different_number():
 # year); fuel oil 60 a year (credible, fully clawed back).  Phase 2: a reactor flow
 # of 100 a year (half clawed back).  In phase 2 the state is the tail's, so the
 # covert value after either phase is  V = 0.9 X / (1 - 0.9 (1 - h))  with
-# X = (R_2 - C_2 + rho) + h P and P = 9 (R_2 - Q_2 - C_2 + B_2)  (caught: clawback,
-# everything restored).  R_2 = 160, Q_2 = 60 + 50 = 110, C = 80, B = 17 + 60 = 77.
-# * E reversed alone (rho = 60, h = 0.1): P = 9 * 47 = 423, X = 140 + 42.3 = 182.3,
-#   V = 0.9 * 182.3 / 0.19 = 863.5, against V^C = 0.9 * 80 + 0.9 * 9 * 80 = 720:
-#   margin -143.5 in both phases -- the covert programme breaks the deal.
+# X = u (R_2 - C_2 + rho) + (1 - u + 9 h) P and P = R_2 - Q_2 - C_2 + B_2 a year
+# (caught: clawback, everything restored, for the rest of the year and after),
+# u = h / (-ln(1 - h)) for one-year phases.  R_2 = 160, Q_2 = 60 + 50 = 110, C = 80,
+# B = 17 + 60 = 77.
+# * E reversed alone (rho = 60, h = 0.1, u = 0.1 / 0.10536 = 0.9491): P = 47,
+#   X = 0.9491 * 140 + (0.0509 + 0.9) * 47 = 177.57, V = 0.9 * 177.57 / 0.19 = 841.1,
+#   against V^C = 0.9 * 80 + 0.9 * 9 * 80 = 720: margin -121.1 in both phases -- the
+#   covert programme breaks the deal.
 # * A verification step V (cost 1, restores nothing) done in phase 1 that guarantees
 #   E a detection of 0.9 a year: every class is now at 0.9 (rho = 17 + 60 = 77,
-#   C = 81), P = 9 (160 - 110 - 81 + 77) = 414, X = 156 + 0.9 * 414 = 528.6,
-#   V = 0.9 * 528.6 / 0.91 = 522.8 < V^C = 0.9 * 79 * 10 = 711: compatible again
-#   (an open reversal is worth 9 (160 - 110 - 81 + 77) = 414 and a stall is closed).
+#   C = 81, u = 0.9 / ln 10 = 0.3909), P = 160 - 110 - 81 + 77 = 46,
+#   X = 0.3909 * 156 + (0.6091 + 8.1) * 46 = 461.6, V = 0.9 * 461.6 / 0.91 = 456.5
+#   < V^C = 0.9 * 79 * 10 = 711: compatible again (an open reversal is worth
+#   9 * 46 = 414 and a stall is closed).
 def _af(detection_raise=None, verify_phase=1):
     steps = [_step("F", 20, 0.85, 0.9), _step("E", 60, 1.0, 0.1)]
     if detection_raise is not None:
@@ -117,32 +131,41 @@ def _af(detection_raise=None, verify_phase=1):
     return doc, {"HFO": 1, "LWR": 2}, milestones
 
 
-def _covert_tail(h, x):
+def _share(h):
+    """Undetected share of a one-year phase with detection ``h`` a year."""
+    return h / -math.log(1 - h)
+
+
+def _covert_tail(h, gain, punished):
     """Covert value after a phase whose successor is the tail (one-year phases, beta 0.9)."""
+    u = _share(h)
+    x = u * gain + (1 - u + 9 * h) * punished
     return 0.9 * x / (1 - 0.9 * (1 - h))
 
 
 def test_covert_enrichment_outside_the_freeze_breaks_incentive_compatibility():
     s, sched, pv = _values(*_af())
     r = check(s, sched)
-    x = 160 - 80 + 60 + 0.1 * 9 * (160 - 110 - 80 + 77)
+    v = _covert_tail(0.1, 160 - 80 + 60, 160 - 110 - 80 + 77)
+    assert v == pytest.approx(841.1, abs=0.1)
     assert pv.comply_value.tolist() == pytest.approx([720.0, 720.0])
-    assert pv.covert_value.tolist() == pytest.approx([_covert_tail(0.1, x)] * 2)
+    assert pv.covert_value.tolist() == pytest.approx([v] * 2)
     assert not r.incentive_compatible
     for ph in r.phases:
         assert ph.deviation == "covert" and ph.reverses == ("E",)
         assert ph.detection == pytest.approx(0.1)
-        assert ph.ic_margin == pytest.approx(720.0 - _covert_tail(0.1, x))
+        assert ph.ic_margin == pytest.approx(720.0 - v)
 
 
 def test_a_verification_step_that_raises_detection_restores_it():
     s, sched, pv = _values(*_af(detection_raise=0.9))
     r = check(s, sched)
-    x = 160 - 81 + 77 + 0.9 * 9 * (160 - 110 - 81 + 77)
-    assert pv.covert_value.tolist() == pytest.approx([_covert_tail(0.9, x)] * 2)
+    v = _covert_tail(0.9, 160 - 81 + 77, 160 - 110 - 81 + 77)
+    assert v == pytest.approx(456.5, abs=0.1)
+    assert pv.covert_value.tolist() == pytest.approx([v] * 2)
     assert pv.overt_value.tolist() == pytest.approx([9 * (60 - 60 - 81 + 77), 9 * 46])
     assert r.incentive_compatible, r.render()
-    assert [p.ic_margin for p in r.phases] == pytest.approx([711 - _covert_tail(0.9, x)] * 2)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([711 - v] * 2)
 
 
 def test_verification_later_leaves_the_earlier_phase_exposed():

@@ -1,21 +1,25 @@
 """Backward induction on the hand-solved toy (derivation in solver/game/examples.py).
 
 beta = 0.9 a year, phases of one year: G_1 = G_2 = 9, V^C_1 = V^C_2 = 9 * 7 = 63.
-One step (cost 8, fully restorable, detected 0.9 a year: h = 0.9 per phase)
-done in phase 1; relief 10 (phase 1) and 5 more (phase 2), clawback q r v.
+One step (cost 8, fully restorable, detected 0.9 a year: h = 0.9 per phase,
+undetected for the share u = 0.9 / ln 10 = 0.39087 of a phase) done in phase 1;
+relief 10 (phase 1) and 5 more (phase 2), clawback q r v.
 
 * overt at k: V^O_k = 9 (R_k - 0.9 Q_k - 8 + 8): 90 - 81 q (k = 1), 135 - 121.5 q (k = 2);
 * covert at k = 2 (tail only): V = 0.9 / (1 - 0.9 * 0.1) * X with
-  X = (15 - 8 + 8) + 0.9 * P, P = 9 (15 - 15 q) (caught: held relief minus clawback,
-  every step restored): q = 0.9 -> X = 27.15, V = 26.8516; q = 0 -> X = 136.5, V = 135;
+  X = u (15 - 8 + 8) + (1 - u + 0.9 * 9) P, P = 15 - 15 q a year (caught: held relief
+  minus clawback, every step restored, for the rest of the year and after):
+  q = 0.9 -> X = 5.863 + 8.7091 * 1.5 = 18.927, V = 18.719; q = 0 -> X = 136.5, V = 135;
 * covert at k = 1: one phase of phase-2 relief, then the same tail:
-  V = 0.9 X + 0.9 * 0.1 * 0.9 / 0.91 X = the same 26.8516 (q = 0.9) or 135 (q = 0).
+  V = 0.9 X + 0.9 * 0.1 * 0.9 / 0.91 X = the same 18.719 (q = 0.9) or 135 (q = 0).
 
 So with a credible snapback (q = 0.9) the covert reversal is the best deviation in
-both phases: margin 63 - 26.8516 = 36.1484 (overt would leave 45.9 and 37.35).
+both phases: margin 63 - 18.719 = 44.281 (overt would leave 45.9 and 37.35).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -25,9 +29,11 @@ from solver.game.examples import toy_scenario
 from solver.game.stage import chain_phases
 from solver.payoffs import coefficients
 
-X_CREDIBLE = 15.0 + 0.9 * 9 * (15 - 0.9 * 15)
-COVERT = 0.9 / (1 - 0.9 * 0.1) * X_CREDIBLE  # 26.8516...
-MARGIN = 63.0 - COVERT
+U = 0.9 / math.log(10)
+X_CREDIBLE = U * 15.0 + (1 - U + 0.9 * 9) * (15 - 0.9 * 15)
+COVERT = 0.9 / (1 - 0.9 * 0.1) * X_CREDIBLE  # 18.719...
+MARGIN = 63.0 - COVERT  # 44.281
+assert abs(COVERT - 18.719) < 1e-3
 
 
 def _check(**kw):
@@ -99,7 +105,7 @@ def test_nash_equilibrium_with_non_credible_threat_is_rejected():
 
 
 def test_threshold_mix_of_the_non_credible_threat():
-    # Backsliding is worth 135 against sustain and COVERT (26.85) against snapback
+    # Backsliding is worth 135 against sustain and COVERT (18.72) against snapback
     # (the best option either way is the covert reversal), so comply stays a best
     # response while the snapback probability s satisfies
     # 63 >= s COVERT + (1 - s) 135  =>  s >= (135 - 63) / (135 - COVERT).

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy.optimize import brentq
 
 from solver.game import InspectionGame, check, equilibria, violation_probability
 from solver.game.examples import toy_scenario
@@ -35,22 +37,56 @@ def test_bisection_recovers_grim_trigger_closed_form():
     assert np.all(grim_trigger_margin(T, R, P, np.minimum(want * 1.01, 0.999), p)[ok] > 0)
 
 
+def _share(x):
+    """Undetected share of a one-year phase at detection ``x`` a year: x / -ln(1 - x)."""
+    return x / -math.log(1 - x)
+
+
 def test_toy_critical_detection_credibility_and_discount():
     # The toy (solver/game/examples.py; one-year phases): the covert reversal binds.
-    # With every step detected x a year (h = x): covert = 0.9 X / (0.1 + 0.9 x),
-    # X = 15 + x P, P = 9 (15 - 13.5) = 13.5; it equals V^C = 63 at
-    # 0.9 (15 + 13.5 x) = 63 (0.1 + 0.9 x), i.e. x = 7.2 / 44.55 = 16/99 (the open
-    # reversal, 9 (10 - 9) = 9, never binds).
-    # One credibility q for every measure: P = 9 * 15 (1 - q), X = 15 + 0.9 P and
-    # 0.9 X / 0.91 = 63 at q = 1 - 48.7 / 121.5.
-    # Annual discount beta (G = beta / (1 - beta)): 7 / (1 - beta) =
-    # (15 (1 - beta) + 1.35 beta) / ((1 - beta)(1 - 0.1 beta)) at beta = 8 / 12.95.
+    # With every step detected x a year (h = x, undetected share u = x / -ln(1 - x)):
+    # covert = 0.9 X / (0.1 + 0.9 x), X = 15 u + (1 - u + 9 x) P, P = 15 - 13.5 = 1.5
+    # a year; it equals V^C = 63 at the root of a transcendental equation, found
+    # here by bracketing (x = 0.1418; the open reversal, 9 (10 - 9) = 9, never binds).
+    # One credibility q for every measure (x = 0.9, u = 0.9 / ln 10): P = 15 (1 - q),
+    # 0.9 X / 0.91 = 63 at q = 1 - (63 * 0.91 / 0.9 - 15 u) / (15 (9.1 - u)) = 0.5573.
+    # Annual discount beta (G = beta / (1 - beta)), x = 0.9: V^C = 7 G against
+    # beta (15 u + (1 - u + 0.9 G) 1.5) / (1 - 0.1 beta); cross-multiplied,
+    # 7 - c = beta (2.05 - c) with c = 1.5 + 13.5 u = 6.777 < 7: no root in (0, 1),
+    # the plan holds at every discount (reported as None).
     s, sched = toy_scenario()
     ph = check(s, sched).phases
+
+    def gap(x):
+        u = _share(x)
+        return 0.9 * (15 * u + (1 - u + 9 * x) * 1.5) / (0.1 + 0.9 * x) - 63
+
+    x_star = brentq(gap, 0.01, 0.9, xtol=1e-14)
+    assert x_star == pytest.approx(0.1418, abs=1e-4)
+    u = _share(0.9)
+    q_star = 1 - (63 * 0.91 / 0.9 - 15 * u) / (15 * (9.1 - u))
     for p in ph:
-        assert p.critical_detection == pytest.approx(16 / 99)
-        assert p.critical_credibility == pytest.approx(1 - 48.7 / 121.5)
-        assert p.critical_discount == pytest.approx(8 / 12.95, abs=1e-8)
+        assert p.critical_detection == pytest.approx(x_star)
+        assert p.critical_credibility == pytest.approx(q_star)
+        assert p.critical_discount is None
+
+
+def test_toy_critical_discount_with_a_poorly_detected_step():
+    # The toy with detection 0.1 a year (h = 0.1, u = 0.1 / -ln 0.9 = 0.94912):
+    # 7 (1 - 0.9 beta) = c (1 - beta) + 0.15 beta with c = 1.5 + 13.5 u, so
+    # beta* = (c - 7) / (c - 6.3 - 0.15) = 0.9300: at the toy's 0.9 the covert
+    # reversal pays, from 0.93 on it does not.
+    s, sched = toy_scenario()
+    s = replace(s, milestones=tuple(replace(d, detection=0.1) for d in s.milestones))
+    c = 1.5 + 13.5 * _share(0.1)
+    beta_star = (c - 7) / (c - 6.45)
+    assert beta_star == pytest.approx(0.9300, abs=1e-4)
+    for p in check(s, sched).phases:
+        assert p.ic_margin < 0
+        assert p.critical_discount == pytest.approx(beta_star, abs=1e-8)
+    for eps in (-1e-4, 1e-4):
+        other = replace(s, parameters=replace(s.parameters, discount=beta_star + eps))
+        assert (check(other, sched).phases[0].ic_margin >= 0) == (eps > 0)
 
 
 def test_thresholds_are_where_the_checked_margin_changes_sign():
@@ -58,8 +94,8 @@ def test_thresholds_are_where_the_checked_margin_changes_sign():
     s, sched = toy_scenario()
     p0 = check(s, sched).phases[0]
     for eps in (-1e-4, 1e-4):
-        beta = p0.critical_discount + eps
-        other = replace(s, parameters=replace(s.parameters, discount=beta))
+        q = p0.critical_credibility + eps
+        other = replace(s, instruments=tuple(replace(i, credibility=q) for i in s.instruments))
         assert (check(other, sched).phases[0].ic_margin >= 0) == (eps > 0)
         det = p0.critical_detection + eps
         other = replace(s, milestones=tuple(replace(d, detection=det) for d in s.milestones))

@@ -7,16 +7,16 @@ reversible r = 1, credibility 1), reciprocity 1.  V^C_1 = 0.5 F_2 + 0.5 F_2 = F_
 and V^C_2 = F_2.
 
 * M@1, R@1: F = (10, 10), V^C = (10, 10).  Overt: G (R - Q - C + 0) = -10,
-  margin 20.  Covert (restores nothing, keeps collecting one phase, then caught:
-  P = G (20 - 20 - 10 + 0) = -10): V = 0.5 (10 + P) + 0 = 0 at k = 1 and
-  0.5 / (1 - 0) (10 + P) = 0 at k = 2: margin 10 in both phases.  L = (10, 10).
+  margin 20.  Covert (restores nothing; detection 1 a year is a Poisson clock
+  that rings at once, so it is caught at the start of the next phase, after that
+  phase's relief: V = G_k P with the punished flow P = 20 - 20 - 10 + 0 = -10):
+  margin 20 in both phases; no stall once M is done.  L = (20, 20).
 * M@2, R@2: phase 1 has nothing done, but M comes later, so a stall is open:
-  V^S_1 = G_1 (R_1 - C_1) = 0, margin 10; phase 2 as above.  L = (10, 10).
+  V^S_1 = G_1 (R_1 - C_1) = 0, margin 10; phase 2 as above.  L = (10, 20).
 * M@2, R@1: a stall keeps R for nothing: V^S_1 = 20 > V^C_1 = 10, L_1 = -10.
 * M@1, R@2: participation fails in phase 1 (relief 0 < cost 10).
 
-The maximum of min_k L_k is 10, reached by the first two plans (a tie the
-objective's tie-breaks or leximin levels settle; both are accepted).
+The maximum of min_k L_k is 20, reached only by the first plan.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def test_tiny_leverage_optimum(backend):
     plan = solve(s, backend=backend)
     assert plan.status.value == "optimal"
     placed = (plan.schedule.measures["R"], plan.schedule.milestones["M"])
-    assert placed in ((1, 1), (2, 2))
-    assert [p["leverage"] for p in plan.phases()] == pytest.approx([10.0, 10.0])
+    assert placed == (1, 1)
+    assert [p["leverage"] for p in plan.phases()] == pytest.approx([20.0, 20.0])
     assert verify_plan(s, plan).ok
 
 

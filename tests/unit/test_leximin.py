@@ -13,29 +13,31 @@ B (30, half reversible) and C (10, fully reversible) can only come in phase
 * comply: ``V^C_1 = F_2/2 + F_3/2``, ``V^C_2 = V^C_3 = F_3``;
 * stall (M2 is still to come in phases 1 and 2): ``V^S_k = F_k``;
 * overt (nothing is restorable): ``V^O_k = R_k - Q_k - C_k``;
-* covert (caught after one phase): ``V^cov_k = (F_{k+1} + R_{k+1} - Q_{k+1} - C_{k+1}) / 2``
-  for ``k < 3`` and ``(F_3 + R_3 - Q_3 - C_3) / 2`` for ``k = 3``.
+* covert (detection 1 a year: caught at once, after the next phase's relief
+  came): ``V^cov_k = R_{k+1} - Q_{k+1} - C_{k+1}`` for ``k < 3`` and
+  ``R_3 - Q_3 - C_3`` for ``k = 3``.
 
 A in phase 3 (earlier, the target would stall with A's relief in hand; the
 enumeration below checks every plan).  B and C come in phase 1 or never, so
-``R_2 = R_1`` and the stall binds in phase 1 whatever they do:
-``L_1 = (F_2 + F_3)/2 - F_1 = (F_3 - F_1)/2 = (60 - 10)/2 = 25``.  In phases 2
-and 3 the covert reversal binds: ``L_2 = L_3 = F_3 - V^cov = Q_3 / 2``:
+``R_2 = R_1`` and the stall binds in phases 1 and 2 whatever they do:
+``L_1 = (F_2 + F_3)/2 - F_1 = (F_3 - F_1)/2 = (60 - 10)/2 = 25`` and
+``L_2 = F_3 - F_2 = 50``.  In phase 3 the reversal binds (covert and overt are
+the same there, nothing being restorable): ``L_3 = F_3 - (R_3 - Q_3 - 15) = Q_3``:
 
-* P (B and C in phase 1): ``R = (40, 40, 100)``, ``Q_3 = 85``: ``L = (25, 42.5, 42.5)``
-  (check: ``V^C_2 = 85``, stall 35, covert ``(85 + 0)/2 = 42.5``, overt 10);
-* B alone: ``Q_3 = 75``, ``L = (25, 37.5, 37.5)``;
-* C alone: ``R = (10, 10, 70)``, ``Q_3 = 70``, ``L = (25, 35, 35)``;
+* P (B and C in phase 1): ``R = (40, 40, 100)``, ``Q_3 = 85``: ``L = (25, 50, 85)``
+  (check: ``V^C_2 = 85``, stall 35, covert ``100 - 85 - 15 = 0``, overt 10);
+* B alone: ``Q_3 = 75``, ``L = (25, 50, 75)``;
+* C alone: ``R = (10, 10, 70)``, ``Q_3 = 70``, ``L = (25, 50, 70)``;
 * neither is no plan: participation (reciprocity 0.5) needs relief of 2.5 in phase 1.
 
-All three reach the largest smallest leverage, 25: max-min leaves phases 2
-and 3 open (35 to 42.5).  The model's own objective, ``Lmin`` plus the
-tie-breaks (less and later relief), picks C alone (``L_2 = 35``; B is worth
-more than C); leximin compares the second smallest and grants both: P.  The
-``maxmin`` rule adds ``0.01 x mean``: ``25 + 0.01 * 110/3`` for P against
-``25 + 0.01 * 95/3``, 0.2 % apart, so within 1 % of its optimum B and C may
-come in phase 1 or never; under leximin the next best's two smallest sum to
-62.5 < 0.99 * 67.5, and both are forced in phase 1.
+All three reach the largest smallest leverage, 25, and the same second one, 50:
+max-min leaves phase 3 open (70 to 85).  The model's own objective, ``Lmin``
+plus the tie-breaks (less and later relief), picks C alone (``L_3 = 70``; B is
+worth more than C); leximin compares down to the third smallest and grants
+both: P.  The ``maxmin`` rule adds ``0.01 x mean``: ``25 + 0.01 * 160/3`` for P
+against ``25 + 0.01 * 145/3``, 0.2 % apart, so within 1 % of its optimum B and C
+may come in phase 1 or never; under leximin the next best's three smallest sum
+to 150 < 0.99 * 160, and both are forced in phase 1.
 """
 
 from __future__ import annotations
@@ -73,29 +75,29 @@ def plans(hand):
     return enumerate_plans(hand)
 
 
-def test_hand_scenario_max_min_leaves_phases_2_and_3_open(plans):
+def test_hand_scenario_max_min_leaves_phase_3_open(plans):
     best = max(lev.min() for _, lev in plans)
     assert best == pytest.approx(25.0)
     tied = {
         (sch.measures["B"], sch.measures["C"]): lev for sch, lev in plans if lev.min() >= 25 - 1e-9
     }
     assert {k: v.tolist() for k, v in tied.items()} == {
-        (1, 1): pytest.approx([25.0, 42.5, 42.5]),
-        (1, None): pytest.approx([25.0, 37.5, 37.5]),
-        (None, 1): pytest.approx([25.0, 35.0, 35.0]),
+        (1, 1): pytest.approx([25.0, 50.0, 85.0]),
+        (1, None): pytest.approx([25.0, 50.0, 75.0]),
+        (None, 1): pytest.approx([25.0, 50.0, 70.0]),
     }
     assert all(sch.measures["A"] == 3 for sch, lev in plans if lev.min() >= 25 - 1e-9)
-    assert leximin_best(plans) == pytest.approx([25.0, 42.5, 42.5])
+    assert leximin_best(plans) == pytest.approx([25.0, 50.0, 85.0])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_leximin_fixes_phases_2_and_3_on_every_backend(hand, backend):
+def test_leximin_fixes_phase_3_on_every_backend(hand, backend):
     plan = solve(hand, backend=backend)
     assert plan.status is Status.OPTIMAL, plan.message
     assert dict(plan.schedule.measures) == P
     assert dict(plan.schedule.milestones) == {"M1": 1, "M2": 3}
     assert plan.objective == pytest.approx(25.0)
-    assert plan.levels == pytest.approx((25.0, 42.5, 42.5))
+    assert plan.levels == pytest.approx((25.0, 50.0, 85.0))
     assert plan.gap is None or plan.gap < 1e-5
     assert verify_plan(hand, plan).ok
 
@@ -106,14 +108,14 @@ def test_the_first_level_alone_leaves_it_to_the_tie_breaks(hand):
     one = pipeline.read_out(built, pipeline.run(built.model, request), request, 0.0)
     assert one.objective == pytest.approx(25.0)
     assert dict(one.schedule.measures) == {"A": 3, "B": None, "C": 1}  # less relief
-    assert one.schedule.values(hand).leverage[1] == pytest.approx(35.0)
+    assert one.schedule.values(hand).leverage[2] == pytest.approx(70.0)
 
 
 def test_maxmin_leaves_b_and_c_free_and_leximin_forces_them(hand):
     lex = solve(hand, ranges=True)
     mm = solve(hand, objective="maxmin", ranges=True)
     assert mm.status is Status.OPTIMAL and mm.levels == ()
-    assert mm.objective == pytest.approx(25 + 0.01 * 110 / 3, abs=0.02)  # plus tiny tie-breaks
+    assert mm.objective == pytest.approx(25 + 0.01 * 160 / 3, abs=0.02)  # plus tiny tie-breaks
     assert (lex.phase_range["B"], lex.phase_range["C"]) == ((1, 1), (1, 1))
     assert (mm.phase_range["B"], mm.phase_range["C"]) == ((1, None), (1, None))
 
@@ -302,7 +304,7 @@ def test_a_numerically_infeasible_level_is_solved_again_with_looser_floors(hand)
     run_ = lx.solve_levels(m, cols, lx.tiebreak_objective(b, m.num_vars), solve_)
     assert run_.status is Status.OPTIMAL and run_.solves == 5  # 3 levels + retry + tie-breaks
     assert "levels held to 1e-05 of their value" in run_.message
-    assert run_.values == pytest.approx([25.0, 67.5, 110.0], abs=1e-3)
+    assert run_.values == pytest.approx([25.0, 75.0, 160.0], abs=1e-3)
 
 
 # Found by tests/property/test_random_scenarios.py: every leverage is 0, the floors are

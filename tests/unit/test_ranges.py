@@ -245,7 +245,7 @@ def test_cli_json_has_a_top_level_phase_range(tmp_path, capsys):
     assert main(["solve", str(path), "--json"]) == 0
     doc = _strict(capsys.readouterr().out)
     assert doc["phase_range"] == {"M1": [1, 1], "M2": [3, 3], "A": [3, 3], "B": [1, 1], "C": [1, 1]}
-    assert doc["levels"] == pytest.approx([25.0, 42.5, 42.5])
+    assert doc["levels"] == pytest.approx([25.0, 50.0, 85.0])
     assert doc["phase_range_complete"] is True and "ranges" in doc["timings"]
     assert main(["solve", str(path), "--json", "--no-ranges"]) == 0
     assert _strict(capsys.readouterr().out)["phase_range"] is None
@@ -258,7 +258,9 @@ def test_cli_text_shows_the_range_table(tmp_path, capsys):
     path.write_text(json.dumps(doc))
     assert main(["solve", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Leximin levels (leverage sorted, USD m): 25.2 <= 42.6 <= 42.6" in out
+    # D (0.2 a year, reversible) in phase 2: F = (35, 35.2, 85.2), L_1 = 60.2 - 35,
+    # L_2 = 85.2 - 35.2 (stall), L_3 = Q_3 = 85.2 (docstring of test_leximin.py)
+    assert "Leximin levels (leverage sorted, USD m): 25.2 <= 50.0 <= 85.2" in out
     assert "Phase ranges over the plans within 1 % of the optimum on every leximin level" in out
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("  ")}
     assert rows["A"] == ["3", "3", "forced"]
