@@ -481,9 +481,23 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
         _refs(c, f"{lb}.raises_detection", d.raises_detection, mil_ids, "milestone")
         if d.id in d.raises_detection:
             c.add(f"{lb}.raises_detection", d.id, "a step cannot raise its own detection")
+    _check_item_ids(s, labels, c)
     _check_cycles(s, c)
     if not c.problems:
         _check_chains(s, labels["milestones"], c)
+
+
+def _check_item_ids(s: Scenario, labels: Mapping[str, list[str]], c: _Collector) -> None:
+    """Measure and milestone ids share one namespace: plans and schedules name both."""
+    measure_at = {m.id: lb for m, lb in zip(s.measures, labels["measures"], strict=True)}
+    for d, lb in zip(s.milestones, labels["milestones"], strict=True):
+        if d.id in measure_at:
+            c.add(
+                f"{lb}.id",
+                d.id,
+                f"ids must be unique across measures and milestones (plans and schedules "
+                f"name both); {measure_at[d.id]} has it too",
+            )
 
 
 def _check_cycles(s: Scenario, c: _Collector) -> None:
