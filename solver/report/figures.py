@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from solver.report import figures_sensitivity
-from solver.report.canvas import new_figure, png_base64
+from solver.report.canvas import literal_doc, new_figure, png_base64
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -227,8 +227,9 @@ def render_figures(doc: dict[str, Any]) -> list[RenderedFigure]:
         *figures_sensitivity.SPECS,
     ]
     out = []
+    drawn = literal_doc(doc)  # names are drawn verbatim, never parsed as mathtext
     for fid, title, draw, caption in specs:
-        fig = draw(doc)
+        fig = draw(drawn)
         if fig is not None:
             out.append(RenderedFigure(fid, title, caption, png_base64(fig)))
     return out
