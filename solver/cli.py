@@ -293,6 +293,8 @@ COMMANDS: tuple[Command, ...] = (
             "solver.report.cli", "add_parser", "run"),
     Command("bench", "benchmark formulations x backends x sizes", "solver.bench.cli",
             "add_parser", "run"),
+    Command("backtest", "what the tool says about past deals, beside what happened",
+            "solver.backtest", "add_parser", "run"),
 )  # fmt: skip
 """Every subcommand, in ``relief --help`` order."""
 
