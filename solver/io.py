@@ -21,20 +21,27 @@ output parses with a strict parser (one that refuses ``NaN`` and
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import math
 import os
+import shutil
+import signal
+import stat
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "WriteError",
+    "check_replaceable_folder",
     "check_writable",
     "dumps_json",
     "ensure_folder",
+    "replace_folder",
+    "sigterm_as_interrupt",
     "strict_loads",
     "to_json_safe",
     "write_atomic",
@@ -80,6 +87,10 @@ def check_writable(path: str | Path) -> Path:
     """
     dest = Path(path)
     _check_destination(dest)
+    if _special(dest):  # written through, so the device's permission counts, not the folder's
+        if not os.access(dest, os.W_OK):
+            raise WriteError(errno.EACCES, "cannot be written (Permission denied)", str(dest))
+        return dest
     if not os.access(dest.parent, os.W_OK | os.X_OK):
         raise WriteError(errno.EACCES, "cannot be written (Permission denied)", str(dest))
     return dest
@@ -98,6 +109,34 @@ def _check_destination(dest: Path) -> None:
         raise WriteError(
             errno.ENOTDIR, f"cannot be written: {folder} is not a directory", str(dest)
         )
+
+
+def _special(dest: Path) -> bool:
+    """Whether ``dest`` exists and is not a regular file (a device, a FIFO, a socket)."""
+    try:
+        mode = os.stat(dest).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _write_through(dest: Path, data: bytes) -> None:
+    """Write ``data`` into an existing special file (``/dev/null``, a FIFO, a terminal)."""
+    mode = os.stat(dest).st_mode
+    if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        raise WriteError(
+            errno.EINVAL,
+            "cannot be written: it is a special file (not a regular file, character device "
+            "or pipe) and is never replaced",
+            str(dest),
+        )
+    fd = os.open(dest, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _as_write_error(exc: OSError, dest: Path) -> WriteError:
@@ -151,7 +190,9 @@ def write_atomic(path: str | Path, content: str | bytes) -> Path:
     The content goes to a temporary file in the same folder, is fsync-ed and
     renamed over ``path``. The file gets mode ``0o666`` less the umask, as a
     new file written with ``open`` would; the temporary file is removed on any
-    failure (including ``KeyboardInterrupt``).
+    failure (including ``KeyboardInterrupt``).  A character device or a pipe
+    (``/dev/null``, ``/dev/stdout``, a FIFO) is written through, never renamed
+    over; other special files (sockets) are refused.
 
     Parameters
     ----------
@@ -174,6 +215,12 @@ def write_atomic(path: str | Path, content: str | bytes) -> Path:
     dest = Path(path)
     _check_destination(dest)
     data = _encode(content)
+    if _special(dest):
+        try:
+            _write_through(dest, data)
+        except OSError as exc:
+            raise _as_write_error(exc, dest) from None
+        return dest
     try:
         tmp = _write_temp(dest, data)
         try:
@@ -250,6 +297,10 @@ def write_files(folder: str | Path, files: Mapping[str, str | bytes]) -> list[Pa
         for name, content in files.items():
             current = out / name
             _check_destination(current)
+            if _special(current):
+                raise WriteError(
+                    errno.EINVAL, "cannot be written: a special file is in the way", str(current)
+                )
             temps.append((_write_temp(current, _encode(content)), current))
         for tmp, dest in temps:
             current = dest
@@ -262,6 +313,175 @@ def write_files(folder: str | Path, files: Mapping[str, str | bytes]) -> list[Pa
         raise
     _sync_folder(out)
     return [dest for _, dest in temps]
+
+
+def check_replaceable_folder(folder: str | Path, names: Iterable[str]) -> Path:
+    """Check, before any work, that :func:`replace_folder` may replace ``folder``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The output folder: missing, or a folder holding only files named in ``names``.
+    names : iterable of str
+        The files that make up the folder's content (e.g. a report's three files).
+
+    Returns
+    -------
+    Path
+        ``folder`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    WriteError
+        A file is in the way, or the folder holds other entries (which a
+        whole-folder swap would remove), or its parent is not a writable folder.
+    """
+    out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise WriteError(
+            errno.EEXIST,
+            "cannot be written as a folder (a file of that name is in the way)",
+            str(out),
+        )
+    if out.is_dir():
+        allowed = set(names)
+        foreign = sorted(e.name for e in out.iterdir() if e.name not in allowed)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise WriteError(
+                errno.ENOTEMPTY,
+                f"cannot be replaced: it holds {shown} besides {', '.join(sorted(allowed))}; "
+                "the folder is replaced as a whole, so give a folder of its own (new, empty, "
+                "or written by the same command)",
+                str(out),
+            )
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise WriteError(
+            errno.ENOTDIR, f"cannot be written as a folder ({parent} is not a directory)", str(out)
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise WriteError(
+            errno.EACCES, f"cannot be written as a folder ({parent}: Permission denied)", str(out)
+        )
+    return out
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2``); ``False`` where unsupported."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # pragma: no cover - not Linux / old libc
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # pragma: no cover - e.g. NFS
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def replace_folder(folder: str | Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    """Replace ``folder`` by a folder holding exactly ``files``, all at once or not at all.
+
+    The files are written (and fsync-ed) into a new temporary sibling folder,
+    which then takes ``folder``'s place in one atomic swap (Linux
+    ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames, undone on failure);
+    the old content is removed afterwards.  A reader sees the old set of files
+    or the new one, never a mix; on any failure (including ``KeyboardInterrupt``)
+    ``folder`` is as it was and no temporary is left behind.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Output folder; created with its parents when missing.  An existing
+        folder may hold only files named in ``files`` (see
+        :func:`check_replaceable_folder`).
+    files : Mapping[str, str or bytes]
+        File name -> text (UTF-8) or bytes.
+
+    Returns
+    -------
+    list of Path
+        The written files, in the order of ``files``.
+
+    Raises
+    ------
+    WriteError
+        ``folder`` cannot be replaced or written (``filename`` names it).
+    """
+    out = check_replaceable_folder(folder, files)
+    parent = ensure_folder(out.parent)
+    tmp = parent / f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"
+    old = parent / f".{out.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.old"
+    swapped = False
+    try:
+        os.mkdir(tmp)
+        for name, content in files.items():
+            fd = os.open(tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_encode(content))
+                fh.flush()
+                os.fsync(fh.fileno())
+        _sync_folder(tmp)
+        if out.is_dir():
+            os.chmod(tmp, stat.S_IMODE(os.stat(out).st_mode))
+            if _exchange(tmp, out):
+                swapped = True  # tmp now holds the old content
+            else:  # pragma: no cover - no atomic exchange on this system
+                os.rename(out, old)
+                try:
+                    os.rename(tmp, out)
+                except BaseException:
+                    os.rename(old, out)
+                    raise
+                shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out)
+        _sync_folder(parent)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _as_write_error(exc, out) from None
+        raise
+    if swapped:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [out / name for name in files]
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, turn SIGTERM into :class:`KeyboardInterrupt` (like Ctrl-C).
+
+    So ``kill PID`` unwinds like an interrupt: ``finally`` blocks and context
+    managers run, temporary files are removed, stores are closed.  Outside the
+    main thread (where no handler can be set) it does nothing.
+
+    Yields
+    ------
+    None
+    """
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def to_json_safe(obj: Any) -> Any:

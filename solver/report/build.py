@@ -2,8 +2,11 @@
 
 :func:`build_report` is the entry point behind ``relief report``.  All the
 work (solving, checking, drawing, rendering) happens in memory first; the
-three files are then written to temporary names in the output directory and
-renamed into place, so a failure leaves no half-written report.
+three files are then written into a temporary sibling folder that takes the
+output folder's place in one atomic swap (:func:`solver.io.replace_folder`),
+so the folder holds the old report or the new one, never a mix, and a failure
+leaves no temporary behind.  An output folder holding other files is refused
+before any work (the swap would remove them).
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from solver.io import WriteError, dumps_json
-from solver.io import write_files as write_files_atomic
+from solver.io import WriteError, check_replaceable_folder, dumps_json, replace_folder
 from solver.plan import Plan, Schedule, load_schedule
 from solver.report.collect import (
     REPORT_VERSION,
@@ -132,9 +134,9 @@ def render(doc: dict[str, Any]) -> dict[str, str]:
 
 
 def write_files(out_dir: str | Path, files: dict[str, str]) -> list[Path]:
-    """Write ``files`` into ``out_dir`` (created if missing): all to temporaries, then renames.
+    """Make ``out_dir`` hold exactly ``files``, all at once (a temporary sibling folder, swapped).
 
-    A thin wrapper of :func:`solver.io.write_files` whose errors name ``--out``.
+    A thin wrapper of :func:`solver.io.replace_folder` whose errors name ``--out``.
 
     Parameters
     ----------
@@ -155,7 +157,26 @@ def write_files(out_dir: str | Path, files: dict[str, str]) -> list[Path]:
         ``filename`` names it); nothing is written then.
     """
     try:
-        return write_files_atomic(out_dir, files)
+        return replace_folder(out_dir, files)
+    except WriteError as exc:
+        raise WriteError(exc.errno, f"--out {exc.strerror}", exc.filename) from None
+
+
+def check_out(out_dir: str | Path) -> None:
+    """Check before any work that ``out_dir`` can become a report folder.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The ``--out`` folder: missing, empty, or holding only :data:`REPORT_FILES`.
+
+    Raises
+    ------
+    solver.io.WriteError
+        A file is in the way, the folder holds other files, or it cannot be written.
+    """
+    try:
+        check_replaceable_folder(out_dir, REPORT_FILES)
     except WriteError as exc:
         raise WriteError(exc.errno, f"--out {exc.strerror}", exc.filename) from None
 
@@ -211,6 +232,7 @@ def build_report(
     from solver.shipped import default_scenario_path
 
     path = Path(scenario_path) if scenario_path else default_scenario_path()
+    check_out(out_dir)  # a bad --out fails before the solve
     scenario = load_scenario(path)
     if plan_path is None and scenario_path is None:
         plan_path = default_comparison()

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -49,16 +49,22 @@ def run(args: argparse.Namespace) -> int:
     Bad input raises :class:`~solver.scenario.ScenarioError`, which the
     ``relief`` command reports with exit code 2.
     """
+    from solver.io import sigterm_as_interrupt
     from solver.report.build import build_report
 
-    doc = build_report(
-        args.scenario,
-        out_dir=args.out,
-        plan_path=args.plan,
-        sensitivity_path=args.sensitivity,
-        backend=args.backend,
-        objective=args.objective,
-    )
+    try:
+        with sigterm_as_interrupt():  # a kill unwinds: the folder is swapped whole or not at all
+            doc = build_report(
+                args.scenario,
+                out_dir=args.out,
+                plan_path=args.plan,
+                sensitivity_path=args.sensitivity,
+                backend=args.backend,
+                objective=args.objective,
+            )
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: {args.out} is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(f"{args.out}: report.html, report.md, report.json ({len(doc['figures'])} figures)")
     return EXIT_OK
 
