@@ -30,6 +30,15 @@ __all__ = ["Resolver"]
 
 _MAX_TEMPLATES = 16
 
+SESSION_PRESOLVE = True
+"""HiGHS presolve in the sweep's sessions.  On the default model's sweep it
+makes each leximin level about 2.5 times faster (8.1 against 3.2 ms per MIP,
+the same 211 level models solved both ways); over 400 Monte Carlo samples the
+statuses, leximin levels and schedules were identical with and without it.
+:func:`~solver.backends.highspy_direct.solve_highspy` keeps it off for the
+one-off solves (a wrong "optimal" on a time-indexed RCPSP model, see there);
+``tests/unit/test_resolver.py`` re-checks the sweep's answers against it off."""
+
 
 class _Entry:
     """A template, its solver session and its (structural) chain conflicts."""
@@ -61,6 +70,7 @@ class _Entry:
                 drop_rows=redundant_rows(m, fixed) | equal.rows,
                 merge=equal.representative,
                 time_limit=time_limit,
+                presolve=SESSION_PRESOLVE,
             )
         self.chains = tuple(chain_conflicts(scenario))
 

@@ -168,3 +168,36 @@ def test_default_model_merges_window_tails_and_bundles(base):
     assert names["y[R09,2]"] == "y[R08,2]"  # one bundle, one column
     assert names["y[R01,4]"] == "y[R01,1]"  # nothing new after a window's last phase
     assert sum(eq.rows) >= len(names)
+
+
+def test_sweep_sessions_with_presolve_give_the_answers_of_presolve_off(base, monkeypatch):
+    """The sweep's sessions run HiGHS presolve (resolver.SESSION_PRESOLVE); on sampled
+    variants of the default model the statuses, leximin levels and schedules must be
+    those of sessions without it, and of the one-off solve (scipy's HiGHS)."""
+    import solver.resolver as resolver_module
+
+    spec = load_spec(MODELS_DIR / "dprk_2018_sensitivity.toml", base)
+    rows = to_values(spec.params, mc_unit(len(spec.params), 24, 29))
+    variants = [apply_sample(base, spec.resolve(r)) for r in rows]
+    assert resolver_module.SESSION_PRESOLVE
+
+    def answers():
+        r = Resolver(base, backend="highspy")
+        out = []
+        for v in variants:
+            p = r.solve(v)
+            out.append((p.status, p.levels, None if p.schedule is None else p.schedule.measures))
+        return out
+
+    on = answers()
+    monkeypatch.setattr(resolver_module, "SESSION_PRESOLVE", False)
+    off = answers()
+    solved = 0
+    for v, a, b in zip(variants, on, off, strict=True):
+        assert a[0] == b[0]
+        assert a[1] == pytest.approx(b[1], rel=1e-6, abs=1e-6)
+        assert a[2] == b[2]
+        if a[1]:
+            solved += 1
+            assert a[1] == pytest.approx(solve(v).levels, rel=1e-6, abs=1e-6)
+    assert solved >= 10  # most samples have a plan
