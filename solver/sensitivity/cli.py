@@ -20,7 +20,7 @@ from typing import Any
 
 from solver.backends import BACKENDS
 from solver.formulation.common import OBJECTIVES
-from solver.io import check_writable, dumps_json
+from solver.io import check_writable, dumps_json, sigterm_as_interrupt
 from solver.scenario import load_scenario
 from solver.sensitivity.executors import cap_workers, default_workers
 from solver.sensitivity.render import render_summary
@@ -147,19 +147,20 @@ def run(args: argparse.Namespace) -> int:
         if note:
             print(f"note: {note}", file=sys.stderr)
     try:
-        res = run_sweep(
-            scenario,
-            spec,
-            method=args.method,
-            samples=args.samples,
-            seed=args.seed,
-            workers=workers,
-            dask=args.dask,
-            store=args.store,
-            backend=args.backend,
-            objective=args.objective,
-            progress=not args.json,
-        )
+        with sigterm_as_interrupt():  # kill PID stops like Ctrl-C: store closed, workers ended
+            res = run_sweep(
+                scenario,
+                spec,
+                method=args.method,
+                samples=args.samples,
+                seed=args.seed,
+                workers=workers,
+                dask=args.dask,
+                store=args.store,
+                backend=args.backend,
+                objective=args.objective,
+                progress=not args.json,
+            )
     except KeyboardInterrupt:
         print(
             "\ninterrupted: finished samples are in the store; rerun the same command to resume",

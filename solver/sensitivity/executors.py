@@ -101,14 +101,67 @@ def make_executor(workers: int = 1, dask: str | None = None) -> Iterator[Executo
     if workers == 1:
         yield InlineExecutor()
         return
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=worker_init, initargs=(os.getpid(),)
+    )
     try:
         yield pool
     except BaseException:
-        # Ctrl-C or an error: drop queued batches instead of finishing the sweep.
+        # Ctrl-C, SIGTERM or an error: drop queued batches and stop the running ones
+        # (their samples are not in the store yet, so a rerun solves them again).
+        running = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown
         pool.shutdown(wait=False, cancel_futures=True)
+        for proc in running:
+            proc.terminate()
         raise
     pool.shutdown(wait=True)
+
+
+WATCH_INTERVAL = 0.25
+"""Seconds between a pool worker's checks that the sweep's main process is alive."""
+
+
+def worker_init(parent: int) -> None:
+    """Set up a pool worker: leave Ctrl-C to the main process, exit when it is gone.
+
+    Ctrl-C reaches every process of the terminal's group; the workers ignore
+    it, so the main process alone decides how a sweep stops, and SIGTERM ends
+    a worker at once (the default, not the main process's inherited handler).
+    A daemon thread checks every :data:`WATCH_INTERVAL` seconds that
+    ``parent`` is still this process's parent and alive, and ends the worker
+    at once when not (the main process was killed, even with SIGKILL), so no
+    worker outlives its sweep.
+
+    Parameters
+    ----------
+    parent : int
+        Process id of the sweep's main process.
+    """
+    import signal
+    import threading
+    import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main's handler (inherited by fork)
+    start_ppid = os.getppid()
+
+    def alive() -> bool:
+        if os.getppid() != start_ppid:
+            return False
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # pragma: no cover - exists, owned by someone else
+            return True
+        return True
+
+    def watch() -> None:
+        while alive():
+            time.sleep(WATCH_INTERVAL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="relief-parent-watch", daemon=True).start()
 
 
 @contextmanager
