@@ -73,7 +73,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             backend=args.backend,
             objective=args.objective,
             formulation=args.formulation,
-            require_ic=args.require_ic or None,
+            require_ic="both" if args.both_sides else (args.require_ic or None),
             time_limit=args.time_limit,
             ranges=args.ranges,
         )
@@ -192,6 +192,12 @@ def _add_solve(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--formulation", choices=FORMULATIONS, default="step")
     p.add_argument(
         "--require-ic", action="store_true", help="impose incentive compatibility in every phase"
+    )
+    p.add_argument(
+        "--both-sides",
+        action="store_true",
+        help="with or without --require-ic: impose it for the target and every coalition "
+        "member (each stays and enforces in every phase)",
     )
     p.add_argument(
         "--time-limit",

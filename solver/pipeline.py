@@ -130,6 +130,9 @@ class Request:
         Run the elastic infeasibility analysis when the model is infeasible.
     ranges : bool
         Compute every item's phase range after solving (:func:`add_ranges`).
+    two_sided : bool
+        With ``require_ic``: also keep every coalition member in the deal
+        (``require_ic="both"``; :mod:`solver.coalition`).
     """
 
     backend: str = "highs"
@@ -140,6 +143,7 @@ class Request:
     credibility: Mapping[str, float] = field(default_factory=dict)
     explain: bool = True
     ranges: bool = False
+    two_sided: bool = False
 
     def options(self, credibility: Mapping[str, float] | None = None) -> BuildOptions:
         """Return the build options of one round.
@@ -156,7 +160,10 @@ class Request:
         """
         cred = self.credibility if credibility is None else credibility
         return BuildOptions(
-            objective=self.objective, require_ic=self.require_ic, credibility=dict(cred)
+            objective=self.objective,
+            require_ic=self.require_ic,
+            credibility=dict(cred),
+            two_sided=self.two_sided,
         )
 
     def labels(self) -> PlanLabels:
@@ -210,7 +217,7 @@ def check_args(
     backend: str = "highs",
     formulation: str = "step",
     objective: str | None = None,
-    require_ic: bool | None = None,
+    require_ic: bool | str | None = None,
     time_limit: float | None = None,
     credibility: Mapping[str, float] | None = None,
     explain: bool = True,
@@ -229,8 +236,9 @@ def check_args(
     objective : str, optional
         One of :data:`~solver.formulation.common.OBJECTIVES`; default the
         scenario's ``parameters.objective``.
-    require_ic : bool, optional
-        Default the scenario's ``parameters.require_ic``.
+    require_ic : bool or str, optional
+        Default the scenario's ``parameters.require_ic``; ``"target"`` is
+        ``True``, ``"both"`` also keeps every coalition member in the deal.
     time_limit : float, optional
         Seconds; must be finite and positive.
     credibility : Mapping, optional
@@ -271,12 +279,26 @@ def check_args(
             "objective", scenario.parameters.objective if objective is None else objective,
             OBJECTIVES,
         ),
-        require_ic=scenario.parameters.require_ic if require_ic is None else bool(require_ic),
+        require_ic=_require_ic(scenario, require_ic) != "none",
         time_limit=_time_limit(time_limit),
         credibility=_credibility(scenario, credibility),
         explain=bool(explain),
         ranges=bool(ranges),
+        two_sided=_require_ic(scenario, require_ic) == "both",
     )  # fmt: skip
+
+
+REQUIRE_IC = ("target", "both")
+"""Values of ``require_ic`` besides booleans: the target's rows, or both sides'."""
+
+
+def _require_ic(scenario: Scenario, value: bool | str | None) -> str:
+    """``"none"``, ``"target"`` or ``"both"`` from a ``require_ic`` argument."""
+    if value is None:
+        value = scenario.parameters.require_ic
+    if isinstance(value, bool):
+        return "target" if value else "none"
+    return _choice("require_ic", value, REQUIRE_IC)
 
 
 def lexicographic(objective: str) -> bool:
@@ -438,7 +460,9 @@ def read_out(built: Built, sol: Solution, request: Request, t_build: float) -> P
         )
     schedule = extract_schedule(built, sol.x)
     t1 = time.perf_counter()
-    verdict = verify_plan(s, schedule, require_ic=built.options.require_ic)
+    verdict = verify_plan(
+        s, schedule, require_ic=built.options.require_ic, two_sided=built.options.two_sided
+    )
     timings["verify"] = time.perf_counter() - t1
     status, msg = sol.status, sol.message
     if not verdict.ok:
@@ -652,6 +676,7 @@ def incentive_loop(
     solve_round: Callable[[dict[str, float]], Plan],
     *,
     thresholds: bool = True,
+    two_sided: bool = False,
 ) -> Plan:
     """Solve with the linear IC rows, then let the game module judge; cut and repeat.
 
@@ -672,6 +697,9 @@ def incentive_loop(
         Passed to :func:`judge`; the loop needs only the verdict and the
         effective credibility, so callers that never show the critical values
         (sensitivity sweeps) skip computing them.
+    two_sided : bool, optional
+        Accept a plan only when every coalition member stays too (the MIP has
+        their rows, so a rejection there is reported, not looped on).
 
     Returns
     -------
@@ -694,7 +722,16 @@ def incentive_loop(
                 )
             return replace(plan, explanation=(*notes, why, *plan.explanation))
         report = judge(scenario, plan, thresholds=thresholds)
-        if report.incentive_compatible:
+        if two_sided and report.target_compatible and not report.incentive_compatible:
+            who = report.first_leaver
+            notes.append(f"round {rnd}: the check finds a coalition member defecting: {who}")
+            return replace(
+                plan,
+                status=Status.ERROR,
+                message="the two-sided rows and the check disagree; see explanation",
+                explanation=tuple(notes),
+            )
+        if report.target_compatible:
             notes.append(f"round {rnd}: the subgame-perfect check passes every phase")
             return replace(plan, explanation=tuple(notes))
         # The MIP already uses the effective credibility (one judge); a rejection
@@ -760,7 +797,9 @@ def drive(
             **request.labels(),
         )
     if request.require_ic and not request.credibility:
-        return incentive_loop(scenario, solve_round, thresholds=thresholds)
+        return incentive_loop(
+            scenario, solve_round, thresholds=thresholds, two_sided=request.two_sided
+        )
     return solve_round(dict(request.credibility))
 
 

@@ -72,6 +72,8 @@ class Actor:
     consent_requires: tuple[str, ...] = ()
     snapback_gain: float = 0.0
     snapback_cost: float = 0.0
+    step_values: Mapping[str, float] = field(default_factory=dict)
+    exit_cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class Measure:
     kind: str = "flow"
     ends_with: str | None = None
     snapback_instrument: str | None = None
+    enforcement_costs: Mapping[str, float] = field(default_factory=dict)
+    enforced_by: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def once(self) -> bool:

@@ -181,7 +181,22 @@ ACTOR: tuple[Field, ...] = (
     Field(
         "value_share",
         "number",
-        "Share of each milestone's coalition value this actor receives (cohesion).",
+        "USD m/yr per point of a milestone's score the actor gains while the step is in "
+        "place (cohesion, two-sided check), for steps `step_values` does not name.",
+        False,
+        0.0,
+    ),
+    Field(
+        "step_values",
+        "map[number]",
+        "USD m/yr the actor gains while each named milestone is in place (two-sided check).",
+        False,
+        0.0,
+    ),
+    Field(
+        "exit_cost",
+        "number",
+        "Actor's one-off cost of leaving the deal (reputation, partners' response; USD m).",
         False,
         0.0,
     ),
@@ -290,6 +305,21 @@ MEASURE: tuple[Field, ...] = (
         "snapback_instrument",
         "str",
         "Instrument that re-imposes the measure (default: the granting `instrument`).",
+    ),
+    Field(
+        "enforcement_costs",
+        "map[number]",
+        "Cost to each actor (USD m/yr) of enforcing the measure while it is not lifted.",
+        False,
+        0.0,
+    ),
+    Field(
+        "enforced_by",
+        "map[number]",
+        "Share of the measure's pressure each actor's enforcement carries (lost if it stops).",
+        False,
+        0.0,
+        1.0,
     ),
 )
 

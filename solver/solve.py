@@ -57,7 +57,7 @@ def solve(
     backend: str = "highs",
     objective: str | None = None,
     formulation: str = "step",
-    require_ic: bool | None = None,
+    require_ic: bool | str | None = None,
     time_limit: float | None = None,
     credibility: Mapping[str, float] | None = None,
     explain: bool = True,
@@ -79,10 +79,11 @@ def solve(
     formulation : {"step", "pulse", "aggregated"}, optional
         Model formulation (``docs/formulation.md``); all three have the same
         optimum, they differ in size and LP strength.
-    require_ic : bool, optional
+    require_ic : bool or {"target", "both"}, optional
         Impose incentive compatibility in every phase (the linear rows, then
         the subgame-perfect check loop); defaults to the scenario's
-        ``parameters.require_ic``.
+        ``parameters.require_ic``.  ``"both"`` also keeps every coalition
+        member in the deal (:mod:`solver.coalition`).
     time_limit : float, optional
         Seconds for each round (for ``leverage``, the whole sequence of
         levels: a level that runs out gives a ``FEASIBLE`` plan with a

@@ -199,6 +199,8 @@ def _make_actor(row: Mapping[str, Any]) -> Actor:
         consent_requires=_tuple(row, "consent_requires"),
         snapback_gain=float(row.get("snapback_gain", 0.0)),
         snapback_cost=float(row.get("snapback_cost", 0.0)),
+        step_values={k: float(v) for k, v in row.get("step_values", {}).items()},
+        exit_cost=float(row.get("exit_cost", 0.0)),
     )
 
 
@@ -241,6 +243,8 @@ def _make_measure(row: Mapping[str, Any]) -> Measure:
         bundle=row.get("bundle"),
         mandatory_by=row.get("mandatory_by"),
         actor_costs={k: float(v) for k, v in row.get("actor_costs", {}).items()},
+        enforcement_costs={k: float(v) for k, v in row.get("enforcement_costs", {}).items()},
+        enforced_by={k: float(v) for k, v in row.get("enforced_by", {}).items()},
         kind=row.get("kind", "flow"),
         ends_with=row.get("ends_with"),
         snapback_instrument=row.get("snapback_instrument"),
@@ -450,6 +454,7 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
             c.add(f"parameters.weights.{key}", key, f"weights are {', '.join(WEIGHT_KEYS)}")
     for a, lb in zip(s.actors, labels["actors"], strict=True):
         _refs(c, f"{lb}.consent_requires", a.consent_requires, mil_ids, "milestone")
+        _refs(c, f"{lb}.step_values", a.step_values, mil_ids, "milestone")
     for inst, lb in zip(s.instruments, labels["instruments"], strict=True):
         _refs(c, f"{lb}.veto_players", inst.veto_players, actor_ids, "actor")
         if isinstance(inst.credibility, tuple) and len(inst.credibility) != k:
@@ -466,6 +471,15 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
         _refs(c, f"{lb}.requires_milestones", m.requires_milestones, mil_ids, "milestone")
         _refs(c, f"{lb}.after_milestones", m.after_milestones, mil_ids, "milestone")
         _refs(c, f"{lb}.actor_costs", m.actor_costs, actor_ids, "actor")
+        _refs(c, f"{lb}.enforcement_costs", m.enforcement_costs, actor_ids, "actor")
+        _refs(c, f"{lb}.enforced_by", m.enforced_by, actor_ids, "actor")
+        if sum(m.enforced_by.values()) > 1.0 + 1e-9:
+            c.add(
+                f"{lb}.enforced_by",
+                dict(m.enforced_by),
+                "the shares of the measure's pressure that actors' enforcement carries "
+                "must add up to at most 1",
+            )
         _check_window(c, f"{lb}.phase_window", m.phase_window, k)
         _check_phase(c, f"{lb}.mandatory_by", m.mandatory_by, k)
         _check_relief_kind(c, lb, m, meas_ids | mil_ids, inst_ids)

@@ -205,7 +205,11 @@ def _check_balances(s: Scenario, sch: Schedule, out: list[str], require_ic: bool
 
 
 def verify_plan(
-    scenario: Scenario, plan: Plan | Schedule, *, require_ic: bool | None = None
+    scenario: Scenario,
+    plan: Plan | Schedule,
+    *,
+    require_ic: bool | None = None,
+    two_sided: bool = False,
 ) -> Verification:
     """Re-check every constraint of ``scenario`` on ``plan``.
 
@@ -218,6 +222,9 @@ def verify_plan(
     require_ic : bool, optional
         Also require ``L_k >= 0`` in every phase; defaults to the scenario's
         ``parameters.require_ic``.
+    two_sided : bool, optional
+        Also require every coalition member to stay and enforce in every phase
+        (:mod:`solver.coalition`; the rows of ``--require-ic both``).
 
     Returns
     -------
@@ -242,4 +249,19 @@ def verify_plan(
     _check_coordination(scenario, sch, out)
     _check_resources(scenario, sch, out)
     _check_balances(scenario, sch, out, require_ic)
+    if two_sided:
+        _check_coalition(scenario, sch, out)
     return Verification(not out, tuple(out))
+
+
+def _check_coalition(s: Scenario, sch: Schedule, out: list[str]) -> None:
+    from solver.coalition import coalition_values
+
+    y, z = sch.matrices(s)
+    for v in coalition_values(s, coefficients(s), y, z):
+        for k, ok in enumerate(v.stays):
+            if not ok:
+                out.append(
+                    f"coalition: {v.actor} would {v.deviation[k].replace('_', ' ')} after "
+                    f"phase {k + 1} (margin {v.margin[k]:.6g})"
+                )

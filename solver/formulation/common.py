@@ -48,6 +48,9 @@ class BuildOptions:
         to the objective.
     require_ic : bool
         Add the linear incentive-compatibility rows ``L_k >= 0``.
+    two_sided : bool
+        Also add every coalition member's rows (stay and enforce in every
+        phase; :mod:`solver.formulation.rows.coalition`).
     credibility : dict
         Instrument id -> snapback credibility replacing the nominal value
         (used by the incentive-check loop).
@@ -59,6 +62,7 @@ class BuildOptions:
     objective: str = "leverage"
     require_ic: bool = False
     credibility: dict[str, float] = field(default_factory=dict)
+    two_sided: bool = False
     elastic_windows: bool = False
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from solver.formulation import rows
 from solver.formulation.common import LEVERAGE_OBJECTIVES, BuildOptions, Built, VarMap
+from solver.formulation.rows.coalition import coalition_block
 from solver.model import LinearModel
 from solver.payoffs import coefficients
 from solver.scenario import Scenario
@@ -84,6 +85,8 @@ def build(scenario: Scenario, options: BuildOptions | None = None) -> Built:
         lev, lmin = rows.leverage.leverage(model, s, y, ctx.held, z, co)
         if opts.require_ic:
             rows.structural.incentive(model, ctx, lev)
+    if opts.two_sided:
+        model.add_block(coalition_block, s, co, y, ctx.held, z)
     vm = VarMap(y=y, z=z, leverage=lev, lmin=lmin, held=ctx.held)
     info = rows.objective.objective(model, s, vm, co, opts)
     return Built(model=model, vars=vm, scenario=s, options=opts, info=info)

@@ -77,7 +77,16 @@ def structure_key(scenario: Scenario, options: BuildOptions) -> Hashable:
         tuple(tuple(sorted(d.raises_detection)) for d in scenario.milestones),
         scenario.parameters.irreversibility_ratio is None,
         tuple(a.reservation is None for a in scenario.actors),
+        options.two_sided,
+        _coalition_structure(scenario) if options.two_sided else (),
     )
+
+
+def _coalition_structure(scenario: Scenario) -> tuple[tuple[str, bool], ...]:
+    """Which members the two-sided rows cover, and which have an enforcement row."""
+    from solver.coalition import actor_payoffs
+
+    return tuple((p.actor, bool(p.enforcing.sum() > 0)) for p in actor_payoffs(scenario))
 
 
 class StepTemplate:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from solver.coalition import ActorValues, coalition_values, enforced_scenario
 from solver.credibility import Credibility, credibility_table
 from solver.game.fixes import suggest_fixes
 from solver.game.inspection import InspectionGame, violation_probability
@@ -85,6 +86,14 @@ class ICReport:
         path (``None``: it complies throughout).
     games : list of PhaseGame
         The stage games, for the normal-form view.
+    coalition : list of ActorValues
+        Each coalition member's stay, leave and enforcement values
+        (:mod:`solver.coalition`); ``incentive_compatible`` needs every one
+        to stay in every phase.
+    target_compatible : bool
+        The target's verdict alone (every phase's margin non-negative).
+    annuity : tuple of float
+        ``G_k`` per phase (for side payments in USD m a year).
     """
 
     scenario: str
@@ -94,6 +103,31 @@ class ICReport:
     credibility: dict[str, Credibility] = field(repr=False)
     first_backslide: int | None
     games: list[PhaseGame] = field(repr=False)
+    coalition: list[ActorValues] = field(default_factory=list, repr=False)
+    target_compatible: bool = True
+    annuity: tuple[float, ...] = ()
+
+    @property
+    def first_leaver(self) -> tuple[int, str, str] | None:
+        """``(phase, actor, deviation)`` of the first member tempted to defect, if any.
+
+        Within a phase, the member with the most negative margin comes first.
+        """
+        worst = [
+            (k + 1, float(v.margin[k]), v.actor, v.deviation[k])
+            for v in self.coalition
+            for k in range(len(v.margin))
+            if not v.stays[k]
+        ]
+        if not worst:
+            return None
+        phase, _, actor, how = min(worst)
+        return phase, actor, how
+
+    @property
+    def lapsed(self) -> list[str]:
+        """Members that would stop enforcing in some phase (their pressure is lost)."""
+        return [v.actor for v in self.coalition if not v.enforces]
 
     def to_dict(self) -> dict[str, Any]:
         """The ``relief check --json`` document.
@@ -117,6 +151,14 @@ class ICReport:
             },
             "credibility": {i: c.reason() for i, c in self.credibility.items()},
             "phases": [p.to_dict() for p in self.phases],
+            "target_compatible": self.target_compatible,
+            "coalition": [
+                r for v in self.coalition for r in v.records(np.asarray(self.annuity, dtype=float))
+            ],
+            "first_leaver": None
+            if self.first_leaver is None
+            else dict(zip(("phase", "actor", "deviation"), self.first_leaver, strict=True)),
+            "lapsed_enforcement": self.lapsed,
         }
 
     def render(self) -> str:
@@ -201,6 +243,10 @@ def check(
     """
     sched = _schedule(plan)
     y, z = sched.matrices(scenario)
+    members = coalition_values(scenario, coefficients(scenario), y, z)
+    # a member that would not enforce takes its share of the measures' pressure
+    # with it: the target's game sees the scenario without that share
+    scenario = enforced_scenario(scenario, members)
     co = coefficients(scenario, nominal=True)
     cred = credibility_table(scenario)
     games = phase_games(co, y, z, [m.snapback for m in scenario.measures], cred)
@@ -216,14 +262,18 @@ def check(
         for g in games
     ]
     first = next((p.phase for p in phases if p.spe_action == "backslide"), None)
+    target_ok = all(p.incentive_compatible for p in phases)
     return ICReport(
         scenario=scenario.name,
-        incentive_compatible=all(p.incentive_compatible for p in phases),
+        incentive_compatible=target_ok and all(all(v.stays) for v in members),
         phases=phases,
         effective_credibility=eff,
         credibility=cred,
         first_backslide=first,
         games=games,
+        coalition=members,
+        target_compatible=target_ok,
+        annuity=tuple(float(g) for g in co.timeline.annuity),
     )
 
 

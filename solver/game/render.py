@@ -14,6 +14,42 @@ def _fmt(x: float | None, spec: str = ".3g") -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _coalition_lines(report: ICReport) -> list[str]:
+    """The members' margins per phase, who defects first and the side payment that holds it."""
+    if not report.coalition:
+        return []
+    kk = len(report.phases)
+    width = max(len(v.actor) for v in report.coalition)
+    head = f"  {'actor':<{width}} " + " ".join(f"{'phase ' + str(k + 1):>12}" for k in range(kk))
+    out = [
+        "Coalition members: margin = staying - best defection (leave or stop enforcing), USD m",
+        head,
+    ]
+    for v in report.coalition:
+        cells = " ".join(f"{m:>12,.1f}" for m in v.margin)
+        bad = [k for k in range(kk) if not v.stays[k]]
+        note = "stays" if not bad else f"{v.deviation[bad[0]]} after phase {bad[0] + 1}"
+        out.append(f"  {v.actor:<{width}} {cells}  {note}")
+    first = report.first_leaver
+    if first is not None:
+        phase, actor, how = first
+        v = next(x for x in report.coalition if x.actor == actor)
+        gap = -float(v.margin[phase - 1])
+        g = report.annuity[phase - 1] if report.annuity else 0.0
+        what = "leave the deal" if how == "leave" else "stop enforcing"
+        pay = f"; a side payment of {gap / g:,.1f} USD m a year from then on holds it" if g else ""
+        out.append(
+            f"First to defect: {actor} would {what} after phase {phase} (short by {gap:,.1f}){pay}."
+        )
+    if report.lapsed:
+        out.append(
+            "Not enforcing: " + ", ".join(report.lapsed) + "; the target's margins above are "
+            "computed without the pressure their enforcement carried."
+        )
+    out.append("")
+    return out
+
+
 def render_report(report: ICReport) -> str:
     """Return the per-phase table, credibility notes and fixes as text.
 
@@ -40,8 +76,20 @@ def render_report(report: ICReport) -> str:
             f"{_fmt(p.critical_discount, '.4g'):>7} {p.violation_probability:>6.3g}"
         )
     lines.append("")
+    lines += _coalition_lines(report)
     verdict = "incentive compatible" if report.incentive_compatible else "NOT incentive compatible"
-    lines.append(f"Plan is {verdict} (subgame-perfect, backward induction).")
+    sides = ""
+    if report.coalition:
+        sides = (
+            " for both sides"
+            if report.incentive_compatible
+            else (
+                " (the target complies; a coalition member defects)"
+                if report.target_compatible
+                else ""
+            )
+        )
+    lines.append(f"Plan is {verdict}{sides} (subgame-perfect, backward induction).")
     if report.first_backslide is not None:
         lines.append(
             f"On the equilibrium path the target backslides after phase {report.first_backslide}."

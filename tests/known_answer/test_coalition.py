@@ -1,0 +1,163 @@
+"""Known answers for the coalition's side (issue 12), each derived by hand below.
+
+Notation (solver/coalition.py, docs/game.md): one-year phases and beta = 0.9,
+so G = 9 and a flow pi_t counts 0.9^(t-k) at the end of phase k, the last
+phase's once more as the tail (times 9).  A member's flow is
+pi_t = w . z_t - c . h_t - e . (1 - y_t); staying is worth
+V^stay_k = sum_{t>k} W[k,t] pi_t, leaving G_k w.(1 - s) z_k - X (the deal breaks,
+the target restores what it can), not enforcing is worth X less than the
+enforcement costs still to come (margin X - sum_{t>k} W[k,t] e.(1 - y_t)).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from solver import Schedule, check, solve, verify_plan
+from solver.scenario import scenario_from_dict
+
+EXEC = {"id": "exec", "kind": "executive", "veto_players": ["us"], "credibility": 1.0}
+
+
+def _step(did, cost, **kw):
+    return {"id": did, "value": 1, "cost": cost, "reversibility": 1.0, "detection": 1.0, **kw}
+
+
+def _flow(mid, value, **kw):
+    return {"id": mid, "value": value, "reversibility": 1.0, "instrument": "exec", **kw}
+
+
+# --- a donor whose funding cost rises leaves in phase 2 ------------------------------
+#
+# Three phases.  Steps A (phase 1, cost 10) and B (phase 2, cost 20), both fully
+# restorable and seen at once.  Relief F1 (20 a year, phase 1; the donor pays 5) and
+# F3 (60 a year, phase 3; the donor pays 100).  The donor values each step at 30 a
+# year and leaving costs it X = 400.  Its flows: pi = (30 - 5, 60 - 5, 60 - 105)
+# = (25, 55, -45).
+#   V^stay_1 = 0.9 * 55 + 0.81 * (-45) * (1 + 9) = 49.5 - 364.5 = -315
+#   V^stay_2 = 0.9 * (-45) * 10 = -405,   V^stay_3 = 9 * (-45) = -405
+#   V^leave_k = 9 * 0 - 400 = -400 (everything is restorable: nothing is kept)
+# Margins (85, -5, -5): the donor stays through phase 1 and leaves after phase 2;
+# a side payment of 5 / 9 = 0.556 a year from then on would hold it.  With F3
+# costing it 90 instead: pi_3 = -35, V^stay = (-234, -315, -315), margins
+# (166, 85, 85): it stays.
+# The target (credibility 1, every step restorable and seen at once):
+# C = (10, 30, 30), R = (20, 20, 80), F = (10, -10, 50);
+#   L_1 = V^C_1 - stall = (-9 + 0.81 * 50 * 10) - 9 * 10 = 396 - 90 = 306
+#   (open and secret reversals are worth 0: everything is clawed back),
+#   L_2 = L_3 = 9 * 50 = 450: it complies in every phase.
+def _donor(cost):
+    return {
+        "name": "donor",
+        "phases": 3,
+        "parameters": {"discount": 0.9, "reciprocity": 0.0},
+        "actors": [
+            {"id": "us", "snapback_gain": 10.0},
+            {"id": "donor", "step_values": {"A": 30.0, "B": 30.0}, "exit_cost": 400.0},
+        ],
+        "instruments": [EXEC],
+        "measures": [
+            _flow("F1", 20, actor_costs={"donor": 5.0}),
+            _flow("F3", 60, actor_costs={"donor": cost}),
+        ],
+        "milestones": [_step("A", 10), _step("B", 20, requires=["A"])],
+    }
+
+
+PLAN = Schedule(measures={"F1": 1, "F3": 3}, milestones={"A": 1, "B": 2})
+
+
+def test_a_donor_whose_funding_cost_rises_leaves_after_phase_2():
+    r = check(scenario_from_dict(_donor(100.0)), PLAN)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([306.0, 450.0, 450.0])
+    assert r.target_compatible and not r.incentive_compatible
+    (donor,) = [v for v in r.coalition if v.actor == "donor"]
+    assert donor.flow.tolist() == pytest.approx([25.0, 55.0, -45.0])
+    assert donor.stay.tolist() == pytest.approx([-315.0, -405.0, -405.0])
+    assert donor.leave.tolist() == pytest.approx([-400.0] * 3)
+    assert donor.margin.tolist() == pytest.approx([85.0, -5.0, -5.0])
+    assert donor.stays == (True, False, False)
+    assert r.first_leaver == (2, "donor", "leave")
+    doc = r.to_dict()
+    rec = [c for c in doc["coalition"] if c["actor"] == "donor"]
+    assert [c["stays"] for c in rec] == [True, False, False]
+    assert rec[1]["side_payment"] == pytest.approx(5 / 9)
+    assert doc["incentive_compatible"] is False and doc["target_compatible"] is True
+    assert "First to defect: donor would leave the deal after phase 2" in r.render()
+
+
+def test_both_sides_stay_when_the_cost_is_lower():
+    r = check(scenario_from_dict(_donor(90.0)), PLAN)
+    (donor,) = [v for v in r.coalition if v.actor == "donor"]
+    assert donor.margin.tolist() == pytest.approx([166.0, 85.0, 85.0])
+    assert r.incentive_compatible and r.first_leaver is None
+
+
+def test_the_two_sided_optimiser_keeps_the_donor_in():
+    # With both sides required, the donor's rows cut every plan it would leave; the
+    # plan returned passes the two-sided check and the verifier's coalition rows.
+    s = scenario_from_dict(_donor(100.0))
+    plan = solve(s, require_ic="both")
+    assert plan.schedule is not None, plan.message
+    assert check(s, plan).incentive_compatible
+    assert verify_plan(s, plan, two_sided=True).ok
+    assert not verify_plan(s, PLAN, two_sided=True).ok  # the hand plan loses the donor
+
+
+# --- a neighbour that would not enforce makes the trade measure worthless ----------
+#
+# Three phases.  Step A (cost 10, fully restorable, seen at once) in phase 1; the
+# trade measure T (100 a year, credibility 1, fully clawed back) lifted in phase 3.
+# All of T's pressure rests on the neighbour's enforcement (enforced_by = 1), which
+# costs it 200 a year of border trade while T is in force; it values A at 5 a year.
+# At the end of phase 1 one year of enforcement is left (phase 2):
+#   not enforcing: margin X - 0.9 * 200 = X - 180;  leaving: V^stay_1 = 0.9 (5 - 200)
+#   + 0.81 * 10 * 5 = -135 against -X (A is restorable: nothing kept).
+# * X = 300: margins 120 (enforce) and 165 (leave): it enforces, T is worth 100 and
+#   the target's L_1 = V^C_1 = 0.9 (0 - 10) + 0.81 * 10 * (100 - 10) = 720 (open and
+#   secret reversals are worth 0; nothing is left to stall).
+# * X = 100: not enforcing pays (margin -80, leaving -35), so T's pressure is gone
+#   before it is lifted: T is worth 0 and L_1 = 0.9 (-10) + 8.1 (-10) = -90: the
+#   target fails too, and a side payment of 80 / 9 a year would keep the neighbour
+#   enforcing.
+def _neighbour(exit_cost):
+    return {
+        "name": "neighbour",
+        "phases": 3,
+        "parameters": {"discount": 0.9, "reciprocity": 0.0},
+        "actors": [
+            {"id": "us", "snapback_gain": 10.0},
+            {"id": "cn", "step_values": {"A": 5.0}, "exit_cost": exit_cost},
+        ],
+        "instruments": [EXEC],
+        "measures": [
+            _flow("T", 100, enforcement_costs={"cn": 200.0}, enforced_by={"cn": 1.0}),
+        ],
+        "milestones": [_step("A", 10)],
+    }
+
+
+TRADE = Schedule(measures={"T": 3}, milestones={"A": 1})
+
+
+def test_an_enforcing_neighbour_keeps_the_trade_measure_as_leverage():
+    r = check(scenario_from_dict(_neighbour(300.0)), TRADE)
+    (cn,) = r.coalition
+    assert cn.enforce_margin[0] == pytest.approx(120.0)
+    assert cn.leave_margin[0] == pytest.approx(-135.0 + 300.0)
+    assert r.phases[0].ic_margin == pytest.approx(720.0)
+    assert r.incentive_compatible and r.lapsed == []
+
+
+def test_a_non_enforcing_neighbour_makes_the_trade_measure_worthless():
+    r = check(scenario_from_dict(_neighbour(100.0)), TRADE)
+    (cn,) = r.coalition
+    assert cn.enforce_margin[0] == pytest.approx(-80.0)
+    assert cn.leave_margin[0] == pytest.approx(-35.0)
+    assert cn.deviation[0] == "stop_enforcing" and not cn.stays[0]
+    assert r.lapsed == ["cn"]
+    assert r.phases[0].ic_margin == pytest.approx(-90.0)
+    assert not r.target_compatible
+    rec = r.to_dict()["coalition"][0]
+    assert rec["deviation"] == "stop_enforcing"
+    assert rec["side_payment"] == pytest.approx(80 / 9)
