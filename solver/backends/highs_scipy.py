@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -73,13 +74,29 @@ def solve_highs(model: LinearModel, *, time_limit: float | None = None) -> Solut
     if model.num_rows:
         constraints.append(LinearConstraint(model.matrix(), a["row_lb"], a["row_ub"]))
     t0 = time.perf_counter()
-    res = milp(
-        sign * a["c"],
-        integrality=a["integrality"],
-        bounds=Bounds(a["lb"], a["ub"]),
-        constraints=constraints,
-        options=options,
-    )
+
+    def run(opts: dict[str, object]) -> Any:
+        return milp(
+            sign * a["c"],
+            integrality=a["integrality"],
+            bounds=Bounds(a["lb"], a["ub"]),
+            constraints=constraints,
+            options=opts,
+        )
+
+    res = run(options)
+    note = ""
+    if int(res.status) == 4 and "Solve error" in str(res.message):
+        # SciPy's HiGHS can fail inside its presolve on models the others solve
+        # (seen on a random leximin level: presolve off solves it to the same
+        # optimum as highspy and CBC); try once more without it and say so.
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if left is None or left > 0:
+            retry_opts = {**options, "presolve": False}
+            if left is not None:
+                retry_opts["time_limit"] = left
+            note = f"; re-solved with presolve off after: {res.message}"
+            res = run(retry_opts)
     seconds = time.perf_counter() - t0
     x = None if res.x is None else np.asarray(res.x, dtype=float)
     status = map_status(int(res.status), x is not None)
@@ -92,7 +109,7 @@ def solve_highs(model: LinearModel, *, time_limit: float | None = None) -> Solut
     nodes = getattr(res, "mip_node_count", None)
     return Solution(
         status=status,
-        message=f"HiGHS via scipy: {res.message} (scipy status {res.status})",
+        message=f"HiGHS via scipy: {res.message} (scipy status {res.status}){note}",
         x=x,
         objective=objective,
         bound=bound,

@@ -154,6 +154,11 @@ class _Numbers(NamedTuple):
     share_on: np.ndarray  # (n_d, n_d): c_e (b_e [f == e] - cap[e, f]) on z_f, member e
 
 
+COEFFICIENT_SNAP = 1e-12
+"""Relative size below which a leverage-row coefficient is a rounding residue
+(weights of two options that are equal in exact arithmetic): snapped to zero."""
+
+
 def _numbers(co: Coefficients, src: list[Source]) -> _Numbers:
     tl = co.timeline
     n_d = len(co.c)
@@ -425,4 +430,4 @@ def leverage_block(
             np.array([cols.lmin, int(cols.lev[k])]), np.array([1.0, -1.0]), -INF, 0.0,
             f"Lmin <= L_{k + 1}",
         )  # fmt: skip
-    return rows.block("definition")
+    return rows.block("definition", snap=COEFFICIENT_SNAP)

@@ -1,0 +1,70 @@
+"""SciPy's HiGHS fails inside presolve on a model the other backends solve.
+
+Found by ``tests/property/test_random_scenarios.py`` (issue 11's model): the first
+leximin level of this scenario gives "HiGHS Status 4: Solve error" through
+``scipy.optimize.milp`` with presolve on; with presolve off it solves to the
+optimum highspy and CBC find.  The ``highs`` backend retries once without
+presolve (``solver/backends/highs_scipy.py``); the plan must be optimal with
+the levels of the other backends.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from solver import Status, solve
+from solver.scenario import scenario_from_dict
+
+DOC = {'name': 'random',
+ 'phases': 4,
+ 'parameters': {'reciprocity': 0.5,
+                'irreversibility_ratio': 2.0,
+                'annual_discount': 0.945536822256883,
+                'phase_years': [0.25, 0.25, 1.0, 2.5]},
+ 'actors': [{'id': 'us'}],
+ 'instruments': [{'id': 'unsc', 'kind': 'unsc_resolution', 'capacity': 2, 'credibility': 0.96},
+                 {'id': 'exec', 'kind': 'executive', 'veto_players': ['us']},
+                 {'id': 'snap', 'kind': 'reverse_veto', 'credibility': [0.0, 0.0, 0.0, 0.0]}],
+ 'measures': [{'id': 'R0',
+               'value': 49,
+               'reversibility': 0.77,
+               'instrument': 'unsc',
+               'requires_milestones': ['M0'],
+               'bundle': 'b',
+               'phase_window': [1, 3]},
+              {'id': 'R1', 'value': 61, 'reversibility': 0.22, 'instrument': 'unsc'}],
+ 'milestones': [{'id': 'M0',
+                 'value': 0,
+                 'cost': 9,
+                 'reversibility': 0.2,
+                 'detection': 0.89,
+                 'phase_window': [3, 3]},
+                {'id': 'M1',
+                 'value': 0,
+                 'cost': 42,
+                 'reversibility': 0.0,
+                 'detection': 0.88,
+                 'phase_window': [2, 2]},
+                {'id': 'M2',
+                 'value': 0,
+                 'cost': 15,
+                 'reversibility': 0.0,
+                 'detection': 0.82,
+                 'requires': ['M0'],
+                 'raises_detection': {'M0': 0.06},
+                 'phase_window': [2, 4]},
+                {'id': 'M3',
+                 'value': 0,
+                 'cost': 25,
+                 'reversibility': 0.77,
+                 'detection': 0.96}],
+ 'resources': [{'id': 'inspectors', 'capacity': 1}]}  # fmt: skip
+
+
+def test_the_scipy_backend_recovers_from_a_presolve_solve_error():
+    s = scenario_from_dict(DOC)
+    plan = solve(s, explain=False)
+    ref = solve(s, backend="cbc", explain=False)
+    assert plan.status is Status.OPTIMAL, plan.message
+    assert ref.status is Status.OPTIMAL
+    assert plan.levels == pytest.approx(ref.levels, rel=1e-6)
