@@ -180,6 +180,45 @@ def test_every_require_ic_plan_passes_the_game_check(doc, cn_cost, us_gain):
         assert plan.status is Status.INFEASIBLE
 
 
+def _with_members(doc, data):
+    """Add a donor (step values, funding, an exit cost) and a neighbour (enforcement)."""
+    money = st.integers(0, 60).map(float)
+    donor = {"id": "donor", "exit_cost": data.draw(st.integers(0, 400).map(float))}
+    donor["step_values"] = {
+        d["id"]: data.draw(money) for d in doc["milestones"] if data.draw(st.booleans())
+    }
+    neighbour = {"id": "cn", "exit_cost": data.draw(st.integers(0, 400).map(float))}
+    for m in doc["measures"]:
+        if data.draw(st.booleans()):
+            m["actor_costs"] = {"donor": data.draw(st.integers(0, 40).map(float))}
+        if data.draw(st.booleans()):
+            m["enforcement_costs"] = {"cn": data.draw(st.integers(0, 80).map(float))}
+            m["enforced_by"] = {"cn": data.draw(st.floats(0, 1).map(lambda x: round(x, 2)))}
+    doc["actors"] = [*doc["actors"], donor, neighbour]
+    return doc
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(), st.data())
+def test_every_two_sided_plan_passes_the_two_sided_check(doc, data):
+    """With both sides required, every plan returned keeps every member in (and enforcing),
+    passes the two-sided check and the verifier's coalition rows, and its leverage is the
+    check's margin (no member lapses, so the target's game sees the nominal values)."""
+    s = scenario_from_dict(_with_members(doc, data))
+    plan = solve(s, require_ic="both", explain=False)
+    if plan.schedule is None:
+        assert plan.status is Status.INFEASIBLE, plan.message
+        return
+    assert plan.status is Status.OPTIMAL, plan.explanation
+    report = check(s, plan, thresholds=False)
+    assert report.incentive_compatible, report.render()
+    assert report.lapsed == []
+    assert all(all(v.stays) for v in report.coalition)
+    assert verify_plan(s, plan, require_ic=True, two_sided=True).ok
+    for pa, pc in zip(plan.phases(), report.phases, strict=True):
+        assert pa["leverage"] == pytest.approx(pc.ic_margin, rel=1e-6, abs=1e-6)
+
+
 @SETTINGS
 @given(scenarios(), st.data())
 def test_mip_leverage_rows_equal_the_payoff_definition(doc, data):
