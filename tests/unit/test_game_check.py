@@ -61,7 +61,8 @@ def test_default_unsc_resolution_vetoed_by_china_reverse_veto_not():
     assert cred["unsc_resolution"].effective == 0.0
     assert cred["unsc_snapback"].credible and cred["unsc_snapback"].pivotal == "us_exec"
     assert cred["unsc_snapback"].effective == pytest.approx(0.7)
-    assert not cred["rok_unilateral"].credible
+    # C9(d): the ROK's gain is at least its 2016 cost (it closed Kaesong anyway): nets 0
+    assert cred["rok_unilateral"].credible and cred["rok_unilateral"].pivotal_gain == 0.0
 
 
 def _cred(kind, *, actors, veto=(), coord=0.0, override=False):
