@@ -230,9 +230,11 @@ class PlanVerdict:
     file : str or None
         The plan file (``None`` for the optimiser's plan).
     incentive_compatible : bool
-        Every phase's margin is non-negative.
+        Every phase's margin is non-negative, the target's and every coalition
+        member's.
     first_failing : int or None
-        First phase with a negative margin (the one-shot reading).
+        First phase with a negative margin (the one-shot reading), the
+        target's or a member's.
     first_backslide : int or None
         First backslide on the subgame-perfect path.
     weakest : int
@@ -246,7 +248,13 @@ class PlanVerdict:
     detection : list of float
         Detection per year of each phase's best deviation.
     who : str
-        Who is tempted (the target: the tool has no coalition deviations yet).
+        Who is tempted first: ``"dprk"`` (the target) or the coalition member
+        that defects first.  Members move before the target at a phase's end
+        (``docs/game.md``), so a member failing in the same phase as the
+        target comes first.
+    member : tuple or None
+        ``(phase, actor, deviation, margin)`` of the first member to defect
+        (``leave`` or ``stop_enforcing``), if any.
     violations : list of str
         Constraints the plan breaks (:func:`solver.verify_plan`).
     history : History or None
@@ -267,6 +275,7 @@ class PlanVerdict:
     detection: list[float]
     who: str
     violations: list[str]
+    member: tuple[int, str, str, float] | None = None
     history: History | None = None
     agrees_when: bool | None = None
     agrees_when_spe: bool | None = None
@@ -279,7 +288,9 @@ class PlanVerdict:
 
     @property
     def how(self) -> str:
-        """The best deviation at :attr:`verdict_phase`."""
+        """The best deviation at :attr:`verdict_phase` (``"coalition"``: a member moves first)."""
+        if self.member is not None and self.member[0] == self.verdict_phase:
+            return "coalition"
         return self.deviations[self.verdict_phase - 1]
 
     def to_dict(self) -> dict[str, Any]:
@@ -301,6 +312,9 @@ class PlanVerdict:
             "margins": [float(f"{m:.9g}") for m in self.margins],
             "deviations": self.deviations,
             "violations": self.violations,
+            "coalition": None
+            if self.member is None
+            else dict(zip(("phase", "actor", "deviation", "margin"), self.member, strict=True)),
             "history": None if self.history is None else self.history.to_dict(),
             "agrees_when": self.agrees_when,
             "agrees_when_spe": self.agrees_when_spe,
@@ -347,6 +361,13 @@ def judge_plan(
     phases = report.phases
     margins = [p.ic_margin for p in phases]
     first = next((p.phase for p in phases if not p.incentive_compatible), None)
+    member = None
+    if report.first_leaver is not None:
+        phase, actor, dev = report.first_leaver
+        v = next(x for x in report.coalition if x.actor == actor)
+        member = (phase, actor, dev, float(v.margin[phase - 1]))
+        if first is None or phase <= first:  # members move first at a phase's end
+            first = phase
     weakest = min(range(len(margins)), key=lambda i: (margins[i], i)) + 1
     violations = list(verify_plan(scenario, schedule, require_ic=False).violations)
     verdict = PlanVerdict(
@@ -360,8 +381,9 @@ def judge_plan(
         deviations=[p.deviation for p in phases],
         reverses=[list(p.reverses) for p in phases],
         detection=[p.detection for p in phases],
-        who=TARGET,
+        who=member[1] if member is not None and member[0] == first else TARGET,
         violations=violations,
+        member=member,
     )
     if history is None:
         return verdict

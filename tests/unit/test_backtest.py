@@ -168,3 +168,23 @@ def test_a_bad_outcome_record_names_file_and_field(tmp_path):
         load_case(folder)
     msg = "\n".join(err.value.problems)
     assert "outcome.toml" in msg and "how is 'walked out'" in msg and "covert" in msg
+
+
+def test_a_member_that_defects_first_is_the_verdict(tmp_path):
+    # Japan made to pay for the first phase's fuel oil with no value for the steps:
+    # leaving beats staying from phase 1 (stay < 0 = leave), before the target's
+    # failure in phase 2, and members move first at a phase's end.
+    folder = tmp_path / "six_party_2007"
+    shutil.copytree(cases_dir() / "six_party_2007", folder)
+    scen = folder / "scenario.toml"
+    text = scen.read_text(encoding="utf-8")
+    assert '\nid = "hfo_50kt"\n' in text
+    scen.write_text(
+        text.replace('\nid = "hfo_50kt"\n', '\nid = "hfo_50kt"\nactor_costs = { japan = 50 }\n'),
+        encoding="utf-8",
+    )
+    v = backtest([str(folder)], optimize=False)[0].plans["agreed"]
+    assert v.member is not None and v.member[:3] == (1, "japan", "leave")
+    assert v.first_failing == 1 and v.how == "coalition" and v.who == "japan"
+    assert v.to_dict()["coalition"]["actor"] == "japan"
+    assert not v.agrees_how  # history: the DPRK, openly
