@@ -58,6 +58,7 @@ __all__ = [
     "actor_payoffs",
     "coalition_values",
     "enforced_scenario",
+    "timing_fixes",
 ]
 
 
@@ -282,3 +283,66 @@ def enforced_scenario(s: Scenario, values: list[ActorValues]) -> Scenario:
         lost = sum(share for a, share in m.enforced_by.items() if a in lapsed)
         measures.append(replace(m, value=m.value * max(0.0, 1.0 - lost)) if lost else m)
     return replace(s, measures=tuple(measures))
+
+
+def timing_fixes(s: Scenario, schedule: Any, actor: str, *, limit: int = 3) -> list[dict[str, Any]]:
+    """Moves of one measure that keep ``actor`` in the deal in every phase.
+
+    For every measure the member funds or enforces, each other phase (or
+    never granting it) is tried on a copy of the plan; a move is kept when the
+    member then stays in every phase and the plan still meets every constraint
+    it met before.  Moves that keep the target compatible come first, then the
+    smaller change in the target's weakest margin.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario.
+    schedule : Schedule
+        The plan.
+    actor : str
+        The member that would defect.
+    limit : int, optional
+        How many moves to return.
+
+    Returns
+    -------
+    list of dict
+        ``{"measure", "from", "to", "member_margin", "target_compatible",
+        "target_weakest"}`` (phases, ``None`` for never; margins in USD m).
+    """
+    from solver.payoffs import coefficients, phase_values
+    from solver.plan import Schedule
+    from solver.verify import verify_plan
+
+    co = coefficients(s)
+    met = set(verify_plan(s, schedule, require_ic=False).violations)
+    found = []
+    for m in s.measures:
+        if m.actor_costs.get(actor, 0.0) <= 0.0 and m.enforcement_costs.get(actor, 0.0) <= 0.0:
+            continue
+        now = schedule.measures.get(m.id)
+        for k in [*range(1, s.phases + 1), None]:
+            if k == now:
+                continue
+            alt = Schedule(measures={**schedule.measures, m.id: k}, milestones=schedule.milestones)
+            if not set(verify_plan(s, alt, require_ic=False).violations) <= met:
+                continue
+            y, z = alt.matrices(s)
+            values = coalition_values(s, co, y, z)
+            mine = next(v for v in values if v.actor == actor)
+            if not all(mine.stays):
+                continue
+            lev = phase_values(coefficients(enforced_scenario(s, values)), y, z).leverage
+            found.append(
+                {
+                    "measure": m.id,
+                    "from": now,
+                    "to": k,
+                    "member_margin": float(f"{mine.margin.min():.9g}"),
+                    "target_compatible": bool(lev.min() >= -1e-6 * max(1.0, abs(lev).max())),
+                    "target_weakest": float(f"{lev.min():.9g}"),
+                }
+            )
+    found.sort(key=lambda f: (not f["target_compatible"], -f["target_weakest"]))
+    return found[:limit]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from solver.coalition import ActorValues, coalition_values, enforced_scenario
+from solver.coalition import ActorValues, coalition_values, enforced_scenario, timing_fixes
 from solver.credibility import Credibility, credibility_table
 from solver.game.fixes import suggest_fixes
 from solver.game.inspection import InspectionGame, violation_probability
@@ -94,6 +94,9 @@ class ICReport:
         The target's verdict alone (every phase's margin non-negative).
     annuity : tuple of float
         ``G_k`` per phase (for side payments in USD m a year).
+    coalition_fixes : tuple of dict
+        For the first member to defect: moves of one measure it funds or
+        enforces that keep it in (:func:`solver.coalition.timing_fixes`).
     """
 
     scenario: str
@@ -106,6 +109,7 @@ class ICReport:
     coalition: list[ActorValues] = field(default_factory=list, repr=False)
     target_compatible: bool = True
     annuity: tuple[float, ...] = ()
+    coalition_fixes: tuple[dict[str, Any], ...] = ()
 
     @property
     def first_leaver(self) -> tuple[int, str, str] | None:
@@ -159,6 +163,7 @@ class ICReport:
             if self.first_leaver is None
             else dict(zip(("phase", "actor", "deviation"), self.first_leaver, strict=True)),
             "lapsed_enforcement": self.lapsed,
+            "coalition_fixes": list(self.coalition_fixes),
         }
 
     def render(self) -> str:
@@ -243,6 +248,7 @@ def check(
     """
     sched = _schedule(plan)
     y, z = sched.matrices(scenario)
+    original = scenario
     members = coalition_values(scenario, coefficients(scenario), y, z)
     # a member that would not enforce takes its share of the measures' pressure
     # with it: the target's game sees the scenario without that share
@@ -263,6 +269,16 @@ def check(
     ]
     first = next((p.phase for p in phases if p.spe_action == "backslide"), None)
     target_ok = all(p.incentive_compatible for p in phases)
+    leaver = next(
+        (
+            (k + 1, v.actor)
+            for k in range(co.phases)
+            for v in sorted(members, key=lambda x: float(x.margin[k]))
+            if not v.stays[k]
+        ),
+        None,
+    )
+    member_fixes = () if leaver is None else tuple(timing_fixes(original, sched, leaver[1]))
     return ICReport(
         scenario=scenario.name,
         incentive_compatible=target_ok and all(all(v.stays) for v in members),
@@ -274,6 +290,7 @@ def check(
         coalition=members,
         target_compatible=target_ok,
         annuity=tuple(float(g) for g in co.timeline.annuity),
+        coalition_fixes=member_fixes,
     )
 
 

@@ -41,6 +41,18 @@ def _coalition_lines(report: ICReport) -> list[str]:
         out.append(
             f"First to defect: {actor} would {what} after phase {phase} (short by {gap:,.1f}){pay}."
         )
+    for f in report.coalition_fixes:
+        when = "never" if f["to"] is None else f"in phase {f['to']}"
+        was = "never" if f["from"] is None else f"phase {f['from']}"
+        side = (
+            "the target stays compatible"
+            if f["target_compatible"]
+            else (f"but the target's weakest margin is {f['target_weakest']:,.1f}")
+        )
+        out.append(
+            f"  timing: grant {f['measure']} {when} (not {was}): the member then stays "
+            f"(smallest margin {f['member_margin']:,.1f}); {side}"
+        )
     if report.lapsed:
         out.append(
             "Not enforcing: " + ", ".join(report.lapsed) + "; the target's margins above are "

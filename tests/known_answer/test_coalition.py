@@ -86,6 +86,22 @@ def test_a_donor_whose_funding_cost_rises_leaves_after_phase_2():
     assert "First to defect: donor would leave the deal after phase 2" in r.render()
 
 
+
+def test_the_timing_fix_drops_the_first_phase_funding():
+    # Never granting F1 (the donor's 5 a year): pi = (30, 60, -40), V^stay = (54 - 324,
+    # -360, -360) against -400: margins (130, 40, 40), it stays.  The target then has
+    # R = (0, 0, 60), F = (-10, -30, 30): L_1 = 0.9 (-30) + 8.1 * 30 - 0 = 216 (the
+    # stall is worth 9 (0 - 10) < 0), L_2 = L_3 = 270: still compatible.  Never
+    # granting F3 keeps the donor too, but the target fails (no relief for B).
+    r = check(scenario_from_dict(_donor(100.0)), PLAN)
+    first, second = r.coalition_fixes
+    assert (first["measure"], first["from"], first["to"]) == ("F1", 1, None)
+    assert first["member_margin"] == pytest.approx(40.0)
+    assert first["target_compatible"] and first["target_weakest"] == pytest.approx(216.0)
+    assert second["measure"] == "F3" and not second["target_compatible"]
+    assert "timing: grant F1 never (not phase 1)" in r.render()
+
+
 def test_both_sides_stay_when_the_cost_is_lower():
     r = check(scenario_from_dict(_donor(90.0)), PLAN)
     (donor,) = [v for v in r.coalition if v.actor == "donor"]

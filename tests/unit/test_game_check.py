@@ -136,12 +136,18 @@ def test_report_json_contract():
 
 
 def test_verdict_matches_margin_sign_on_the_shipped_models():
+    margins = {}
     for path in (DEFAULT, NO_RV):
         s = load_scenario(path)
         r = check(s, load_schedule(PROPOSAL, s))
         assert r.incentive_compatible == all(p.ic_margin >= 0 for p in r.phases)
         assert all(p.incentive_compatible == (p.ic_margin >= 0) for p in r.phases)
-    assert not r.incentive_compatible  # no reverse veto: the proposal fails phase 4
+        margins[path] = [p.ic_margin for p in r.phases]
+    # without a reverse veto the UN commodity relief cannot be snapped back (China is
+    # pivotal), so the same plan holds by far less in every phase (since C9(d) made the
+    # ROK's snapback credible, it still holds: 1,071 against 11,931 in phase 4)
+    assert all(a > b for a, b in zip(margins[DEFAULT], margins[NO_RV], strict=True))
+    assert margins[DEFAULT][3] > 5 * margins[NO_RV][3]
 
 
 def test_check_accepts_plan_and_rejects_plan_without_schedule():
@@ -170,8 +176,9 @@ def _run(argv):
 def test_cli_check_exit_codes(capsys):
     assert _run(["check", str(DEFAULT), "--plan", str(PROPOSAL), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["incentive_compatible"] is True
-    assert _run(["check", str(NO_RV), "--plan", str(PROPOSAL)]) == 1
-    assert "Phase 4 fails" in capsys.readouterr().out
+    six = DEFAULT.parent / "cases" / "six_party_2007"
+    assert _run(["check", str(six / "scenario.toml"), "--plan", str(six / "agreed.toml")]) == 1
+    assert "Phase 2 fails" in capsys.readouterr().out
 
 
 def test_cli_check_bad_input(tmp_path, capsys):
