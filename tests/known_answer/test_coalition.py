@@ -86,7 +86,6 @@ def test_a_donor_whose_funding_cost_rises_leaves_after_phase_2():
     assert "First to defect: donor would leave the deal after phase 2" in r.render()
 
 
-
 def test_the_timing_fix_drops_the_first_phase_funding():
     # Never granting F1 (the donor's 5 a year): pi = (30, 60, -40), V^stay = (54 - 324,
     # -360, -360) against -400: margins (130, 40, 40), it stays.  The target then has
