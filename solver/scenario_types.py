@@ -58,6 +58,7 @@ class Parameters:
     objective: str = "leverage"
     weights: Mapping[str, float] = field(default_factory=dict)
     require_ic: bool = False
+    inspection_cost: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -172,6 +172,14 @@ PARAMETERS: tuple[Field, ...] = (
         0.0,
     ),
     Field("require_ic", "bool", "Impose the linear incentive-compatibility rows by default."),
+    Field(
+        "inspection_cost",
+        "number",
+        "Coalition's cost of one verification round in the inspection-game view of `check` "
+        "(milestone-score units, like the damage it weighs against).",
+        False,
+        0.0,
+    ),
 )
 
 ACTOR: tuple[Field, ...] = (

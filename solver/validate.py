@@ -286,6 +286,7 @@ def _make_parameters(row: Mapping[str, Any]) -> Parameters:
         objective=row.get("objective", "leverage"),
         weights={k: float(v) for k, v in row.get("weights", {}).items()},
         require_ic=row.get("require_ic", False),
+        inspection_cost=float(row.get("inspection_cost", 0.5)),
     )
 
 
@@ -496,6 +497,7 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
         if d.id in d.raises_detection:
             c.add(f"{lb}.raises_detection", d.id, "a step cannot raise its own detection")
     _check_item_ids(s, labels, c)
+    _check_bounds(s, labels, c)
     _check_cycles(s, c)
     if not c.problems:
         _check_chains(s, labels["milestones"], c)
@@ -585,3 +587,81 @@ def _check_chains(s: Scenario, labels: list[str], c: _Collector) -> None:
                         f"{a} and {b} both supersede {e} but neither requires the other; "
                         "the steps superseding one step must form a chain",
                     )
+
+
+MAX_MAGNITUDE = 1e9
+"""Largest absolute value of a money amount or other magnitude (USD m, ratios, weights)."""
+
+MAX_DISCOUNT = 1.0 - 1e-6
+"""Largest discount factor (per phase or per year)."""
+
+PHASE_YEARS_RANGE = (1.0 / 365.0, 100.0)
+"""Shortest and longest phase, in years (a day, a century)."""
+
+_BOUND_RULE = (
+    "numeric bound: money amounts (USD m) and every other magnitude must lie in "
+    "[-1e9, 1e9], beyond which the solvers' coefficients lose precision"
+)
+
+
+def _check_bounds(s: Scenario, labels: Mapping[str, list[str]], c: _Collector) -> None:
+    """Numeric sanity bounds the solvers can handle (``docs/scenario.md``, "Numeric bounds").
+
+    Every number of the scenario (values, costs, other money amounts, ratios,
+    weights, capacities) has ``|x| <= MAX_MAGNITUDE``; ``discount`` and
+    ``annual_discount`` are at most ``MAX_DISCOUNT``; each ``phase_years``
+    lies in ``PHASE_YEARS_RANGE``.
+    """
+    rows: list[tuple[str, Any, tuple[Field, ...]]] = [
+        ("", s, TOP),
+        ("parameters.", s.parameters, PARAMETERS),
+    ]
+    for key, fields in (
+        ("actors", ACTOR),
+        ("instruments", INSTRUMENT),
+        ("measures", MEASURE),
+        ("milestones", MILESTONE),
+        ("resources", RESOURCE),
+    ):
+        for obj, lb in zip(getattr(s, key), labels[key], strict=True):
+            rows.append((f"{lb}.", obj, fields))
+    for prefix, obj, fields in rows:
+        for f in fields:
+            v = getattr(obj, f.name, None)
+            if f.kind not in (
+                "int",
+                "number",
+                "list[number]",
+                "number|list[number]",
+                "map[number]",
+            ):
+                continue
+            if isinstance(v, Mapping):
+                items = [(f"{prefix}{f.name}.{k}", x) for k, x in v.items()]
+            elif isinstance(v, tuple | list):
+                items = [(f"{prefix}{f.name}[{i}]", x) for i, x in enumerate(v)]
+            else:
+                items = [(f"{prefix}{f.name}", v)]
+            for path, x in items:
+                if _is_number(x) and abs(x) > MAX_MAGNITUDE:
+                    c.add(path, x, _BOUND_RULE)
+    p = s.parameters
+    for key in ("discount", "annual_discount"):
+        v = getattr(p, key)
+        if v is not None and v > MAX_DISCOUNT:
+            c.add(
+                f"parameters.{key}",
+                v,
+                "numeric bound: a discount factor must be <= 1 - 1e-6 (closer to 1, "
+                "delta / (1 - delta) grows past what the solvers resolve)",
+            )
+    years = p.phase_years if isinstance(p.phase_years, tuple) else (p.phase_years,)
+    lo, hi = PHASE_YEARS_RANGE
+    for i, y in enumerate(years):
+        if not lo <= y <= hi:
+            tail = f"[{i}]" if isinstance(p.phase_years, tuple) else ""
+            c.add(
+                f"parameters.phase_years{tail}",
+                y,
+                "numeric bound: a phase must last between 1/365 and 100 years",
+            )

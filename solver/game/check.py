@@ -26,7 +26,8 @@ from solver.scenario import Scenario
 from solver.tolerances import ic_margin, incentive_compatible
 
 DEFAULT_INSPECTION_COST = 0.5
-"""Coalition's cost of one verification round (coalition value units)."""
+"""Coalition's cost of one verification round (coalition value units) when the
+scenario does not set ``parameters.inspection_cost``."""
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def check(
     scenario: Scenario,
     plan: Plan | Schedule,
     *,
-    inspection_cost: float = DEFAULT_INSPECTION_COST,
+    inspection_cost: float | None = None,
     thresholds: bool = True,
 ) -> ICReport:
     """Check a plan for subgame-perfect incentive compatibility, phase by phase.
@@ -222,7 +223,8 @@ def check(
         An optimized plan or a hand-written schedule.
     inspection_cost : float, optional
         Coalition's cost of a verification round in the inspection-game
-        variant (coalition value units).
+        variant (coalition value units); default the scenario's
+        ``parameters.inspection_cost`` (0.5 unless set).
     thresholds : bool, optional
         Compute each phase's critical detection, credibility and discount
         (``None`` when ``False``: sensitivity sweeps need only the verdicts
@@ -247,6 +249,8 @@ def check(
     (False, {'unsc': 0.0})
     """
     sched = _schedule(plan)
+    if inspection_cost is None:
+        inspection_cost = scenario.parameters.inspection_cost
     y, z = sched.matrices(scenario)
     original = scenario
     members = coalition_values(scenario, coefficients(scenario), y, z)

@@ -76,13 +76,13 @@ def render_report(report: ICReport) -> str:
         Multi-line text ending in a newline.
     """
     head = (
-        f"{'phase':>5} {'margin':>12} {'verdict':>9} {'deviation':>9} {'snapback':>9} "
+        f"{'phase':>5} {'margin':>12} {'verdict':>9} {'deviation':>9} {'credible':>9} "
         f"{'p/yr':>6} {'p*':>6} {'q*':>6} {'beta*':>7} {'viol.':>6}"
     )
     lines = [f"Incentive check: {report.scenario}", head, "-" * len(head)]
     for p in report.phases:
         lines.append(
-            f"{p.phase:>5} {p.ic_margin:>12.4f} {'IC' if p.incentive_compatible else 'FAILS':>9} "
+            f"{p.phase:>5} {p.ic_margin:>12,.1f} {'IC' if p.incentive_compatible else 'FAILS':>9} "
             f"{p.deviation:>9} {'yes' if p.snapback_credible else 'no':>9} {p.detection:>6.3g} "
             f"{_fmt(p.critical_detection):>6} {_fmt(p.critical_credibility):>6} "
             f"{_fmt(p.critical_discount, '.4g'):>7} {p.violation_probability:>6.3g}"
@@ -119,12 +119,15 @@ def render_report(report: ICReport) -> str:
             )
     for p in report.phases:
         if p.fixes:
-            lines.append(f"Phase {p.phase} fails by {-p.ic_margin:.4g}; fixes:")
+            lines.append(f"Phase {p.phase} fails by {-p.ic_margin:,.1f} USD m; fixes:")
             lines += [f"  - {f}" for f in p.fixes]
     lines.append(
-        "Columns: margin = V^C - V^D (USD m); deviation = the target's best one (stall, "
-        "overt or covert reversal); p/yr = its detection per year; p*, q*, beta* = "
-        "critical detection, credibility, annual discount ('-': no flip in range); "
-        "viol. = inspection-game violation probability."
+        "Columns: margin = V^C - V^D, what the target loses by its best deviation (USD m, "
+        "discounted to the end of the phase); deviation = that deviation (stall, overt or "
+        "covert reversal); credible = whether every snapback that deviation would face is "
+        "carried out (subgame perfect); p/yr = its detection per year; p*, q*, beta* = "
+        "the critical detection, credibility and annual discount at which the margin "
+        "changes sign ('-': no change in range); viol. = the violation probability in the "
+        "one-period inspection game (parameters.inspection_cost)."
     )
     return "\n".join(lines) + "\n"

@@ -211,3 +211,24 @@ def test_check_without_thresholds_keeps_verdicts_and_margins():
         crit = ("critical_detection", "critical_credibility", "critical_discount")
         assert all(getattr(p, c) is None for p in b.phases for c in crit)
         assert any(getattr(p, c) is not None for p in a.phases for c in crit)
+
+
+def test_inspection_cost_is_a_scenario_parameter():
+    from dataclasses import replace
+
+    s, sched = toy_scenario()
+    dear = replace(s, parameters=replace(s.parameters, inspection_cost=40.0))
+    by_param = [p.inspection_probability for p in check(dear, sched).phases]
+    by_arg = [p.inspection_probability for p in check(s, sched, inspection_cost=40.0).phases]
+    cheap = [p.inspection_probability for p in check(s, sched).phases]
+    assert by_param == by_arg
+    assert by_param != cheap  # the inspector's indifference moves with its cost
+    doc = {"name": "x", "phases": 1, "parameters": {"inspection_cost": -1},
+           "instruments": [{"id": "e", "kind": "executive"}],
+           "measures": [{"id": "R", "value": 1, "reversibility": 1, "instrument": "e"}],
+           "milestones": [{"id": "M", "value": 1, "cost": 1, "reversibility": 1,
+                           "detection": 1}]}  # fmt: skip
+    from solver.scenario import ScenarioError, scenario_from_dict
+
+    with pytest.raises(ScenarioError, match="inspection_cost"):
+        scenario_from_dict(doc)
