@@ -181,8 +181,11 @@ def test_undefined_objective_is_null_with_a_reason(
         ["check", "--plan", str(PROPOSAL), "--json"],
         ["check", str(SMALL), "--json"],
         ["game", str(GAME), "--json"],
+        ["models", "--json"],
+        ["backtest", "leap_day_2012", "--json"],
+        ["solve", str(SMALL), "--both-sides", "--json"],
     ],
-    ids=["solve", "schema", "check-plan", "check-solve", "game"],
+    ids=["solve", "schema", "check-plan", "check-solve", "game", "models", "backtest", "two-sided"],
 )
 def test_json_commands_print_strict_json(
     capsys: pytest.CaptureFixture[str], argv: list[str]
