@@ -257,9 +257,31 @@ def incentives_section(doc: dict[str, Any]) -> Section | None:
                 ]
             )
         tables.append(Table(p["title"], cols, rows))
+        members = (p.get("incentives") or {}).get("coalition") or []
+        if members:
+            tables.append(
+                Table(
+                    f"{p['title']}: coalition members",
+                    ["actor", "phase", "margin", "stays", "deviation", "side payment"],
+                    [
+                        [
+                            m["actor"],
+                            m["phase"],
+                            m["margin"],
+                            m["stays"],
+                            m["deviation"].replace("_", " "),
+                            m["side_payment"],
+                        ]
+                        for m in members
+                    ],
+                )
+            )
     par = [
         "Leverage L_k = V^C_k - V^D_k (USD m, discounted): what the target loses by backsliding "
-        "after phase k. The IC margin is the game module's subgame-perfect counterpart."
+        "after phase k. The IC margin is the game module's subgame-perfect counterpart.",
+        "Coalition members (where the scenario gives them payoffs in USD m): the margin of "
+        "staying in the deal against leaving it or ceasing to enforce, and the side payment "
+        "(USD m a year from the next phase on) that would hold a member that defects.",
     ]
     return Section("leverage", "Leverage and incentive compatibility", par, "leverage", tables)
 

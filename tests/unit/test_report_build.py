@@ -146,6 +146,13 @@ def test_incentive_check_is_reported_when_the_game_module_is_there(full: tuple[P
     assert [p["ic_margin"] for p in got["phases"]] == pytest.approx(
         [p.ic_margin for p in ic.phases]
     )
+    # the coalition's side: every judged member and phase, and its table in the HTML
+    assert {(m["actor"], m["phase"]) for m in got["coalition"]} == {
+        (v.actor, k + 1) for v in ic.coalition for k in range(s.phases)
+    }
+    folder, _ = full
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "coalition members" in html and "china" in html
 
 
 def test_infeasible_scenario_still_gets_a_report(tmp_path: Path) -> None:
