@@ -50,8 +50,68 @@ MAX_DOCUMENT_BYTES = 64 * 2**20
 """Largest scenario, plan or spec file read (bytes)."""
 
 
+DUPLICATE_RULE = (
+    "a key may appear only once in a table/object (a reader would silently keep one of them)"
+)
+"""The rule quoted when a document repeats a key."""
+
+
+class _DuplicateKeyError(ValueError):
+    """A JSON object repeats a key."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for :func:`json.loads` that refuses a repeated key."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def _toml_duplicate(text: str) -> str:
+    """Name a key repeated in one TOML table, for the message of a refused document.
+
+    :mod:`tomllib` already refuses duplicates but names no key ("Cannot
+    overwrite a value"); this line scan (table headers, then ``key =`` at the
+    start of a line) finds the first key set twice in one table, or returns
+    ``""`` when it cannot tell.
+    """
+    seen: set[str] = set()
+    table = ""
+    headers: set[str] = set()
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[["):
+            table, seen = stripped.strip("[] "), set()
+            continue
+        if stripped.startswith("["):
+            table, seen = stripped.strip("[] "), set()
+            if table in headers:
+                return f"; table [{table}] appears twice; {DUPLICATE_RULE}"
+            headers.add(table)
+            continue
+        key, eq, _ = stripped.partition("=")
+        key = key.strip().strip("\"'")
+        if not eq or not key or key.startswith("#") or " " in key:
+            continue
+        if key in seen:
+            where = f" in [{table}]" if table else " at the top level"
+            return f"; key {key!r} appears twice{where}; {DUPLICATE_RULE}"
+        seen.add(key)
+    return ""
+
+
 def read_document(path: str | Path) -> dict[str, Any]:
     """Parse a TOML or JSON file into a dict, raising :class:`ScenarioError`.
+
+    A key repeated in one table or object is refused in both formats (JSON
+    readers would keep the last one silently), naming the file and the key.
 
     Parameters
     ----------
@@ -78,9 +138,17 @@ def read_document(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([f"{p}: cannot read file ({exc})"]) from None
     try:
-        doc = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
+        if p.suffix.lower() == ".json":
+            doc = json.loads(text, object_pairs_hook=_unique_keys)
+        else:
+            doc = tomllib.loads(text)
+    except _DuplicateKeyError as exc:
+        raise ScenarioError(
+            [f"{p}: key {exc.key!r} appears twice in one object; {DUPLICATE_RULE}"]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"{p}: not valid TOML ({exc})"]) from None
+        hint = _toml_duplicate(text) if "overwrite" in str(exc) or "twice" in str(exc) else ""
+        raise ScenarioError([f"{p}: not valid TOML ({exc}){hint}"]) from None
     except json.JSONDecodeError as exc:
         raise ScenarioError([f"{p}: not valid JSON ({exc})"]) from None
     except RecursionError:

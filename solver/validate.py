@@ -598,6 +598,8 @@ MAX_DISCOUNT = 1.0 - 1e-6
 PHASE_YEARS_RANGE = (1.0 / 365.0, 100.0)
 """Shortest and longest phase, in years (a day, a century)."""
 
+_NUMERIC_KINDS = ("int", "number", "list[number]", "number|list[number]", "map[number]")
+
 _BOUND_RULE = (
     "numeric bound: money amounts (USD m) and every other magnitude must lie in "
     "[-1e9, 1e9], beyond which the solvers' coefficients lose precision"
@@ -628,14 +630,8 @@ def _check_bounds(s: Scenario, labels: Mapping[str, list[str]], c: _Collector) -
     for prefix, obj, fields in rows:
         for f in fields:
             v = getattr(obj, f.name, None)
-            if f.kind not in (
-                "int",
-                "number",
-                "list[number]",
-                "number|list[number]",
-                "map[number]",
-            ):
-                continue
+            if f.name == "phase_years" or f.kind not in _NUMERIC_KINDS:
+                continue  # phase_years has its own bound below
             if isinstance(v, Mapping):
                 items = [(f"{prefix}{f.name}.{k}", x) for k, x in v.items()]
             elif isinstance(v, tuple | list):

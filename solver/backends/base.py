@@ -8,8 +8,12 @@ import os
 import sys
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from solver.model import LinearModel
 
 
 class Status(enum.Enum):
@@ -135,6 +139,107 @@ class Solution:
     def gap(self) -> float | None:
         """Relative gap ``|bound - objective| / max(1, |objective|)`` (:func:`relative_gap`)."""
         return relative_gap(self.objective, self.bound)
+
+
+LARGE_COEFFICIENT = 1e15
+"""Largest coefficient magnitude handed to a backend (HiGHS's ``large_matrix_value``):
+beyond it HiGHS reports a model error and CBC answers wrongly (infeasible)."""
+
+
+def model_trouble(model: LinearModel) -> str | None:
+    """Say what makes ``model`` unsolvable by any backend, or return ``None``.
+
+    HiGHS silently solves a model with a NaN coefficient (and calls it
+    optimal), refuses infinite ones as a model error that SciPy reports as
+    infeasible, and CBC reads a coefficient of ``1e308`` as an infeasible
+    model; so every backend checks its model with this first and returns an
+    ``ERROR`` solution naming the first bad number.
+
+    Parameters
+    ----------
+    model : LinearModel
+        The model about to be solved.
+
+    Returns
+    -------
+    str or None
+        ``"<where> is <value>; <rule>"`` for the first offending number, or
+        ``None`` when every coefficient, cost and bound is usable.
+
+    Examples
+    --------
+    >>> from solver.model import LinearModel
+    >>> m = LinearModel("toy")
+    >>> x = m.add_var("x", ub=1.0, obj=1.0)
+    >>> _ = m.add_row("cap", {x: float("nan")}, ub=1.0)
+    >>> model_trouble(m)
+    "coefficient of column 'x' in row 'cap' is nan; every coefficient must be a finite number"
+    >>> model_trouble(LinearModel("empty")) is None
+    True
+    """
+    vals = model.nonzero_values()
+    finite = np.isfinite(vals)
+    big = np.abs(np.where(finite, vals, 0.0)) > LARGE_COEFFICIENT
+    for mask, rule in (
+        (~finite, "every coefficient must be a finite number"),
+        (big, f"a coefficient's magnitude must be at most {LARGE_COEFFICIENT:g}"),
+    ):
+        if mask.any():
+            i = int(np.argmax(mask))
+            rows, cols, _ = model.coo()
+            where = (
+                f"coefficient of column {model.var_names[cols[i]]!r} "
+                f"in row {model.row_names[rows[i]]!r}"
+            )
+            return f"{where} is {float(vals[i])!r}; {rule}"
+    c = np.asarray(model.obj, dtype=float)
+    bad = ~np.isfinite(c) | (np.abs(np.nan_to_num(c)) > LARGE_COEFFICIENT)
+    if bad.any():
+        j = int(np.argmax(bad))
+        return (
+            f"objective coefficient of column {model.var_names[j]!r} is {float(c[j])!r}; "
+            f"it must be a finite number of magnitude at most {LARGE_COEFFICIENT:g}"
+        )
+    if not np.isfinite(model.obj_constant):
+        return f"objective constant is {model.obj_constant!r}; it must be a finite number"
+    for what, names, lo, hi in (
+        ("column", model.var_names, model.lb, model.ub),
+        ("row", model.row_names, model.row_lb, model.row_ub),
+    ):
+        lo_a, hi_a = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+        bad = np.isnan(lo_a) | np.isnan(hi_a) | (lo_a == np.inf) | (hi_a == -np.inf)
+        if bad.any():
+            j = int(np.argmax(bad))
+            return (
+                f"bounds of {what} {names[j]!r} are [{float(lo_a[j])!r}, {float(hi_a[j])!r}]; "
+                "a lower bound must be a number or -inf, an upper bound a number or +inf"
+            )
+    return None
+
+
+def error_solution(backend: str, message: str, seconds: float = 0.0) -> Solution:
+    """A :class:`Solution` with status ``ERROR``, no values and the given message.
+
+    Parameters
+    ----------
+    backend : str
+        Backend name.
+    message : str
+        What went wrong, prefixed by the backend's own label.
+    seconds : float, optional
+        Time spent before the error.
+
+    Returns
+    -------
+    Solution
+        ``Status.ERROR`` without ``x``, objective, bound or nodes.
+
+    Examples
+    --------
+    >>> error_solution("highs", "HiGHS via scipy: model error").status.value
+    'error'
+    """
+    return Solution(Status.ERROR, message, None, None, None, None, seconds, backend)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from solver.backends.base import Solution, Status, StatusTable, resolve_status
+from solver.backends.base import (
+    Solution,
+    Status,
+    StatusTable,
+    error_solution,
+    model_trouble,
+    resolve_status,
+)
 from solver.model import LinearModel
 from solver.tolerances import MIP_REL_GAP
 
@@ -24,8 +31,12 @@ STATUS_TABLE: StatusTable = {
 }
 
 
-def map_status(code: int, has_x: bool) -> Status:
+def map_status(code: int, has_x: bool, message: str = "") -> Status:
     """Map a ``scipy.optimize.milp`` status code to :class:`Status`.
+
+    SciPy reports HiGHS's "Model error" (a model HiGHS cannot read, such as
+    an infinite coefficient) as status 2, "infeasible"; with ``message``
+    given, that case is ``ERROR``.
 
     Parameters
     ----------
@@ -33,6 +44,8 @@ def map_status(code: int, has_x: bool) -> Status:
         ``OptimizeResult.status``.
     has_x : bool
         Whether a primal solution was returned (a time-limited incumbent).
+    message : str, optional
+        ``OptimizeResult.message``.
 
     Returns
     -------
@@ -46,7 +59,11 @@ def map_status(code: int, has_x: bool) -> Status:
     'feasible'
     >>> map_status(7, False).value
     'error'
+    >>> map_status(2, False, "(HiGHS Status 2: Model error)").value
+    'error'
     """
+    if code == 2 and "Model error" in message:
+        return Status.ERROR
     return resolve_status(STATUS_TABLE, code, has_x)
 
 
@@ -65,6 +82,9 @@ def solve_highs(model: LinearModel, *, time_limit: float | None = None) -> Solut
     Solution
         The mapped result; never raises for solver trouble.
     """
+    trouble = model_trouble(model)
+    if trouble is not None:
+        return error_solution("highs", f"HiGHS via scipy: model error: {trouble}")
     a = model.arrays()
     sign = -1.0 if model.maximize else 1.0
     options: dict[str, object] = {"mip_rel_gap": MIP_REL_GAP, "disp": False}
@@ -84,7 +104,10 @@ def solve_highs(model: LinearModel, *, time_limit: float | None = None) -> Solut
             options=opts,
         )
 
-    res = run(options)
+    try:
+        res = run(options)
+    except ValueError as exc:  # scipy's own input checks
+        return error_solution("highs", f"HiGHS via scipy: {exc}", time.perf_counter() - t0)
     note = ""
     if int(res.status) == 4 and "Solve error" in str(res.message):
         # SciPy's HiGHS can fail inside its presolve on models the others solve
@@ -99,7 +122,7 @@ def solve_highs(model: LinearModel, *, time_limit: float | None = None) -> Solut
             res = run(retry_opts)
     seconds = time.perf_counter() - t0
     x = None if res.x is None else np.asarray(res.x, dtype=float)
-    status = map_status(int(res.status), x is not None)
+    status = map_status(int(res.status), x is not None, str(res.message))
     objective = None if x is None else model.objective_value(x)
     bound = getattr(res, "mip_dual_bound", None)
     if bound is not None and math.isfinite(bound):

@@ -15,7 +15,15 @@ from collections.abc import Callable, Mapping, Sequence
 import highspy
 import numpy as np
 
-from solver.backends.base import Solution, Status, StatusTable, quiet_stdout, resolve_status
+from solver.backends.base import (
+    Solution,
+    Status,
+    StatusTable,
+    error_solution,
+    model_trouble,
+    quiet_stdout,
+    resolve_status,
+)
 from solver.model import LinearModel
 from solver.tolerances import FEAS_TOL, MIP_REL_GAP
 
@@ -154,6 +162,9 @@ def solve_highspy(
         The mapped result (``bound`` is ``mip_dual_bound``, ``nodes`` is
         ``mip_node_count``); never raises for solver trouble.
     """
+    trouble = model_trouble(model)
+    if trouble is not None:
+        return error_solution("highspy", f"HiGHS via highspy: model error: {trouble}")
     t0 = time.perf_counter()
     sol = _solve_once(model, time_limit, start, presolve, deadline)
     if start is not None and "mismatch" in sol.message:
@@ -176,13 +187,24 @@ def _solve_once(
 ) -> Solution:
     h = _new_highs(time_limit, presolve)
     t0 = time.perf_counter()
-    h.passModel(_to_lp(model))
+    if h.passModel(_to_lp(model)) == highspy.HighsStatus.kError:
+        return _refused(model, time.perf_counter() - t0)
     if start is not None:
         _set_start(h, np.asarray(start, dtype=float))
     if deadline is not None:
         _interrupt_at(h, deadline)
     h.run()
     return _read(h, model, time.perf_counter() - t0)
+
+
+def _refused(model: LinearModel, seconds: float) -> Solution:
+    """HiGHS refused the model in ``passModel`` (it would then solve an empty one)."""
+    return error_solution(
+        "highspy",
+        f"HiGHS via highspy: model error: passModel refused the {model.num_rows} x "
+        f"{model.num_vars} model (HighsStatus.kError)",
+        seconds,
+    )
 
 
 def _interrupt_at(h: highspy.Highs, deadline: float) -> None:
@@ -437,8 +459,12 @@ class HighsSession:
         lp.a_matrix_.value_ = np.asarray(
             np.bincount(self._slot, vals[self._nz], minlength=len(self._index)), dtype=float
         )
+        trouble = model_trouble(model)
+        if trouble is not None:
+            return error_solution("highspy", f"HiGHS via highspy: model error: {trouble}")
         t0 = time.perf_counter()
-        self._h.passModel(lp)
+        if self._h.passModel(lp) == highspy.HighsStatus.kError:
+            return _refused(model, time.perf_counter() - t0)
         if self._h.run() == highspy.HighsStatus.kError and (
             self._h.getModelStatus() == highspy.HighsModelStatus.kNotset
         ):

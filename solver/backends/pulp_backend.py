@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 import pulp
 
-from solver.backends.base import Solution, Status, StatusTable, quiet_stdout, resolve_status
+from solver.backends.base import (
+    Solution,
+    Status,
+    StatusTable,
+    error_solution,
+    model_trouble,
+    quiet_stdout,
+    resolve_status,
+)
 from solver.model import LinearModel
 from solver.tolerances import MIP_REL_GAP
 
@@ -145,6 +153,9 @@ def solve_pulp(
     Solution
         The mapped result; never raises for solver trouble.
     """
+    trouble = model_trouble(model)
+    if trouble is not None:
+        return error_solution(engine, f"PuLP {engine}: model error: {trouble}")
     prob, xs = to_pulp(model)
     solver = _make_solver(engine, time_limit)
     t0 = time.perf_counter()
@@ -152,15 +163,13 @@ def solve_pulp(
         with quiet_stdout():
             prob.solve(solver)
     except pulp.PulpSolverError as exc:
-        return Solution(
-            Status.ERROR,
-            f"PuLP {engine}: {exc}",
-            None,
-            None,
-            None,
-            None,
-            time.perf_counter() - t0,
+        return error_solution(engine, f"PuLP {engine}: {exc}", time.perf_counter() - t0)
+    except (IndexError, ValueError, ArithmeticError) as exc:
+        # PuLP's HiGHS interface reads back an empty solution after HiGHS refuses a model
+        return error_solution(
             engine,
+            f"PuLP {engine}: the solver failed ({type(exc).__name__}: {exc})",
+            time.perf_counter() - t0,
         )
     seconds = time.perf_counter() - t0
     status = map_status(prob.status, prob.sol_status)
