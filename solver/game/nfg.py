@@ -26,6 +26,14 @@ _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|([{},])|([^\s{},"]+)|(\s+)|(")', re.S)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?$")
 
 
+MAX_FILE_BYTES = 64 * 2**20
+"""Largest ``.nfg`` file read (bytes)."""
+
+_CHEAP_PROFILES = 4096
+"""Profiles a game may declare beyond the tokens its file holds before it is refused
+at once (below it, the payoff reader names the line where the payoffs run out)."""
+
+
 class NfgError(ValueError):
     """A malformed ``.nfg`` file; the message names file, line, token and rule."""
 
@@ -70,7 +78,8 @@ class _Stream:
         if tok is None:
             last = self.toks[-1].line if self.toks else 1
             return NfgError(f"{self.source}: line {last}: unexpected end of file; {rule}")
-        return NfgError(f"{self.source}: line {tok.line}: found {tok.text!r}; {rule}")
+        shown = tok.text if len(tok.text) <= 60 else tok.text[:57] + "..."
+        return NfgError(f"{self.source}: line {tok.line}: found {shown!r}; {rule}")
 
     def peek(self) -> _Tok | None:
         return self.toks[self.pos] if self.pos < len(self.toks) else None
@@ -156,13 +165,25 @@ def _strategies(s: _Stream) -> tuple[list[list[str]], bool]:
                 own.append(s.string("strategy names must be quoted strings"))
             names.append(own)
         return names, True
-    counts: list[list[str]] = []
+    counts: list[int] = []
+    last = None
     while not s.skip("}"):
-        tok = s.next("strategy counts must be positive integers")
-        if not tok.text.isdigit() or int(tok.text) < 1:
+        last = tok = s.next("strategy counts must be positive integers")
+        if not tok.text.isdigit() or len(tok.text) > 18 or int(tok.text) < 1:
             raise s.error(tok, "strategy counts must be positive integers")
-        counts.append([str(k + 1) for k in range(int(tok.text))])
-    return counts, False
+        counts.append(int(tok.text))
+    profiles = int(np.prod(counts, dtype=object)) if counts else 0
+    left = len(s.toks) - s.pos
+    if last is not None and profiles > max(left, _CHEAP_PROFILES):
+        # checked before any label or matrix is made: a two-line file declaring
+        # { 1000000000 1 } strategies must not allocate a billion of anything
+        # (a small game short of payoffs is reported where its payoffs end)
+        raise s.error(
+            last,
+            f"{' x '.join(map(str, counts))} strategies make {profiles} profiles, but only "
+            f"{left} tokens follow; every profile needs its payoffs",
+        )
+    return [[str(k + 1) for k in range(c)] for c in counts], False
 
 
 def _outcome_payoffs(s: _Stream, m: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -254,7 +275,11 @@ def read_nfg(path: str | Path) -> NfgGame:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as fh:  # bounded: a device such as /dev/zero never ends
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise NfgError(f"{p}: the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise NfgError(f"{p}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:

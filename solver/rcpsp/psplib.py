@@ -16,6 +16,10 @@ from pathlib import Path
 __all__ = ["PSPLIBError", "RCPSPInstance", "parse_sm", "read_sm"]
 
 
+MAX_FILE_BYTES = 64 * 2**20
+"""Largest ``.sm`` file read (bytes); PSPLIB's largest instances are a few kB."""
+
+
 class PSPLIBError(ValueError):
     """A malformed ``.sm`` file; the message names the file, the line and the problem."""
 
@@ -276,7 +280,11 @@ def read_sm(path: str | Path) -> RCPSPInstance:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8", errors="replace")
+        with p.open("rb") as fh:  # bounded: a device such as /dev/zero never ends
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise PSPLIBError(f"{p}: the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        text = raw.decode("utf-8", errors="replace")
     except OSError as exc:
         raise PSPLIBError(f"{p}: cannot read file ({exc.strerror or exc})") from exc
     return parse_sm(text, name=p.name, source=str(p))

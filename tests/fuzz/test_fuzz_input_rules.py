@@ -253,3 +253,39 @@ def test_highs_session_reports_a_model_error() -> None:
     bad = _toy(coef=math.nan)
     sol = session.solve(bad)
     assert sol.status is Status.ERROR and "is nan" in sol.message
+
+
+# --- found by the fuzz suite ------------------------------------------------------------
+
+
+def test_nfg_declaring_a_billion_strategies_is_refused_before_allocating(
+    tmp_path: Path, capsys
+) -> None:
+    """``{ 1000000000 1 }`` made a billion strategy labels (the process was killed)."""
+    f = tmp_path / "huge.nfg"
+    f.write_text('NFG 1 R "g" { "a" "b" } { 1000000000 1 }\n')
+    assert main(["game", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {f}: line 1: ") and "1000000000 profiles" in err
+
+
+def test_nfg_short_of_payoffs_still_names_where_they_end(tmp_path: Path, capsys) -> None:
+    f = tmp_path / "short.nfg"
+    f.write_text('NFG 1 R "g" { "a" "b" } { 2 2 }\n1 2 3')
+    assert main(["game", str(f)]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {f}: line 2: unexpected end of file")
+
+
+def test_nfg_count_too_long_for_an_int_is_refused_and_shortened(tmp_path: Path, capsys) -> None:
+    f = tmp_path / "digits.nfg"
+    f.write_text('NFG 1 R "g" { "a" "b" } { ' + "1" * 5000 + " 1 }\n")
+    assert main(["game", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "strategy counts must be positive integers" in err and len(err) < 300
+
+
+@pytest.mark.parametrize("command", [["game"], ["rcpsp", "--time-limit", "1"]])
+def test_game_and_rcpsp_reads_are_bounded(command: list[str], capsys) -> None:
+    """``/dev/zero`` never ends: the readers stop after their size bound."""
+    assert main([command[0], "/dev/zero", *command[1:]]) == 2
+    assert "/dev/zero: the file is larger than 64 MiB" in capsys.readouterr().err
