@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ unit: $(STAMP_TEST)
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# The fuzz suite of `make test` (tests/fuzz, 25 examples per format) with many more
+# examples; FUZZ_EXAMPLES=N make fuzz for another size. Prints the cases per format.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP_TEST)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -p no:cacheprovider
 
 bench: $(STAMP_RUN)
 	$(BIN)/python benchmarks/bench_default.py
