@@ -287,6 +287,13 @@ class PlanVerdict:
         return self.first_failing if self.first_failing is not None else self.weakest
 
     @property
+    def margin(self) -> float:
+        """The margin at :attr:`verdict_phase`: the member's when a member moves first."""
+        if self.member is not None and self.member[0] == self.verdict_phase:
+            return self.member[3]
+        return self.margins[self.verdict_phase - 1]
+
+    @property
     def how(self) -> str:
         """The best deviation at :attr:`verdict_phase` (``"coalition"``: a member moves first)."""
         if self.member is not None and self.member[0] == self.verdict_phase:
@@ -306,7 +313,7 @@ class PlanVerdict:
             "phase": k,
             "how": self.how,
             "who": self.who,
-            "margin": float(f"{self.margins[k - 1]:.9g}"),
+            "margin": float(f"{self.margin:.9g}"),
             "reverses": self.reverses[k - 1],
             "detection": float(f"{self.detection[k - 1]:.9g}"),
             "margins": [float(f"{m:.9g}") for m in self.margins],
@@ -445,7 +452,8 @@ class CaseResult:
             "agreed": None if agreed is None else agreed.to_dict(),
             "executed": None if executed is None else executed.to_dict(),
             "plans": {role: v.to_dict() for role, v in self.plans.items()},
-            "history": self.case.history.to_dict(),
+            "history": (main.history or self.case.history).to_dict(),
+            "outcome": self.case.history.to_dict(),
             "agrees_when": main.agrees_when,
             "agrees_when_spe": main.agrees_when_spe,
             "agrees_how": main.agrees_how,
@@ -556,7 +564,9 @@ def _tool(v: PlanVerdict) -> str:
     what = ", ".join(v.reverses[k - 1])
     detail = f" ({what}, p {v.detection[k - 1]:.2g})" if what and v.how == "covert" else ""
     tail = ")" if v.incentive_compatible else ""
-    return f"{head}{detail}{tail}, {v.margins[k - 1]:,.1f}"
+    if v.how == "coalition" and v.member is not None:
+        detail = f" ({v.member[1]} would {v.member[2].replace('_', ' ')})"
+    return f"{head}{detail}{tail}, {v.margin:,.1f}"
 
 
 def render_backtest(results: Sequence[CaseResult]) -> str:

@@ -10,7 +10,10 @@ Actor ``a`` gains, in every year of phase ``t``,
   (``actors.step_values``, else ``actors.value_share`` per point of the step's
   score ``u_d``; USD m/yr);
 * ``c_{a,m}``: what it pays for the relief it funds while that relief is held
-  (``measures.actor_costs``; a transfer at its annual equivalent);
+  (``measures.actor_costs``, USD m/yr); for a one-off transfer the field is
+  its annual equivalent (as the cohesion rows read it), and the member pays
+  the transfer once, ``c beta / (1 - beta)`` USD m, in the phase it is
+  granted (the compliance weights of a transfer, ``W^O``);
 * ``e_{a,m}``: what enforcing the measure costs it while the measure is not
   lifted (``measures.enforcement_costs``: forgone trade, China's border
   trade; USD m/yr).
@@ -73,7 +76,10 @@ class ActorPayoffs:
     step_value : numpy.ndarray
         ``w_{a,d}`` per milestone (USD m/yr while the step is in place).
     funding : numpy.ndarray
-        ``c_{a,m}`` per measure (USD m/yr while the relief is held).
+        ``c_{a,m}`` per flow (USD m/yr while the relief is held; 0 for transfers).
+    once : numpy.ndarray
+        Per transfer, what the member pays once when it is granted (USD m; 0
+        for flows).
     enforcing : numpy.ndarray
         ``e_{a,m}`` per measure (USD m/yr while the measure is not lifted).
     exit_cost : float
@@ -83,6 +89,7 @@ class ActorPayoffs:
     actor: str
     step_value: np.ndarray
     funding: np.ndarray
+    once: np.ndarray
     enforcing: np.ndarray
     exit_cost: float
 
@@ -93,6 +100,7 @@ class ActorPayoffs:
             self.exit_cost
             or np.any(self.step_value)
             or np.any(self.funding)
+            or np.any(self.once)
             or np.any(self.enforcing)
         )
 
@@ -112,13 +120,16 @@ def actor_payoffs(s: Scenario) -> list[ActorPayoffs]:
         left out (their stay and leave values are both zero).
     """
     out = []
+    beta = s.annual_discount()
+    transfer = np.array([m.once for m in s.measures], dtype=bool)
     for a in s.actors:
         w = np.array(
             [a.step_values.get(d.id, a.value_share * d.value) for d in s.milestones], dtype=float
         )
         c = np.array([m.actor_costs.get(a.id, 0.0) for m in s.measures], dtype=float)
         e = np.array([m.enforcement_costs.get(a.id, 0.0) for m in s.measures], dtype=float)
-        p = ActorPayoffs(a.id, w, c, e, float(a.exit_cost))
+        once = np.where(transfer, c * beta / (1.0 - beta), 0.0)
+        p = ActorPayoffs(a.id, w, np.where(transfer, 0.0, c), once, e, float(a.exit_cost))
         if p.active:
             out.append(p)
     return out
@@ -161,7 +172,10 @@ class ActorValues:
     @property
     def enforces(self) -> bool:
         """Whether the member enforces in every phase."""
-        return bool(np.all(self.enforce_margin >= -1e-9 * np.maximum(1.0, np.abs(self.stay))))
+        return all(
+            incentive_compatible(float(st), float(st - e)) if np.isfinite(e) else True
+            for st, e in zip(self.stay, self.enforce_margin, strict=True)
+        )
 
     def records(self, annuity: np.ndarray) -> list[dict[str, Any]]:
         """JSON-ready per-phase records (``relief check --json``'s ``coalition`` list).
@@ -234,7 +248,8 @@ def coalition_values(
     out = []
     for p in actor_payoffs(s):
         flow = p.step_value @ z - p.funding @ held - p.enforcing @ (1.0 - y)
-        stay = tl.comply.R @ flow
+        paid = p.once @ np.diff(np.concatenate([np.zeros((len(co.v), 1)), y], axis=1), axis=1)
+        stay = tl.comply.R @ flow - tl.comply.O @ paid
         kept = (p.step_value[:, None] * (1.0 - agg.share) * z).sum(axis=0)
         leave = tl.annuity * kept - p.exit_cost
         leave_margin = stay - leave
@@ -291,8 +306,9 @@ def timing_fixes(s: Scenario, schedule: Any, actor: str, *, limit: int = 3) -> l
     For every measure the member funds or enforces, each other phase (or
     never granting it) is tried on a copy of the plan; a move is kept when the
     member then stays in every phase and the plan still meets every constraint
-    it met before.  Moves that keep the target compatible come first, then the
-    smaller change in the target's weakest margin.
+    it met before (a row already broken may change its amount).  Moves that
+    keep the target compatible come first, then those leaving the target's
+    weakest margin highest.
 
     Parameters
     ----------
@@ -316,7 +332,7 @@ def timing_fixes(s: Scenario, schedule: Any, actor: str, *, limit: int = 3) -> l
     from solver.verify import verify_plan
 
     co = coefficients(s)
-    met = set(verify_plan(s, schedule, require_ic=False).violations)
+    met = _broken(verify_plan(s, schedule, require_ic=False).violations)
     found = []
     for m in s.measures:
         if m.actor_costs.get(actor, 0.0) <= 0.0 and m.enforcement_costs.get(actor, 0.0) <= 0.0:
@@ -326,23 +342,36 @@ def timing_fixes(s: Scenario, schedule: Any, actor: str, *, limit: int = 3) -> l
             if k == now:
                 continue
             alt = Schedule(measures={**schedule.measures, m.id: k}, milestones=schedule.milestones)
-            if not set(verify_plan(s, alt, require_ic=False).violations) <= met:
+            if not _broken(verify_plan(s, alt, require_ic=False).violations) <= met:
                 continue
             y, z = alt.matrices(s)
             values = coalition_values(s, co, y, z)
             mine = next(v for v in values if v.actor == actor)
             if not all(mine.stays):
                 continue
-            lev = phase_values(coefficients(enforced_scenario(s, values)), y, z).leverage
+            pv = phase_values(coefficients(enforced_scenario(s, values)), y, z)
+            lev, comply = pv.leverage, pv.comply_value
             found.append(
                 {
                     "measure": m.id,
                     "from": now,
                     "to": k,
                     "member_margin": float(f"{mine.margin.min():.9g}"),
-                    "target_compatible": bool(lev.min() >= -1e-6 * max(1.0, abs(lev).max())),
+                    "target_compatible": all(
+                        incentive_compatible(float(c), float(c - m))
+                        for c, m in zip(comply, lev, strict=True)
+                    ),
                     "target_weakest": float(f"{lev.min():.9g}"),
                 }
             )
     found.sort(key=lambda f: (not f["target_compatible"], -f["target_weakest"]))
     return found[:limit]
+
+
+def _broken(violations: tuple[str, ...] | list[str]) -> set[str]:
+    """The constraints a verifier report names, without their amounts.
+
+    A message starts ``"<family>: phase <k> ..."`` or ``"<family>: <item> ..."``;
+    its first three words name the row.
+    """
+    return {" ".join(v.split()[:3]) for v in violations}

@@ -734,16 +734,34 @@ def incentive_loop(
         if report.target_compatible:
             notes.append(f"round {rnd}: the subgame-perfect check passes every phase")
             return replace(plan, explanation=tuple(notes))
+        failed = [p.phase for p in report.phases if not p.incentive_compatible]
+        if report.lapsed:
+            # The MIP's rows assume every member enforces; the check found one that
+            # would not, and judged the target without its share of the pressure.
+            notes.append(
+                f"round {rnd}: the check rejects phase(s) {failed}: "
+                + ", ".join(report.lapsed)
+                + " would not enforce this plan, which takes their share of the "
+                "measures' pressure from the target"
+            )
+            return replace(
+                plan,
+                status=Status.ERROR,
+                message="a coalition member would not enforce the plan the target-only rows "
+                "found; solve with both sides (--both-sides, require_ic='both') to keep "
+                "every member enforcing",
+                explanation=tuple(notes),
+            )
         # The MIP already uses the effective credibility (one judge); a rejection
         # can then only come from a snapback the game finds non-credible: pin it at 0.
         new = {i: 0.0 for i, c in report.credibility.items() if not c.credible}
-        failed = [p.phase for p in report.phases if not p.incentive_compatible]
+        if new.items() <= cred.items():
+            notes.append(f"round {rnd}: the check rejects phase(s) {failed}")
+            break
         notes.append(
             f"round {rnd}: the check rejects phase(s) {failed}; re-solving with "
             + ", ".join(f"{i} q={q:g}" for i, q in sorted(new.items()))
         )
-        if new.items() <= cred.items():
-            break
         cred.update(new)
     return replace(
         plan,

@@ -190,7 +190,7 @@ ACTOR: tuple[Field, ...] = (
         "value_share",
         "number",
         "USD m/yr per point of a milestone's score the actor gains while the step is in "
-        "place (cohesion, two-sided check), for steps `step_values` does not name.",
+        "place: the cohesion rows, and the two-sided check for steps `step_values` omits.",
         False,
         0.0,
     ),
@@ -204,7 +204,8 @@ ACTOR: tuple[Field, ...] = (
     Field(
         "exit_cost",
         "number",
-        "Actor's one-off cost of leaving the deal (reputation, partners' response; USD m).",
+        "Actor's one-off cost of leaving the deal or being seen not to enforce (reputation, "
+        "partners' response; USD m).",
         False,
         0.0,
     ),
@@ -298,7 +299,8 @@ MEASURE: tuple[Field, ...] = (
     Field(
         "actor_costs",
         "map[number]",
-        "Cost to each actor (USD m/yr) while granted; for coalition cohesion.",
+        "Cost to each actor (USD m/yr) while the relief is held (a transfer: its annual "
+        "equivalent, paid once in the two-sided check); cohesion rows and members' payoffs.",
         False,
         0.0,
     ),

@@ -57,7 +57,9 @@ def phase_hazard(annual: float, years: float) -> float:
     >>> phase_hazard(1.0, 0.1)
     1.0
     """
-    return 1.0 - (1.0 - annual) ** years
+    if annual >= 1.0:
+        return 1.0
+    return -math.expm1(years * math.log1p(-annual))  # 1 - (1 - p)^a without cancellation
 
 
 @dataclass(frozen=True)

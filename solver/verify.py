@@ -224,7 +224,7 @@ def verify_plan(
         ``parameters.require_ic``.
     two_sided : bool, optional
         Also require every coalition member to stay and enforce in every phase
-        (:mod:`solver.coalition`; the rows of ``--require-ic both``).
+        (:mod:`solver.coalition`; the rows of ``relief solve --both-sides``).
 
     Returns
     -------

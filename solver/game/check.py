@@ -25,10 +25,6 @@ from solver.plan import Plan, Schedule
 from solver.scenario import Scenario
 from solver.tolerances import ic_margin, incentive_compatible
 
-DEFAULT_INSPECTION_COST = 0.5
-"""Coalition's cost of one verification round (coalition value units) when the
-scenario does not set ``parameters.inspection_cost``."""
-
 
 @dataclass(frozen=True)
 class PhaseCheck:

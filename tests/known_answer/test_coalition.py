@@ -176,3 +176,19 @@ def test_a_non_enforcing_neighbour_makes_the_trade_measure_worthless():
     rec = r.to_dict()["coalition"][0]
     assert rec["deviation"] == "stop_enforcing"
     assert rec["side_payment"] == pytest.approx(80 / 9)
+
+
+def test_target_only_rows_report_a_lapsing_enforcer_instead_of_looping():
+    # With T only in phase 3 the target-only rows pick the plan above, whose
+    # neighbour (X = 100) would not enforce: the check rejects it for the lapse, and
+    # the target-only loop says so and points to both sides (whose rows would need the
+    # neighbour to enforce: here no plan does).
+    from solver import Status
+
+    doc = _neighbour(100.0)
+    doc["measures"][0]["phase_window"] = [3, 3]
+    s = scenario_from_dict(doc)
+    plan = solve(s, require_ic=True)
+    assert plan.status is Status.ERROR
+    assert "--both-sides" in plan.message and "cn would not enforce" in plan.explanation[-1]
+    assert solve(s, require_ic="both").status is Status.INFEASIBLE

@@ -359,3 +359,48 @@ def test_structural_fixings_hold_in_every_solution_and_keep_the_optimum(doc, req
         scale = 1e-6 * np.maximum(1.0, np.abs(act))
         assert (act >= np.asarray(model.row_lb) - scale).all()
         assert (act <= np.asarray(model.row_ub) + scale).all()
+
+
+@SETTINGS
+@given(scenarios(), st.data())
+def test_two_sided_rows_are_the_members_margins(doc, data):
+    """Each coalition row's slack at a fixed plan is the member's margin (solver.coalition)."""
+    from solver.coalition import actor_payoffs, coalition_values
+    from solver.payoffs import coefficients
+
+    doc["parameters"].pop("irreversibility_ratio")
+    doc["parameters"]["reciprocity"] = 0.0
+    for d in doc["milestones"]:  # chains kept (supersedes needs its prerequisites)
+        for key in ("phase_window", "mandatory_by", "duration", "uses"):
+            d.pop(key, None)
+    for m in doc["measures"]:
+        for key in ("requires_milestones", "bundle", "phase_window"):
+            m.pop(key, None)
+    doc["instruments"][0].pop("capacity")
+    s = scenario_from_dict(_with_members(doc, data))
+    phase = st.one_of(st.none(), st.integers(1, s.phases))
+    sched = Schedule(
+        measures={m.id: data.draw(phase) for m in s.measures},
+        milestones={d.id: data.draw(phase) for d in s.milestones},
+    )
+    one = build(s, BuildOptions(objective="maxmin"))
+    sol = run_backend(fix_schedule(one, sched), "highs")
+    if sol.status is Status.INFEASIBLE:  # a random plan that breaks a precedence row
+        assert not verify_plan(s, sched).ok
+        return
+    assert sol.status is Status.OPTIMAL
+    two = build(s, BuildOptions(objective="maxmin", two_sided=True)).model
+    rows = [i for i, g in enumerate(two.row_groups) if g == "coalition"]
+    slack = (two.matrix() @ sol.x)[rows] - np.asarray(two.row_lb)[rows]
+    y, z = sched.matrices(s)
+    want = []
+    values = {v.actor: v for v in coalition_values(s, coefficients(s), y, z)}
+    for p in actor_payoffs(s):
+        v = values[p.actor]
+        for k in range(s.phases):
+            want.append(v.leave_margin[k])
+            if p.enforcing.sum() > 0:
+                e = v.enforce_margin[k]
+                want.append(e if np.isfinite(e) else p.exit_cost)
+    scale = max(1.0, float(np.abs(want).max(initial=0.0)))
+    assert np.allclose(slack, want, rtol=1e-9, atol=1e-7 * scale)

@@ -126,6 +126,9 @@ def test_json_has_the_issue_shape(capsys):
             assert v["how"] == v["deviations"][v["phase"] - 1]
     six, hanoi = doc["cases"]
     assert six["judged"] == "agreed" and hanoi["judged"] == "executed"
+    # the case-level history is the reading the counted plan was compared with
+    assert hanoi["history"] == hanoi["plans"]["executed"]["history"]
+    assert hanoi["outcome"]["phase"] == "none"
     assert hanoi["agreed"] is None and set(hanoi["plans"]) == {
         "dprk_offer",
         "us_position",
@@ -171,20 +174,25 @@ def test_a_bad_outcome_record_names_file_and_field(tmp_path):
 
 
 def test_a_member_that_defects_first_is_the_verdict(tmp_path):
-    # Japan made to pay for the first phase's fuel oil with no value for the steps:
-    # leaving beats staying from phase 1 (stay < 0 = leave), before the target's
-    # failure in phase 2, and members move first at a phase's end.
+    # Japan made to pay for the second phase's aid (a transfer, paid once when it is
+    # granted) with no value for the steps: at the end of phase 1 the payment is still
+    # to come, so leaving beats staying (stay < 0 = leave), before the target's failure
+    # in phase 2; members move first at a phase's end.  (Charged for the first phase's
+    # fuel oil instead it would stay: that payment is sunk by then.)
     folder = tmp_path / "six_party_2007"
     shutil.copytree(cases_dir() / "six_party_2007", folder)
     scen = folder / "scenario.toml"
     text = scen.read_text(encoding="utf-8")
-    assert '\nid = "hfo_50kt"\n' in text
+    assert '\nid = "aid_delivered"\n' in text
     scen.write_text(
-        text.replace('\nid = "hfo_50kt"\n', '\nid = "hfo_50kt"\nactor_costs = { japan = 50 }\n'),
+        text.replace(
+            '\nid = "aid_delivered"\n', '\nid = "aid_delivered"\nactor_costs = { japan = 50 }\n'
+        ),
         encoding="utf-8",
     )
     v = backtest([str(folder)], optimize=False)[0].plans["agreed"]
     assert v.member is not None and v.member[:3] == (1, "japan", "leave")
     assert v.first_failing == 1 and v.how == "coalition" and v.who == "japan"
     assert v.to_dict()["coalition"]["actor"] == "japan"
+    assert v.margin == v.member[3] < 0 and v.to_dict()["margin"] == pytest.approx(v.member[3])
     assert not v.agrees_how  # history: the DPRK, openly
