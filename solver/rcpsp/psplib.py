@@ -20,6 +20,10 @@ MAX_FILE_BYTES = 64 * 2**20
 """Largest ``.sm`` file read (bytes); PSPLIB's largest instances are a few kB."""
 
 
+MAX_INTEGER = 10**9
+"""Largest integer a ``.sm`` file may hold (PSPLIB's are at most a few hundred)."""
+
+
 class PSPLIBError(ValueError):
     """A malformed ``.sm`` file; the message names the file, the line and the problem."""
 
@@ -112,7 +116,18 @@ class _Cursor:
         found = _INT_RE.findall(rest)
         if not found:
             raise self.fail(lineno, f"expected an integer after {prefix!r}")
-        return int(found[0])
+        return self.bounded(lineno, found[0])
+
+    def bounded(self, lineno: int, token: str) -> int:
+        """The integer ``token``, refused above :data:`MAX_INTEGER` (before converting it)."""
+        if len(token.lstrip("+-")) > len(str(MAX_INTEGER)) or abs(int(token)) > MAX_INTEGER:
+            shown = token if len(token) <= 20 else token[:17] + "..."
+            raise self.fail(
+                lineno,
+                f"{shown} is larger than {MAX_INTEGER:.0e}; job counts, durations, demands "
+                "and capacities of a PSPLIB file are far smaller",
+            )
+        return int(token)
 
     def int_row(self, what: str) -> tuple[int, list[int]]:
         """Read the next non-empty line as integers; return its number and values."""
@@ -125,7 +140,7 @@ class _Cursor:
         tokens = text.split()
         if not tokens or not all(_INT_RE.fullmatch(t) for t in tokens):
             raise self.fail(self.pos, f"expected integers for {what}, got {text.strip()!r}")
-        return self.pos, [int(t) for t in tokens]
+        return self.pos, [self.bounded(self.pos, t) for t in tokens]
 
 
 def _read_precedence(cur: _Cursor, n: int) -> list[tuple[int, ...]]:

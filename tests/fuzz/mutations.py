@@ -17,6 +17,7 @@ failure is reproducible from the same ``FUZZ_EXAMPLES``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import math
 import os
@@ -158,14 +159,14 @@ def _shape(v: Any, how: int) -> Any:
     if how == 2 and isinstance(v, dict):
         return list(v.values())
     if how == 3:
-        return [v, v]
+        return [v, copy.deepcopy(v)]
     return type(v)() if isinstance(v, list | dict | str) else [v]
 
 
 @st.composite
 def mutated(draw: Callable[..., Any], seed: Any) -> Any:
     """A copy of the parsed document ``seed`` with one to three structured mutations."""
-    doc = json.loads(json.dumps(seed))
+    doc = copy.deepcopy(seed)  # never share a mutable value between cases (or with SWAPS)
     for _ in range(draw(st.integers(1, 3))):
         paths = list(_paths(doc))
         path = draw(st.sampled_from(paths))
@@ -176,7 +177,7 @@ def mutated(draw: Callable[..., Any], seed: Any) -> Any:
             )
         )
         if op == "swap":
-            doc = _set(doc, path, draw(st.sampled_from(SWAPS)))
+            doc = _set(doc, path, copy.deepcopy(draw(st.sampled_from(SWAPS))))
         elif op == "shape":
             doc = _set(doc, path, _shape(here, draw(st.integers(0, 4))))
         elif op == "extreme":
@@ -191,7 +192,7 @@ def mutated(draw: Callable[..., Any], seed: Any) -> Any:
                 here[draw(st.sampled_from(UNICODE))] = here.pop(key)
             elif op == "dup":  # the key again, with another value
                 d = Dup(here)
-                d.repeat = [(key, draw(st.sampled_from([*SWAPS, *EXTREMES[4:8]])))]
+                d.repeat = [(key, copy.deepcopy(draw(st.sampled_from([*SWAPS, *EXTREMES[4:8]]))))]
                 doc = _set(doc, path, d)
             elif op == "drop":
                 del here[key]

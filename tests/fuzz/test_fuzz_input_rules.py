@@ -289,3 +289,15 @@ def test_game_and_rcpsp_reads_are_bounded(command: list[str], capsys) -> None:
     """``/dev/zero`` never ends: the readers stop after their size bound."""
     assert main([command[0], "/dev/zero", *command[1:]]) == 2
     assert "/dev/zero: the file is larger than 64 MiB" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("number", ["1" + "0" * 400, "1" + "0" * 5000, "10000000001"])
+def test_psplib_integer_beyond_the_bound_is_refused(number: str, tmp_path: Path, capsys) -> None:
+    """A 400-digit capacity gave an OverflowError traceback from ``relief rcpsp``."""
+    from tests.unit.test_rcpsp_reader import tiny_text
+
+    f = tmp_path / "big.sm"
+    f.write_text(tiny_text(capacities=[int(number[:12])]).replace(number[:12], number))
+    assert main(["rcpsp", str(f), "--time-limit", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {f}: line ") and "larger than 1e+09" in err and len(err) < 300
