@@ -15,7 +15,9 @@ the file, the line, the offending token and the rule broken.
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -25,6 +27,8 @@ import numpy as np
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|([{},])|([^\s{},"]+)|(\s+)|(")', re.S)
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?(/\d+)?$")
 
+
+_LARGEST_FLOAT = Fraction(sys.float_info.max)
 
 MAX_FILE_BYTES = 64 * 2**20
 """Largest ``.nfg`` file read (bytes)."""
@@ -107,9 +111,15 @@ class _Stream:
         if tok.kind != "word" or not _NUMBER.match(tok.text):
             raise self.error(tok, rule)
         num, _, den = tok.text.partition("/")
+        # float() of the text first: "1e999999999" must not become a 10**999999999 Fraction
+        if len(tok.text) > 100 or not all(math.isfinite(float(x)) for x in (num, den or "1")):
+            raise self.error(tok, "a payoff must be a number within floating-point range")
         if den and int(den) == 0:
             raise self.error(tok, "a rational payoff needs a nonzero denominator")
-        return Fraction(num) / (Fraction(den) if den else 1)
+        value = Fraction(num) / (Fraction(den) if den else 1)
+        if abs(value) > _LARGEST_FLOAT:
+            raise self.error(tok, "a payoff must be a number within floating-point range")
+        return value
 
     def skip(self, text: str) -> bool:
         tok = self.peek()

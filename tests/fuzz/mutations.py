@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import json
 import math
 import os
@@ -341,9 +342,18 @@ def run_cli(
     from solver.cli import main
 
     capsys.readouterr()
-    with case_limit():
+    # the streams of a real process: stdout strict UTF-8, stderr with Python's
+    # backslashreplace (a lone surrogate in an error message is printed escaped)
+    streams = [
+        io.TextIOWrapper(io.BytesIO(), "utf-8", errors=e) for e in ("strict", "backslashreplace")
+    ]
+    with (
+        case_limit(),
+        contextlib.redirect_stdout(streams[0]),
+        contextlib.redirect_stderr(streams[1]),
+    ):
         code = main(args)
-    out, err = capsys.readouterr()
+    out, err = (s.flush() or s.buffer.getvalue().decode("utf-8") for s in streams)  # type: ignore[attr-defined]
     assert "Traceback" not in err and "Traceback" not in out, err
     assert code in (0, 1, 2), (code, err)
     if code == 2:

@@ -301,3 +301,49 @@ def test_psplib_integer_beyond_the_bound_is_refused(number: str, tmp_path: Path,
     assert main(["rcpsp", str(f), "--time-limit", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {f}: line ") and "larger than 1e+09" in err and len(err) < 300
+
+
+@pytest.mark.parametrize(
+    ("payoff", "why"),
+    [
+        ("1e999999999", "10**999999999 as a Fraction"),
+        ("1" + "0" * 400 + "/1", "float() overflow"),
+        ("1" * 5000, "int digit limit"),
+    ],
+)
+def test_nfg_payoff_beyond_float_range_is_refused(
+    payoff: str, why: str, tmp_path: Path, capsys
+) -> None:
+    """A 400-digit rational payoff gave an OverflowError traceback (``why`` it failed)."""
+    f = tmp_path / "big.nfg"
+    f.write_text(f'NFG 1 R "g" {{ "a" "b" }} {{ 1 1 }}\n{payoff} 1\n')
+    assert main(["game", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {f}: line 2: ") and "within floating-point range" in err
+
+
+def test_store_row_with_an_integer_beyond_float_range_is_refused(tmp_path: Path, capsys) -> None:
+    """A stored sample holding a 400-digit integer gave an OverflowError traceback."""
+    import sqlite3
+
+    from solver.sensitivity.runner import run_sweep
+    from solver.sensitivity.store import row_digest
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC_TOML)
+    store = tmp_path / "sweep.sqlite"
+    scenario = load_scenario(SMALL)
+    run_sweep(scenario, load_spec(spec, scenario), method="oat", store=store)
+    db = sqlite3.connect(store)
+    (result,) = db.execute("SELECT result FROM results WHERE idx = 0").fetchone()
+    sample = '{"discount": 1' + "0" * 400 + "}"
+    db.execute(
+        "UPDATE results SET sample = ?, digest = ? WHERE idx = 0",
+        (sample, row_digest(0, sample, result)),
+    )
+    db.commit()
+    db.close()
+    args = ["sensitivity", str(SMALL), "--spec", str(spec), "--method", "oat"]
+    assert main([*args, "--store", str(store), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {store}: ") and "Traceback" not in err
