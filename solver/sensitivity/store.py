@@ -201,7 +201,7 @@ class Store:
                 self._create(meta)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeDecodeError) as exc:  # damaged bytes in a text cell
             raise StoreError(
                 f"{self.path}: not a readable result store ({exc}); the file is damaged "
                 "or not a store (delete it or use another --store)"

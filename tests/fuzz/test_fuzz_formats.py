@@ -340,7 +340,7 @@ def store_edit(
         try:
             db.execute(sql, params)
             db.commit()
-        except (sqlite3.Error, UnicodeEncodeError):
+        except (sqlite3.Error, UnicodeError):
             pass  # the UNIQUE idx, a lone surrogate SQLite cannot bind: no change
         finally:
             db.close()

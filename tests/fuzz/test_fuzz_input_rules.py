@@ -347,3 +347,25 @@ def test_store_row_with_an_integer_beyond_float_range_is_refused(tmp_path: Path,
     assert main([*args, "--store", str(store), "--json"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {store}: ") and "Traceback" not in err
+
+
+def test_store_with_damaged_text_bytes_is_refused_naming_it(tmp_path: Path, capsys) -> None:
+    """Invalid UTF-8 in a stored cell gave ``error: 'utf-8' codec can't decode ...``
+    without the store's name (found by ``make fuzz``)."""
+    import sqlite3
+
+    from solver.sensitivity.runner import run_sweep
+
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC_TOML)
+    store = tmp_path / "sweep.sqlite"
+    scenario = load_scenario(SMALL)
+    run_sweep(scenario, load_spec(spec, scenario), method="oat", store=store)
+    db = sqlite3.connect(store)
+    db.execute("UPDATE results SET sample = CAST(X'7B228D22' AS TEXT) WHERE idx = 0")
+    db.commit()
+    db.close()
+    args = ["sensitivity", str(SMALL), "--spec", str(spec), "--method", "oat"]
+    assert main([*args, "--store", str(store), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {store}: not a readable result store"), err
