@@ -27,7 +27,7 @@ from solver.report.collect import (
     provenance,
 )
 from solver.report.sensitivity import check_scenario, load_sensitivity, merge
-from solver.scenario import Scenario, load_scenario
+from solver.scenario import Scenario, ScenarioError, load_scenario
 from solver.solve import evaluate, solve
 
 REPORT_FILES = ("report.html", "report.md", "report.json")
@@ -197,6 +197,7 @@ def build_report(
     sensitivity_path: str | Path | Sequence[str | Path] | None = None,
     backend: str = "highs",
     objective: str | None = None,
+    case: str | None = None,
 ) -> dict[str, Any]:
     """Build and write ``report.html``, ``report.md`` and ``report.json``.
 
@@ -216,6 +217,11 @@ def build_report(
         MIP backend.
     objective : str, optional
         Objective (default: the scenario's).
+    case : str, optional
+        A case of the library (``models/cases/``, an id or a folder): its
+        scenario and plan (as agreed, else as carried out) replace
+        ``scenario_path`` and ``plan_path``, and its backtest
+        (:func:`solver.backtest.backtest`) is a section of the report.
 
     Returns
     -------
@@ -231,6 +237,17 @@ def build_report(
     """
     from solver.shipped import default_scenario_path
 
+    reading = None
+    if case is not None:
+        from solver.backtest import backtest
+
+        if scenario_path is not None:
+            raise ScenarioError(["--case replaces the SCENARIO argument: give one of them"])
+        result = backtest([case], optimize=False)[0]
+        reading = result.to_dict()
+        scenario_path = result.case.scenario
+        if plan_path is None:
+            plan_path = result.case.plans[result.judged]
     path = Path(scenario_path) if scenario_path else default_scenario_path()
     check_out(out_dir)  # a bad --out fails before the solve
     scenario = load_scenario(path)
@@ -249,6 +266,7 @@ def build_report(
         "sensitivity": [str(x) for x in paths] or None,
         "backend": backend,
         "objective": objective or scenario.parameters.objective,
+        "case": case,
     }
     plan = solve(scenario, backend=backend, objective=objective)
     doc = assemble(
@@ -259,5 +277,7 @@ def build_report(
         objective=objective,
         spec=spec,
     )
+    if reading is not None:
+        doc["backtest"] = reading
     write_files(out_dir, render(doc))
     return doc

@@ -36,6 +36,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="append",
         help="sweep results: `relief sensitivity --json` output or a store (repeatable)",
     )
+    p.add_argument(
+        "--case",
+        metavar="NAME",
+        help="a case of the library (models/cases/): report its scenario, its plan as agreed "
+        "(else as carried out) and its backtest beside history",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--backend", choices=BACKENDS, default="highs")
     p.add_argument("--objective", choices=OBJECTIVES, default=None)
@@ -61,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
                 sensitivity_path=args.sensitivity,
                 backend=args.backend,
                 objective=args.objective,
+                case=args.case,
             )
     except KeyboardInterrupt:
         print(f"\ninterrupted: {args.out} is unchanged", file=sys.stderr)

@@ -374,6 +374,37 @@ def sensitivity_sections(doc: dict[str, Any]) -> list[Section]:
     return out
 
 
+def backtest_section(doc: dict[str, Any]) -> Section | None:
+    """A case's backtest: the tool's reading of each plan beside history (``--case``)."""
+    bt = doc.get("backtest")
+    if not bt:
+        return None
+    cols = ["plan", "tool: phase", "how", "who", "margin", "SPE backslide", "history",
+            "agrees when", "agrees how"]  # fmt: skip
+    rows = []
+    for role, v in bt["plans"].items():
+        h = v.get("history") or {}
+        rows.append(
+            [
+                role + (" (counted)" if role == bt["judged"] else ""),
+                v["first_failing"] if v["first_failing"] is not None else "holds",
+                v["how"],
+                v["who"],
+                v["margin"],
+                v["first_backslide"] if v["first_backslide"] is not None else "none",
+                f"{h.get('phase')}, {h.get('how')} ({h.get('who')})" if h else "",
+                v["agrees_when"],
+                v["agrees_how"],
+            ]
+        )
+    par = [
+        f"Case {bt['case']}: {bt['title']}. The tool's first failing phase and its "
+        "deviation for each plan of the deal, against the outcome record "
+        "(models/cases/README.md, 'Comparison'; the reading is docs/cases.md).",
+    ]
+    return Section("backtest", "Backtest against history", par, tables=[Table("Plans", cols, rows)])
+
+
 def build_sections(doc: dict[str, Any]) -> list[Section]:
     """Return the report's sections in page order, leaving out those without data.
 
@@ -389,6 +420,7 @@ def build_sections(doc: dict[str, Any]) -> list[Section]:
     """
     parts = [
         summary_section(doc),
+        backtest_section(doc),
         plan_section(doc),
         phases_section(doc),
         incentives_section(doc),
