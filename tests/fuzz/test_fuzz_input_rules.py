@@ -352,8 +352,6 @@ def test_store_row_with_an_integer_beyond_float_range_is_refused(tmp_path: Path,
 def test_store_with_damaged_text_bytes_is_refused_naming_it(tmp_path: Path, capsys) -> None:
     """Invalid UTF-8 in a stored cell gave ``error: 'utf-8' codec can't decode ...``
     without the store's name (found by ``make fuzz``)."""
-    import sqlite3
-
     from solver.sensitivity.runner import run_sweep
 
     spec = tmp_path / "spec.toml"
@@ -361,11 +359,17 @@ def test_store_with_damaged_text_bytes_is_refused_naming_it(tmp_path: Path, caps
     store = tmp_path / "sweep.sqlite"
     scenario = load_scenario(SMALL)
     run_sweep(scenario, load_spec(spec, scenario), method="oat", store=store)
-    db = sqlite3.connect(store)
-    db.execute("UPDATE results SET sample = CAST(X'7B228D22' AS TEXT) WHERE idx = 0")
-    db.commit()
-    db.close()
+    good = store.read_bytes()
+    at = good.find(b"CREATE TABLE results (")  # the schema text in sqlite_master
+    assert at > 0
     args = ["sensitivity", str(SMALL), "--spec", str(spec), "--method", "oat"]
-    assert main([*args, "--store", str(store), "--json"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"error: {store}: not a readable result store"), err
+    codec = 0
+    for k in range(at, at + 60):  # each byte of the schema text made non-UTF-8 in turn
+        data = bytearray(good)
+        data[k] ^= 0xFF
+        store.write_bytes(bytes(data))
+        code = main([*args, "--store", str(store), "--json"])
+        err = capsys.readouterr().err
+        assert code == 2 and err.startswith(f"error: {store}: "), err
+        codec += "codec can't decode" in err
+    assert codec  # Python's decoding failed on some of them, and still named the store
