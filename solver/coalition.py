@@ -157,6 +157,8 @@ class ActorValues:
         ``"leave"`` or ``"stop_enforcing"`` per phase (the one that binds).
     stays : tuple of bool
         Whether staying (and enforcing) is a best response in each phase.
+    exit_cost : float
+        ``X_a`` (USD m).
     """
 
     actor: str
@@ -168,6 +170,17 @@ class ActorValues:
     margin: np.ndarray
     deviation: tuple[str, ...]
     stays: tuple[bool, ...]
+    exit_cost: float = 0.0
+
+    @property
+    def enforcement_threshold(self) -> float | None:
+        """The smallest exit cost at which the member enforces in every phase (USD m).
+
+        ``max_k`` of the enforcement still to come (``X - E_{a,k}``); ``None``
+        when it has nothing to enforce.
+        """
+        finite = self.enforce_margin[np.isfinite(self.enforce_margin)]
+        return None if finite.size == 0 else float((self.exit_cost - finite).max())
 
     @property
     def enforces(self) -> bool:
@@ -267,7 +280,16 @@ def coalition_values(
         )
         out.append(
             ActorValues(
-                p.actor, flow, stay, leave, leave_margin, enforce_margin, margin, deviation, stays
+                p.actor,
+                flow,
+                stay,
+                leave,
+                leave_margin,
+                enforce_margin,
+                margin,
+                deviation,
+                stays,
+                p.exit_cost,
             )
         )
     return out

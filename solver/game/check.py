@@ -161,6 +161,11 @@ class ICReport:
             else dict(zip(("phase", "actor", "deviation"), self.first_leaver, strict=True)),
             "lapsed_enforcement": self.lapsed,
             "coalition_fixes": list(self.coalition_fixes),
+            "enforcement_thresholds": {
+                v.actor: float(f"{v.enforcement_threshold:.9g}")
+                for v in self.coalition
+                if v.enforcement_threshold is not None
+            },
         }
 
     def render(self) -> str:

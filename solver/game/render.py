@@ -53,6 +53,13 @@ def _coalition_lines(report: ICReport) -> list[str]:
             f"  timing: grant {f['measure']} {when} (not {was}): the member then stays "
             f"(smallest margin {f['member_margin']:,.1f}); {side}"
         )
+    for v in report.coalition:
+        need = v.enforcement_threshold
+        if need is not None:
+            out.append(
+                f"{v.actor} enforces while its cost of being seen not to (exit_cost) is at "
+                f"least {need:,.1f} USD m (it is {v.exit_cost:,.1f})."
+            )
     if report.lapsed:
         out.append(
             "Not enforcing: " + ", ".join(report.lapsed) + "; the target's margins above are "

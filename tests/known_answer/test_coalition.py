@@ -162,6 +162,12 @@ def test_an_enforcing_neighbour_keeps_the_trade_measure_as_leverage():
     assert cn.leave_margin[0] == pytest.approx(-135.0 + 300.0)
     assert r.phases[0].ic_margin == pytest.approx(720.0)
     assert r.incentive_compatible and r.lapsed == []
+    # it enforces while its exit cost covers the one year of enforcement left: 0.9 * 200
+    assert cn.enforcement_threshold == pytest.approx(180.0)
+    assert r.to_dict()["enforcement_thresholds"] == {"cn": pytest.approx(180.0)}
+    assert "cn enforces while its cost of being seen not to (exit_cost) is at least 180.0" in (
+        r.render()
+    )
 
 
 def test_a_non_enforcing_neighbour_makes_the_trade_measure_worthless():
