@@ -20,3 +20,8 @@ def test_readme_python_example_runs(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("optimal ")
     assert "True" in out
+    # the figures the example's comments quote are the ones it prints
+    objective = re.search(r"# 'optimal' ([0-9.]+)\.\.\.", block).group(1)
+    assert out[0].startswith(f"optimal {objective}")
+    ranges = re.search(r"# \((\d), (\d)\) forced; \((\d), None\) free", block).groups()
+    assert f"({ranges[0]}, {ranges[1]}) ({ranges[2]}, None)" in out
