@@ -19,6 +19,7 @@ from solver.backends.base import Status, relative_gap
 from solver.io import dumps_json
 from solver.payoffs import PhaseValues, coefficients, phase_values, state_matrices
 from solver.scenario import Scenario, ScenarioError, read_document
+from solver.validate import Problems
 
 
 @dataclass(frozen=True)
@@ -227,18 +228,8 @@ ROW_KEYS: tuple[str, ...] = (
 """Keys of one row of its ``phases`` list (:meth:`Plan.phases`)."""
 
 
-class _Problems:
-    """Messages for one plan file: ``<file>: <field> is <value>; <rule>``."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[str] = []
-
-    def add(self, path: str, value: Any, rule: str) -> None:
-        self.items.append(f"{self.source}: {path} is {_show(value)}; {rule}")
-
-    def plain(self, path: str, message: str) -> None:
-        self.items.append(f"{self.source}: {path} {message}")
+class _Problems(Problems):
+    """A plan file's problems (:class:`solver.validate.Problems`), with unknown keys too."""
 
     def unknown_keys(self, prefix: str, obj: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
         for key in obj:
@@ -248,14 +239,6 @@ class _Problems:
                 self.plain(
                     f"{prefix}{key}", f"is not a known field{hint}; allowed: {', '.join(allowed)}"
                 )
-
-
-def _show(value: Any) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an integer beyond Python's digit limit
-        return "an integer too long to show"
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _is_phase(k: Any, phases: int) -> bool:
@@ -403,14 +386,14 @@ def schedule_from_dict(doc: Mapping[str, Any], scenario: Scenario, source: str) 
     c = _Problems(source)
     if not isinstance(doc, Mapping):
         c.add("the document", doc, "it must be a table/object")
-        raise ScenarioError(c.items)
+        raise ScenarioError(c.problems)
     if not doc:
         c.plain(
             "the document",
             "is empty; a plan has [measures] and [milestones] tables mapping ids to phases "
             "(write both, empty, for a plan that grants and demands nothing)",
         )
-        raise ScenarioError(c.items)
+        raise ScenarioError(c.problems)
     pairs = _document_pairs(c, doc, scenario.phases) if "phases" in doc else _table_pairs(c, doc)
     ids = {
         "measures": [m.id for m in scenario.measures],
@@ -434,8 +417,8 @@ def schedule_from_dict(doc: Mapping[str, Any], scenario: Scenario, source: str) 
             c.add(path, x, "it is listed twice")
         else:
             target[x] = k
-    if c.items:
-        raise ScenarioError(c.items)
+    if c.problems:
+        raise ScenarioError(c.problems)
     return Schedule(
         measures={m.id: found["measures"].get(m.id) for m in scenario.measures},
         milestones={d.id: found["milestones"].get(d.id) for d in scenario.milestones},

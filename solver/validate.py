@@ -35,21 +35,46 @@ from solver.schema import (
 )
 
 
-class _Collector:
-    """Accumulates problems for one file."""
+class Problems:
+    """Accumulates the problems of one file: ``<file>: <field> is <value>; <rule>``.
+
+    Parameters
+    ----------
+    source : str
+        The file named in every message.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[str] = []
 
     def add(self, path: str, value: Any, rule: str) -> None:
-        self.problems.append(f"{self.source}: {path} is {_show(value)}; {rule}")
+        """Record that ``path`` holds ``value``, which breaks ``rule``."""
+        self.problems.append(f"{self.source}: {path} is {show_value(value)}; {rule}")
 
     def plain(self, path: str, message: str) -> None:
+        """Record a message about ``path`` that names no value."""
         self.problems.append(f"{self.source}: {path} {message}")
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as messages quote it: its ``repr``, cut to 60 characters.
+
+    Parameters
+    ----------
+    value : Any
+        The offending value.
+
+    Returns
+    -------
+    str
+        The text to quote.
+
+    Examples
+    --------
+    >>> show_value("x" * 70)[-4:]
+    'x...'
+    """
     try:
         text = repr(value)
     except ValueError:  # an integer beyond Python's digit limit
@@ -68,7 +93,7 @@ def _finite(v: Any) -> bool:
         return False
 
 
-def _check_number(c: _Collector, path: str, v: Any, f: Field) -> bool:
+def _check_number(c: Problems, path: str, v: Any, f: Field) -> bool:
     if not _is_number(v) or not _finite(v):
         c.add(path, v, "it must be a finite number")
         return False
@@ -88,7 +113,7 @@ def _check_number(c: _Collector, path: str, v: Any, f: Field) -> bool:
     return True
 
 
-def _check_value(c: _Collector, path: str, v: Any, f: Field) -> bool:
+def _check_value(c: Problems, path: str, v: Any, f: Field) -> bool:
     """Type- and range-check one value against its field; return validity."""
     k = f.kind
     if k == "str":
@@ -140,7 +165,7 @@ def _check_value(c: _Collector, path: str, v: Any, f: Field) -> bool:
 
 
 def _check_table(
-    c: _Collector, path: str, obj: Any, fields: tuple[Field, ...]
+    c: Problems, path: str, obj: Any, fields: tuple[Field, ...]
 ) -> dict[str, Any] | None:
     """Check keys and values of one table; return its valid entries."""
     if not isinstance(obj, dict):
@@ -164,7 +189,7 @@ def _check_table(
     return out
 
 
-def _entries(c: _Collector, doc: Mapping[str, Any], key: str, fields: tuple[Field, ...]) -> list:
+def _entries(c: Problems, doc: Mapping[str, Any], key: str, fields: tuple[Field, ...]) -> list:
     raw = doc.get(key, [])
     if not isinstance(raw, list):
         c.add(key, raw, "it must be an array of tables ([[" + key + "]])")
@@ -310,7 +335,7 @@ def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
     ScenarioError
         Listing every broken rule.
     """
-    c = _Collector(source)
+    c = Problems(source)
     top = _check_table(c, "", doc, TOP) or {}
     params_row = _check_table(c, "parameters", doc.get("parameters", {}), PARAMETERS) or {}
     actors = _entries(c, doc, "actors", ACTOR)
@@ -355,7 +380,7 @@ def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
     return scenario
 
 
-def _refs(c: _Collector, path: str, ids: Iterable[str], known: set[str], what: str) -> None:
+def _refs(c: Problems, path: str, ids: Iterable[str], known: set[str], what: str) -> None:
     for x in ids:
         if x not in known:
             near = difflib.get_close_matches(x, sorted(known), n=1)
@@ -363,7 +388,7 @@ def _refs(c: _Collector, path: str, ids: Iterable[str], known: set[str], what: s
             c.add(path, x, f"it names no {what}{hint}")
 
 
-def _check_window(c: _Collector, path: str, w: tuple[int, int] | None, k: int) -> None:
+def _check_window(c: Problems, path: str, w: tuple[int, int] | None, k: int) -> None:
     if w is None:
         return
     if not (1 <= w[0] <= k and 1 <= w[1] <= k):
@@ -372,7 +397,7 @@ def _check_window(c: _Collector, path: str, w: tuple[int, int] | None, k: int) -
         c.add(path, list(w), "the first phase must not come after the last")
 
 
-def _check_phase(c: _Collector, path: str, v: int | None, k: int) -> None:
+def _check_phase(c: Problems, path: str, v: int | None, k: int) -> None:
     if v is not None and not 1 <= v <= k:
         c.add(path, v, f"it must be a phase in 1..{k}")
 
@@ -404,7 +429,7 @@ def _find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
     return None
 
 
-def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector) -> None:
+def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -> None:
     """Cross-reference rules: ids, windows, lengths and precedence cycles.
 
     Parameters
@@ -413,7 +438,7 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
         Scenario built from type-checked fields.
     labels : Mapping
         Per section, the field-path label of each entry (for messages).
-    c : _Collector
+    c : Problems
         Where problems are recorded.
     """
     k = s.phases
@@ -503,7 +528,7 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
         _check_chains(s, labels["milestones"], c)
 
 
-def _check_item_ids(s: Scenario, labels: Mapping[str, list[str]], c: _Collector) -> None:
+def _check_item_ids(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -> None:
     """Measure and milestone ids share one namespace: plans and schedules name both."""
     measure_at = {m.id: lb for m, lb in zip(s.measures, labels["measures"], strict=True)}
     for d, lb in zip(s.milestones, labels["milestones"], strict=True):
@@ -516,7 +541,7 @@ def _check_item_ids(s: Scenario, labels: Mapping[str, list[str]], c: _Collector)
             )
 
 
-def _check_cycles(s: Scenario, c: _Collector) -> None:
+def _check_cycles(s: Scenario, c: Problems) -> None:
     mil_graph = {d.id: [*d.requires, *d.after] for d in s.milestones}
     cycle = _find_cycle(mil_graph)
     if cycle:
@@ -536,7 +561,7 @@ def _check_cycles(s: Scenario, c: _Collector) -> None:
 
 
 def _check_relief_kind(
-    c: _Collector, lb: str, m: Measure, item_ids: set[str], inst_ids: set[str]
+    c: Problems, lb: str, m: Measure, item_ids: set[str], inst_ids: set[str]
 ) -> None:
     """Rules of one-off transfers, relief that ends with an event, snapback instruments."""
     if m.snapback_instrument is not None:
@@ -557,7 +582,7 @@ def _check_relief_kind(
         _refs(c, f"{lb}.ends_with", [m.ends_with], item_ids, "measure or milestone")
 
 
-def _check_chains(s: Scenario, labels: list[str], c: _Collector) -> None:
+def _check_chains(s: Scenario, labels: list[str], c: Problems) -> None:
     """``supersedes`` follows precedence, and the steps superseding one step form a chain.
 
     Doing a superseding step must imply the superseded one is done (so that
@@ -606,7 +631,7 @@ _BOUND_RULE = (
 )
 
 
-def _check_bounds(s: Scenario, labels: Mapping[str, list[str]], c: _Collector) -> None:
+def _check_bounds(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -> None:
     """Numeric sanity bounds the solvers can handle (``docs/scenario.md``, "Numeric bounds").
 
     Every number of the scenario (values, costs, other money amounts, ratios,

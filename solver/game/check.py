@@ -8,7 +8,7 @@ phases, and adds thresholds, the inspection-game violation rate and fixes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -254,11 +254,13 @@ def check(
         inspection_cost = scenario.parameters.inspection_cost
     y, z = sched.matrices(scenario)
     original = scenario
-    members = coalition_values(scenario, coefficients(scenario), y, z)
+    co = coefficients(scenario, nominal=True)  # the members' values need no credibility
+    members = coalition_values(scenario, co, y, z)
     # a member that would not enforce takes its share of the measures' pressure
     # with it: the target's game sees the scenario without that share
     scenario = enforced_scenario(scenario, members)
-    co = coefficients(scenario, nominal=True)
+    if scenario is not original:
+        co = coefficients(scenario, nominal=True)
     cred = credibility_table(scenario)
     games = phase_games(co, y, z, [m.snapback for m in scenario.measures], cred)
     eff = {i: c.effective for i, c in cred.items()}
@@ -274,17 +276,7 @@ def check(
     ]
     first = next((p.phase for p in phases if p.spe_action == "backslide"), None)
     target_ok = all(p.incentive_compatible for p in phases)
-    leaver = next(
-        (
-            (k + 1, v.actor)
-            for k in range(co.phases)
-            for v in sorted(members, key=lambda x: float(x.margin[k]))
-            if not v.stays[k]
-        ),
-        None,
-    )
-    member_fixes = () if leaver is None else tuple(timing_fixes(original, sched, leaver[1]))
-    return ICReport(
+    report = ICReport(
         scenario=scenario.name,
         incentive_compatible=target_ok and all(all(v.stays) for v in members),
         phases=phases,
@@ -295,8 +287,11 @@ def check(
         coalition=members,
         target_compatible=target_ok,
         annuity=tuple(float(g) for g in co.timeline.annuity),
-        coalition_fixes=member_fixes,
     )
+    leaver = report.first_leaver
+    if leaver is None:
+        return report
+    return replace(report, coalition_fixes=tuple(timing_fixes(original, sched, leaver[1])))
 
 
 def _phase_record(
