@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "Terminated",
     "WriteError",
     "check_replaceable_folder",
     "check_writable",
@@ -457,13 +458,24 @@ def replace_folder(folder: str | Path, files: Mapping[str, str | bytes]) -> list
     return [out / name for name in files]
 
 
+class Terminated(KeyboardInterrupt):
+    """A SIGTERM within :func:`sigterm_as_interrupt`: handled wherever Ctrl-C is."""
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, turn SIGTERM into :class:`KeyboardInterrupt` (like Ctrl-C).
+    """Within the block, turn SIGTERM into :class:`Terminated` (a ``KeyboardInterrupt``).
 
     So ``kill PID`` unwinds like an interrupt: ``finally`` blocks and context
     managers run, temporary files are removed, stores are closed.  Outside the
     main thread (where no handler can be set) it does nothing.
+
+    The subclass matters: CPython 3.11 marks a bare ``KeyboardInterrupt`` that
+    leaves code run by ``exec`` of a string (``dataclasses`` and ``namedtuple``
+    build their methods that way, so any import can be the place) as unhandled,
+    even when the command catches it later, and then ends the process by
+    SIGINT instead of with its exit code. The mark is set for the exact class
+    only, so a subclass keeps the command's exit code (130).
 
     Yields
     ------
@@ -471,7 +483,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
     """
 
     def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+        raise Terminated(f"signal {signum}")
 
     try:
         previous = signal.signal(signal.SIGTERM, handler)

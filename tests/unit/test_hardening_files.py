@@ -179,3 +179,21 @@ def test_sigterm_during_report_leaves_the_old_report_whole(tmp_path: Path) -> No
     else:
         assert sorted(now) == sorted(old) and all(now[n] != old[n] for n in old)
     assert _siblings(out) == []
+
+
+def test_sigterm_inside_exec_of_a_string_ends_the_program_normally() -> None:
+    # CPython 3.11 marks a bare KeyboardInterrupt leaving ``exec(str)`` (dataclasses
+    # build methods so, at import) as unhandled and ends the process by SIGINT at
+    # exit, even though it was caught: the program's own ending must survive.
+    code = (
+        "import sys\n"
+        "from solver.io import sigterm_as_interrupt\n"
+        "try:\n"
+        "    with sigterm_as_interrupt():\n"
+        "        exec('import os, signal\\nos.kill(os.getpid(), signal.SIGTERM)\\n"
+        "for _ in range(10 ** 7): pass')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('caught')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)
+    assert (proc.returncode, proc.stdout) == (0, b"caught\n"), proc.stderr.decode()
