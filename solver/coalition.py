@@ -38,31 +38,74 @@ would not enforce after some phase takes its share ``sigma_{a,m}``
 already has that share, so granting the measure, and snapping it back, is
 worth ``(1 - sum_a sigma_{a,m}) v_m`` to it (:func:`enforced_scenario`).
 
-A member *stays* in phase ``k`` when both margins are non-negative
-(:func:`solver.tolerances.incentive_compatible`); its best deviation is the
-smaller.  Every margin is linear in the plan's state, so the same rows go into
-the MIP (:mod:`solver.formulation.rows.coalition`).
+**Stopping paying** (free-riding: staying in the deal but no longer funding
+the relief it pays for) is defined while the member still has funding to
+come after ``k``: flows it funds held in a later phase, and one-off transfers
+it funds granted later (a transfer already paid is sunk).  The funding it
+saves is ``F_{a,k} = sum_{t>k} W^C[k,t] sum_m c_{a,m} h[m,t] + sum_{t>k}
+W^O[k,t] o_a . (y_t - y_{t-1})`` (USD m).  Rule: the relief a member funds
+ends with its funding, from phase ``k + 1`` on (a flow is no longer in
+force, a transfer it would pay is not paid); the other members' relief and
+every snapback stay as they are.  The target then plays its best response:
+its margins are recomputed on the plan with those measures withdrawn
+(:func:`solver.payoffs.phase_values` with ``ended``, the effective snapback
+credibility, every member enforcing), at every node from the end of phase
+``k`` on (its own move at ``k`` comes after the members', so it already
+sees the funding gone).
+
+* If the target stays compatible at every node ``j >= k``, it keeps
+  complying, and reneging is worth ``V^stay_{a,k} + F_{a,k} - X_a``: the
+  margin is ``P_{a,k} = X_a - F_{a,k}``, linear in the plan.
+* Otherwise the target defects at the first such node ``j`` and reverses
+  openly what it can (as after a member leaves): the member gets its step
+  values less its enforcement costs in phases ``k+1..j`` (paying nothing)
+  and the irreversible part from then on, ``V^ren_{a,k} = sum_{k<t<=j}
+  D[k,t] a_t (w_a . z_t - e_a . (1 - y_t)) + D[k,j] G_j sum_d w_{a,d} (1 -
+  s_{d,j}) z[d,j] - X_a`` (``D`` the discount between phase ends, ``a_t``
+  the phase lengths; ``j = k`` gives the leave value), and the margin is
+  ``P_{a,k} = V^stay_{a,k} - V^ren_{a,k}``.
+
+A member *stays* in phase ``k`` when all three margins are non-negative
+(:func:`solver.tolerances.incentive_compatible`); its binding deviation is the
+smallest (``"leave"``, ``"stop_enforcing"``, ``"stop_paying"``; ties in that
+order).  Every margin is ``X_a`` plus a term independent of it, so each
+deviation has a threshold exit cost at which it stops tempting
+(:attr:`ActorValues.enforcement_threshold`, :attr:`ActorValues.renege_threshold`).
+The leave, enforcement and renege margins with the target complying are
+linear in the plan's state, so the same rows go into the MIP
+(:mod:`solver.formulation.rows.coalition`); the renege rows there are a
+sufficient condition (:attr:`ActorValues.renege_bound`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from solver.payoffs import Coefficients, aggregates
+from solver.payoffs import Coefficients, aggregates, coefficients, phase_values
 from solver.scenario_types import Scenario
 from solver.tolerances import incentive_compatible
 
 __all__ = [
+    "DEVIATION_NAMES",
     "ActorPayoffs",
     "ActorValues",
     "actor_payoffs",
     "coalition_values",
+    "completion_fix",
     "enforced_scenario",
+    "paid_on_completion",
     "timing_fixes",
 ]
+
+DEVIATION_NAMES = {
+    "leave": "leave",
+    "stop_enforcing": "stop enforcing",
+    "stop_paying": "stop paying",
+}
+"""A member's deviations: the identifier (JSON) and its name in text, in tie-break order."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +135,11 @@ class ActorPayoffs:
     once: np.ndarray
     enforcing: np.ndarray
     exit_cost: float
+
+    @property
+    def funds(self) -> bool:
+        """Whether the member pays for any relief (so it can stop paying)."""
+        return bool(np.any(self.funding) or np.any(self.once))
 
     @property
     def active(self) -> bool:
@@ -152,13 +200,30 @@ class ActorValues:
     enforce_margin : numpy.ndarray
         ``E_{a,k}`` (``inf`` where nothing is left to enforce).
     margin : numpy.ndarray
-        The smaller of the two: against the best deviation.
+        The smallest of the three: against the best deviation.
     deviation : tuple of str
-        ``"leave"`` or ``"stop_enforcing"`` per phase (the one that binds).
+        ``"leave"``, ``"stop_enforcing"`` or ``"stop_paying"`` per phase (the
+        one that binds; :data:`DEVIATION_NAMES` gives the words).
     stays : tuple of bool
-        Whether staying (and enforcing) is a best response in each phase.
+        Whether staying (enforcing and paying) is a best response in each phase.
     exit_cost : float
         ``X_a`` (USD m).
+    renege_margin : numpy.ndarray
+        ``P_{a,k}``, staying against stopping paying with the target's best
+        response (``inf`` where no funding is left to stop).
+    saved : numpy.ndarray
+        ``F_{a,k}``: the funding still to come, discounted (USD m).
+    renege_defects : tuple of int or None
+        Per phase, the phase after which the target would defect if the
+        member stopped paying then (``None``: it keeps complying, or there is
+        nothing to stop).
+    renege_bound : numpy.ndarray
+        What the MIP's renege rows guarantee: ``X_a - F_{a,k}`` (the target
+        keeps complying) and, for a member with enforcement costs, the
+        smallest ``V^stay_{a,k} - V^ren_{a,k}(j)`` over every node ``j > k``
+        where the target might defect instead.  It is never above
+        ``renege_margin`` where that is defined, so a plan with ``renege_bound
+        >= 0`` passes the exact test.
     """
 
     actor: str
@@ -171,6 +236,10 @@ class ActorValues:
     deviation: tuple[str, ...]
     stays: tuple[bool, ...]
     exit_cost: float = 0.0
+    renege_margin: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    saved: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    renege_defects: tuple[int | None, ...] = ()
+    renege_bound: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def enforcement_threshold(self) -> float | None:
@@ -183,11 +252,30 @@ class ActorValues:
         return None if finite.size == 0 else float((self.exit_cost - finite).max())
 
     @property
+    def renege_threshold(self) -> float | None:
+        """The smallest exit cost at which the member keeps paying in every phase (USD m).
+
+        ``max_k (X - P_{a,k})``: the target's response to a renege does not
+        depend on ``X``, so each margin moves one for one with it.  ``None``
+        when the member funds nothing still to come.
+        """
+        finite = self.renege_margin[np.isfinite(self.renege_margin)]
+        return None if finite.size == 0 else float((self.exit_cost - finite).max())
+
+    @property
     def enforces(self) -> bool:
         """Whether the member enforces in every phase."""
         return all(
             incentive_compatible(float(st), float(st - e)) if np.isfinite(e) else True
             for st, e in zip(self.stay, self.enforce_margin, strict=True)
+        )
+
+    @property
+    def pays(self) -> tuple[bool, ...]:
+        """Per phase, whether the member keeps paying (its renege margin holds)."""
+        return tuple(
+            incentive_compatible(float(st), float(st - p)) if np.isfinite(p) else True
+            for st, p in zip(self.stay, self.renege_margin, strict=True)
         )
 
     def records(self, annuity: np.ndarray) -> list[dict[str, Any]]:
@@ -202,13 +290,20 @@ class ActorValues:
         -------
         list of dict
             ``{"actor", "phase", "margin", "stays", "stay_value", "leave_value",
-            "deviation", "side_payment"}``; ``side_payment`` is the USD m a
-            year from the next phase on that would make staying pay (0 when it
-            already does).
+            "deviation", "deviation_name", "renege_margin", "renege_target_defects",
+            "side_payment"}``; ``deviation`` is the binding deviation's
+            identifier and ``deviation_name`` its words ("leave", "stop
+            enforcing", "stop paying"); ``renege_margin`` is ``null`` where the
+            member has no funding left to stop, ``renege_target_defects`` the
+            phase after which the target would defect if it stopped paying
+            (``null``: the target keeps complying); ``side_payment`` is the USD
+            m a year from the next phase on that would make staying pay (0
+            when it already does).
         """
         out = []
         for k in range(len(self.margin)):
             gap = max(0.0, -float(self.margin[k]))
+            ren = float(self.renege_margin[k]) if len(self.renege_margin) else np.inf
             out.append(
                 {
                     "actor": self.actor,
@@ -218,6 +313,11 @@ class ActorValues:
                     "stay_value": float(f"{self.stay[k]:.9g}"),
                     "leave_value": float(f"{self.leave[k]:.9g}"),
                     "deviation": self.deviation[k],
+                    "deviation_name": DEVIATION_NAMES[self.deviation[k]],
+                    "renege_margin": float(f"{ren:.9g}") if np.isfinite(ren) else None,
+                    "renege_target_defects": (
+                        self.renege_defects[k] if self.renege_defects else None
+                    ),
                     "side_payment": float(f"{gap / annuity[k]:.9g}") if gap else 0.0,
                 }
             )
@@ -225,9 +325,14 @@ class ActorValues:
 
 
 def coalition_values(
-    s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray
+    s: Scenario,
+    co: Coefficients,
+    y: np.ndarray,
+    z: np.ndarray,
+    *,
+    target: Coefficients | None = None,
 ) -> list[ActorValues]:
-    """Each judged member's stay and leave values along the plan ``(y, z)``.
+    """Each judged member's stay, leave, enforcement and renege values along the plan ``(y, z)``.
 
     Parameters
     ----------
@@ -237,6 +342,10 @@ def coalition_values(
         Its coefficients (the timeline, ``ends_with``, restorable shares).
     y, z : numpy.ndarray
         The plan's state matrices.
+    target : Coefficients, optional
+        The coefficients the target's response to a renege is judged with
+        (default: ``coefficients(s)``, the effective snapback credibility;
+        computed only when some member funds relief).
 
     Returns
     -------
@@ -257,22 +366,59 @@ def coalition_values(
     z = z.reshape(len(co.c), kk)
     agg = aggregates(co, y, z)
     held = np.where(co.once[:, None], y, agg.active)
+    paid_now = np.diff(np.concatenate([np.zeros((len(co.v), 1)), y], axis=1), axis=1)
     tl = co.timeline
     out = []
     for p in actor_payoffs(s):
         flow = p.step_value @ z - p.funding @ held - p.enforcing @ (1.0 - y)
-        paid = p.once @ np.diff(np.concatenate([np.zeros((len(co.v), 1)), y], axis=1), axis=1)
+        paid = p.once @ paid_now
         stay = tl.comply.R @ flow - tl.comply.O @ paid
         kept = (p.step_value[:, None] * (1.0 - agg.share) * z).sum(axis=0)
         leave = tl.annuity * kept - p.exit_cost
         leave_margin = stay - leave
         to_enforce = p.enforcing @ (1.0 - y)
-        saved = tl.comply.R @ to_enforce
-        enforce_margin = np.where(saved > 0.0, p.exit_cost - saved, np.inf)
-        margin = np.minimum(leave_margin, enforce_margin)
+        enforced = tl.comply.R @ to_enforce
+        enforce_margin = np.where(enforced > 0.0, p.exit_cost - enforced, np.inf)
+        saved = tl.comply.R @ (p.funding @ held) + tl.comply.O @ paid
+        renege = np.full(kk, np.inf)
+        defects: list[int | None] = [None] * kk
+        bound = p.exit_cost - saved
+        if p.funds:
+            if target is None:
+                target = coefficients(s)
+            # V^ren(k, j): the target defects after phase j >= k (j = k: the leave value)
+            gain = p.step_value @ z - p.enforcing @ (1.0 - y)
+            broke = _broken_values(tl, gain, kept) - p.exit_cost
+            for k in range(kk):
+                if saved[k] <= 0.0:
+                    continue
+                ended = np.zeros((len(co.v), kk), dtype=bool)
+                ended[p.funding + p.once > 0.0, k:] = True
+                pv = phase_values(target, y, z, ended)
+                walk = next(
+                    (
+                        j
+                        for j in range(k, kk)
+                        if not incentive_compatible(
+                            float(pv.comply_value[j]),
+                            float(pv.comply_value[j] - pv.leverage[j]),
+                        )
+                    ),
+                    None,
+                )
+                if walk is None:
+                    renege[k] = p.exit_cost - saved[k]
+                else:
+                    renege[k] = stay[k] - broke[k, walk]
+                    defects[k] = walk + 1
+            if np.any(p.enforcing):
+                later = np.triu(stay[:, None] - broke, 1)
+                later[np.tril_indices(kk)] = np.inf
+                bound = np.minimum(bound, later.min(axis=1))
+        margins = (leave_margin, enforce_margin, renege)
+        margin = np.minimum.reduce(margins)
         deviation = tuple(
-            "stop_enforcing" if e < lv else "leave"
-            for e, lv in zip(enforce_margin, leave_margin, strict=True)
+            tuple(DEVIATION_NAMES)[int(np.argmin([m[k] for m in margins]))] for k in range(kk)
         )
         stays = tuple(
             incentive_compatible(float(st), float(st - m))
@@ -290,8 +436,33 @@ def coalition_values(
                 deviation,
                 stays,
                 p.exit_cost,
+                renege,
+                saved,
+                tuple(defects),
+                bound,
             )
         )
+    return out
+
+
+def _broken_values(tl: Any, gain: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """``B[k, j]``: at the end of phase ``k``, the member's value if the deal breaks after ``j``.
+
+    It collects ``gain_t`` (USD m/yr: step values less enforcement, no
+    funding) in phases ``k+1..j`` and the irreversible part ``kept_j`` from
+    then on: ``sum_{k<t<=j} D[k,t] a_t gain_t + D[k,j] G_j kept_j`` for ``j >=
+    k`` (0-based; ``-inf`` below the diagonal).
+    """
+    kk = tl.phases
+    a = np.asarray(tl.years, dtype=float)
+    dm = tl.discount[1:, 1:]  # D between the ends of phases k and t (0-based)
+    out = np.full((kk, kk), -np.inf)
+    for k in range(kk):
+        acc = 0.0
+        for j in range(k, kk):
+            if j > k:
+                acc += dm[k, j] * a[j] * gain[j]
+            out[k, j] = acc + dm[k, j] * tl.annuity[j] * kept[j]
     return out
 
 
@@ -349,7 +520,6 @@ def timing_fixes(s: Scenario, schedule: Any, actor: str, *, limit: int = 3) -> l
         ``{"measure", "from", "to", "member_margin", "target_compatible",
         "target_weakest"}`` (phases, ``None`` for never; margins in USD m).
     """
-    from solver.payoffs import coefficients, phase_values
     from solver.plan import Schedule
     from solver.verify import verify_plan
 
@@ -397,3 +567,91 @@ def _broken(violations: tuple[str, ...] | list[str]) -> set[str]:
     its first three words name the row.
     """
     return {" ".join(v.split()[:3]) for v in violations}
+
+
+def paid_on_completion(s: Scenario, actor: str) -> tuple[Scenario, dict[str, float]]:
+    """The scenario with every flow ``actor`` funds paid as one transfer when granted.
+
+    Paying on completion (Admati and Perry 1991, "Joint projects without
+    commitment", *Review of Economic Studies* 58(2)): a contribution made in
+    full at the moment the relief is delivered is sunk from then on, so the
+    donor has nothing left to withhold.  Each flow the member funds (``c_{a,m}
+    > 0``, not ending with an event, whose value would depend on the plan)
+    becomes a transfer worth the flow's perpetual value, ``v beta / (1 -
+    beta)`` USD m (the model's own annual equivalence, ``docs/formulation.md``),
+    with reversibility 0 (a payment cannot be clawed back); its
+    ``actor_costs`` stay the annual equivalent, so the member pays ``c beta /
+    (1 - beta)`` once, in the phase it is granted.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario.
+    actor : str
+        The funding member.
+
+    Returns
+    -------
+    tuple of (Scenario, dict)
+        The variant, and per converted measure its transfer value (USD m once);
+        the scenario itself and ``{}`` when nothing converts.
+    """
+    beta = s.annual_discount()
+    converted: dict[str, float] = {}
+    measures = []
+    for m in s.measures:
+        if not m.once and m.ends_with is None and m.actor_costs.get(actor, 0.0) > 0.0:
+            value = m.value * beta / (1.0 - beta)
+            converted[m.id] = value
+            measures.append(replace(m, kind="transfer", value=value, reversibility=0.0))
+        else:
+            measures.append(m)
+    if not converted:
+        return s, {}
+    return replace(s, measures=tuple(measures)), converted
+
+
+def completion_fix(s: Scenario, schedule: Any, actor: str) -> dict[str, Any] | None:
+    """What paying on completion does for a member tempted to stop paying.
+
+    The same plan is judged on :func:`paid_on_completion`'s variant.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario.
+    schedule : Schedule
+        The plan.
+    actor : str
+        The member.
+
+    Returns
+    -------
+    dict or None
+        ``{"actor", "transfers" (measure -> USD m once), "pays" (it keeps
+        paying in every phase), "stops_paying_after" (phases where it still
+        would), "renege_threshold" (USD m, the exit cost it would still need;
+        ``None``: nothing left to withhold), "stays", "target_compatible",
+        "target_weakest"}``; ``None`` when the member funds no flow to convert.
+    """
+    alt, converted = paid_on_completion(s, actor)
+    if not converted:
+        return None
+    y, z = schedule.matrices(alt)
+    co = coefficients(alt)
+    mine = next(v for v in coalition_values(alt, co, y, z, target=co) if v.actor == actor)
+    pv = phase_values(co, y, z)
+    need = mine.renege_threshold
+    return {
+        "actor": actor,
+        "transfers": {m: float(f"{v:.9g}") for m, v in converted.items()},
+        "pays": all(mine.pays),
+        "stops_paying_after": [k + 1 for k, ok in enumerate(mine.pays) if not ok],
+        "renege_threshold": None if need is None else float(f"{need:.9g}"),
+        "stays": all(mine.stays),
+        "target_compatible": all(
+            incentive_compatible(float(c), float(c - m))
+            for c, m in zip(pv.comply_value, pv.leverage, strict=True)
+        ),
+        "target_weakest": float(f"{pv.leverage.min():.9g}"),
+    }

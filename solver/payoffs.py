@@ -128,8 +128,19 @@ class Coefficients:
         return np.where(self.once, self.v * (1.0 - beta) / beta, self.v)
 
 
-def _chain_caps(s: Scenario) -> np.ndarray:
-    """``cap[d, e]`` from ``supersedes`` (transitive), telescoped in precedence order."""
+def supersede_chains(s: Scenario) -> list[list[int]]:
+    """Per milestone, the steps that supersede it (transitively), in precedence order.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario (its ``supersedes`` and precedence relations).
+
+    Returns
+    -------
+    list of list of int
+        ``chains[d]``: milestone indices, the earliest in a precedence chain first.
+    """
     idx = {d.id: i for i, d in enumerate(s.milestones)}
     n = len(idx)
     sup: list[set[int]] = [set() for _ in range(n)]  # who supersedes d, transitively
@@ -146,15 +157,44 @@ def _chain_caps(s: Scenario) -> np.ndarray:
                 changed = True
     pre = s.prerequisites()
     depth = [len(pre[d.id]) for d in s.milestones]  # orders a precedence chain
-    b = np.array([d.reversibility for d in s.milestones], dtype=float)
-    cap = np.zeros((n, n))
+    return [sorted(sup[i], key=lambda x: depth[x]) for i in range(n)]
+
+
+def chain_caps(chains: list[list[int]], b: np.ndarray) -> np.ndarray:
+    """``cap[..., d, e]``: how much of step ``d``'s restorable share step ``e`` removes.
+
+    Telescoped along each chain: ``share = b_d``, then for each superseding
+    ``e`` in order ``cap[d, e] = share - min(share, b_e)`` and ``share`` drops
+    to that minimum.
+
+    Parameters
+    ----------
+    chains : list of list of int
+        From :func:`supersede_chains`.
+    b : numpy.ndarray
+        Restorable shares, ``(n_d,)`` or a batch ``(..., n_d)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(..., n_d, n_d)``.
+    """
+    b = np.asarray(b, dtype=float)
+    n = b.shape[-1]
+    cap = np.zeros((*b.shape[:-1], n, n))
     for i in range(n):
-        share = b[i]
-        for e in sorted(sup[i], key=lambda x: depth[x]):
-            new = min(share, b[e])
-            cap[i, e] = share - new
+        share = b[..., i]
+        for e in chains[i]:
+            new = np.minimum(share, b[..., e])
+            cap[..., i, e] = share - new
             share = new
     return cap
+
+
+def _chain_caps(s: Scenario) -> np.ndarray:
+    """``cap[d, e]`` from ``supersedes`` (transitive), telescoped in precedence order."""
+    b = np.array([d.reversibility for d in s.milestones], dtype=float)
+    return chain_caps(supersede_chains(s), b)
 
 
 def coefficients(
@@ -284,7 +324,9 @@ class Aggregates:
     detection: np.ndarray
 
 
-def aggregates(co: Coefficients, y: np.ndarray, z: np.ndarray) -> Aggregates:
+def aggregates(
+    co: Coefficients, y: np.ndarray, z: np.ndarray, ended: np.ndarray | None = None
+) -> Aggregates:
     """Compute the aggregates of the schedule ``(y, z)``.
 
     Parameters
@@ -293,6 +335,12 @@ def aggregates(co: Coefficients, y: np.ndarray, z: np.ndarray) -> Aggregates:
         Scenario coefficients.
     y, z : numpy.ndarray
         State matrices from :func:`state_matrices`.
+    ended : numpy.ndarray, optional
+        ``(n_m, K)`` boolean: the measure is withdrawn in that phase whatever
+        ``y`` says (a flow no longer in force, a transfer not paid).  A
+        donor that stops paying ends the relief it funds this way
+        (:func:`solver.coalition.coalition_values`); ``y`` itself, and so
+        every ``ends_with`` event, stays the plan's.
 
     Returns
     -------
@@ -308,6 +356,10 @@ def aggregates(co: Coefficients, y: np.ndarray, z: np.ndarray) -> Aggregates:
             event = y[end[1]] if end[0] == "measure" else z[end[1]]
             active[m] = active[m] * (1.0 - event)
     granted_now = np.diff(np.concatenate([np.zeros((len(co.v), 1)), y], axis=1), axis=1)
+    if ended is not None:
+        keep = 1.0 - np.asarray(ended, dtype=float).reshape(len(co.v), kk)
+        active = active * keep
+        granted_now = granted_now * keep
     transfers = (co.v * co.once) @ granted_now if y.size else np.zeros(kk)
     share = co.b[:, None] - co.cap @ z if z.size else np.zeros((0, kk))
     detection = np.maximum(co.p[:, None], (co.raises[:, :, None] * z[:, None, :]).max(axis=0))
@@ -462,7 +514,9 @@ def class_values(
     return out
 
 
-def phase_values(co: Coefficients, y: np.ndarray, z: np.ndarray) -> PhaseValues:
+def phase_values(
+    co: Coefficients, y: np.ndarray, z: np.ndarray, ended: np.ndarray | None = None
+) -> PhaseValues:
     """Evaluate every payoff quantity of the schedule ``(y, z)``.
 
     Parameters
@@ -471,6 +525,8 @@ def phase_values(co: Coefficients, y: np.ndarray, z: np.ndarray) -> PhaseValues:
         Scenario coefficients.
     y, z : numpy.ndarray
         State matrices from :func:`state_matrices`.
+    ended : numpy.ndarray, optional
+        Measures withdrawn per phase (see :func:`aggregates`).
 
     Returns
     -------
@@ -479,7 +535,7 @@ def phase_values(co: Coefficients, y: np.ndarray, z: np.ndarray) -> PhaseValues:
         overall, and leverage per phase.
     """
     kk, n_d = co.phases, len(co.c)
-    agg = aggregates(co, y, z)
+    agg = aggregates(co, y, z, ended)
     vc = co.timeline.comply.value(*_args(agg))
     best = {kind: np.full(kk, -np.inf) for kind in DEVIATIONS}
     vd, det = np.zeros(kk), np.zeros(kk)

@@ -255,13 +255,20 @@ def verify_plan(
 
 
 def _check_coalition(s: Scenario, sch: Schedule, out: list[str]) -> None:
-    from solver.coalition import coalition_values
+    from solver.coalition import DEVIATION_NAMES, coalition_values
 
     y, z = sch.matrices(s)
     for v in coalition_values(s, coefficients(s), y, z):
         for k, ok in enumerate(v.stays):
             if not ok:
                 out.append(
-                    f"coalition: {v.actor} would {v.deviation[k].replace('_', ' ')} after "
+                    f"coalition: {v.actor} would {DEVIATION_NAMES[v.deviation[k]]} after "
                     f"phase {k + 1} (margin {v.margin[k]:.6g})"
+                )
+        # the MIP's renege rows (a sufficient condition): every response of the target
+        for k, bound in enumerate(v.renege_bound):
+            if v.stays[k] and not incentive_compatible(float(v.stay[k]), float(v.stay[k] - bound)):
+                out.append(
+                    f"coalition: {v.actor} keeps paying after phase {k + 1}: the renege row "
+                    f"is short by {-bound:.6g}"
                 )

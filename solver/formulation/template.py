@@ -82,11 +82,11 @@ def structure_key(scenario: Scenario, options: BuildOptions) -> Hashable:
     )
 
 
-def _coalition_structure(scenario: Scenario) -> tuple[tuple[str, bool], ...]:
-    """Which members the two-sided rows cover, and which have an enforcement row."""
+def _coalition_structure(scenario: Scenario) -> tuple[tuple[str, bool, bool], ...]:
+    """Which members the two-sided rows cover, which have enforcement rows, which renege rows."""
     from solver.coalition import actor_payoffs
 
-    return tuple((p.actor, bool(p.enforcing.sum() > 0)) for p in actor_payoffs(scenario))
+    return tuple((p.actor, bool(p.enforcing.sum() > 0), p.funds) for p in actor_payoffs(scenario))
 
 
 class StepTemplate:

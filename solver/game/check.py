@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from solver.coalition import ActorValues, coalition_values, enforced_scenario, timing_fixes
+from solver.coalition import (
+    ActorValues,
+    coalition_values,
+    completion_fix,
+    enforced_scenario,
+    timing_fixes,
+)
 from solver.credibility import Credibility, credibility_table
 from solver.game.fixes import suggest_fixes
 from solver.game.inspection import InspectionGame, violation_probability
@@ -94,6 +100,9 @@ class ICReport:
     coalition_fixes : tuple of dict
         For the first member to defect: moves of one measure it funds or
         enforces that keep it in (:func:`solver.coalition.timing_fixes`).
+    payment_fixes : tuple of dict
+        For every member tempted to stop paying: the plan judged with the
+        flows it funds paid on completion (:func:`solver.coalition.completion_fix`).
     """
 
     scenario: str
@@ -107,6 +116,7 @@ class ICReport:
     target_compatible: bool = True
     annuity: tuple[float, ...] = ()
     coalition_fixes: tuple[dict[str, Any], ...] = ()
+    payment_fixes: tuple[dict[str, Any], ...] = ()
 
     @property
     def first_leaver(self) -> tuple[int, str, str] | None:
@@ -166,6 +176,12 @@ class ICReport:
                 for v in self.coalition
                 if v.enforcement_threshold is not None
             },
+            "renege_thresholds": {
+                v.actor: float(f"{v.renege_threshold:.9g}")
+                for v in self.coalition
+                if v.renege_threshold is not None
+            },
+            "payment_fixes": list(self.payment_fixes),
         }
 
     def render(self) -> str:
@@ -288,10 +304,21 @@ def check(
         target_compatible=target_ok,
         annuity=tuple(float(g) for g in co.timeline.annuity),
     )
+    pay = tuple(
+        fix
+        for v in members
+        if not all(v.pays)
+        for fix in [completion_fix(original, sched, v.actor)]
+        if fix is not None
+    )
     leaver = report.first_leaver
     if leaver is None:
         return report
-    return replace(report, coalition_fixes=tuple(timing_fixes(original, sched, leaver[1])))
+    return replace(
+        report,
+        coalition_fixes=tuple(timing_fixes(original, sched, leaver[1])),
+        payment_fixes=pay,
+    )
 
 
 def _phase_record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from solver.coalition import DEVIATION_NAMES
 from solver.credibility import format_credibility
 
 if TYPE_CHECKING:
@@ -22,13 +23,18 @@ def _coalition_lines(report: ICReport) -> list[str]:
     width = max(len(v.actor) for v in report.coalition)
     head = f"  {'actor':<{width}} " + " ".join(f"{'phase ' + str(k + 1):>12}" for k in range(kk))
     out = [
-        "Coalition members: margin = staying - best defection (leave or stop enforcing), USD m",
+        "Coalition members: margin = staying - best defection (leave, stop enforcing or stop "
+        "paying), USD m",
         head,
     ]
     for v in report.coalition:
         cells = " ".join(f"{m:>12,.1f}" for m in v.margin)
         bad = [k for k in range(kk) if not v.stays[k]]
-        note = "stays" if not bad else f"{v.deviation[bad[0]]} after phase {bad[0] + 1}"
+        note = (
+            "stays"
+            if not bad
+            else f"{DEVIATION_NAMES[v.deviation[bad[0]]]} after phase {bad[0] + 1}"
+        )
         out.append(f"  {v.actor:<{width}} {cells}  {note}")
     first = report.first_leaver
     if first is not None:
@@ -36,7 +42,11 @@ def _coalition_lines(report: ICReport) -> list[str]:
         v = next(x for x in report.coalition if x.actor == actor)
         gap = -float(v.margin[phase - 1])
         g = report.annuity[phase - 1] if report.annuity else 0.0
-        what = "leave the deal" if how == "leave" else "stop enforcing"
+        what = {
+            "leave": "leave the deal",
+            "stop_enforcing": "stop enforcing",
+            "stop_paying": "stop paying for the relief it funds",
+        }[how]
         pay = f"; a side payment of {gap / g:,.1f} USD m a year from then on holds it" if g else ""
         out.append(
             f"First to defect: {actor} would {what} after phase {phase} (short by {gap:,.1f}){pay}."
@@ -60,6 +70,38 @@ def _coalition_lines(report: ICReport) -> list[str]:
                 f"{v.actor} enforces while its cost of being seen not to (exit_cost) is at "
                 f"least {need:,.1f} USD m (it is {v.exit_cost:,.1f})."
             )
+    for v in report.coalition:
+        need = v.renege_threshold
+        if need is not None:
+            walks = sorted({d for d in v.renege_defects if d is not None})
+            after = (
+                f"; if it stopped, the target would defect after phase(s) "
+                f"{', '.join(map(str, walks))}"
+                if walks
+                else ""
+            )
+            out.append(
+                f"{v.actor} keeps paying while its exit cost is at least {need:,.1f} USD m "
+                f"(it is {v.exit_cost:,.1f}){after}."
+            )
+    for f in report.payment_fixes:
+        what = ", ".join(f"{m} as one transfer of {x:,.1f}" for m, x in f["transfers"].items())
+        if f["pays"]:
+            then = "it then keeps paying in every phase"
+        else:
+            then = (
+                "it would still stop paying after phase(s) "
+                f"{', '.join(map(str, f['stops_paying_after']))} (unless its exit cost is at "
+                f"least {f['renege_threshold']:,.1f})"
+            )
+        side = (
+            "the target stays compatible"
+            if f["target_compatible"]
+            else f"the target's weakest margin is {f['target_weakest']:,.1f}"
+        )
+        out.append(
+            f"  paying on completion: {f['actor']} pays {what} USD m when granted: {then}; {side}"
+        )
     if report.lapsed:
         out.append(
             "Not enforcing: " + ", ".join(report.lapsed) + "; the target's margins above are "

@@ -17,6 +17,7 @@ from solver.game.examples import toy_scenario
 from solver.payoffs import coefficients, phase_values
 from solver.plan import Plan, load_schedule
 from solver.scenario import Actor, Instrument, load_scenario
+from solver.solve import solve
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "models" / "dprk_2018.toml"
@@ -140,7 +141,14 @@ def test_verdict_matches_margin_sign_on_the_shipped_models():
     for path in (DEFAULT, NO_RV):
         s = load_scenario(path)
         r = check(s, load_schedule(PROPOSAL, s))
-        assert r.incentive_compatible == all(p.ic_margin >= 0 for p in r.phases)
+        assert r.target_compatible == all(p.ic_margin >= 0 for p in r.phases)
+        # both sides: the ROK (R16's rail money) and Japan (R23's package) would stop
+        # paying while the target kept complying, so the proposal fails on their side
+        assert r.incentive_compatible == (
+            r.target_compatible and all(all(v.stays) for v in r.coalition)
+        )
+        assert not r.incentive_compatible
+        assert {v.actor for v in r.coalition if not all(v.pays)} == {"rok", "japan"}
         assert all(p.incentive_compatible == (p.ic_margin >= 0) for p in r.phases)
         margins[path] = [p.ic_margin for p in r.phases]
     # without a reverse veto the UN commodity relief cannot be snapped back (China is
@@ -173,8 +181,16 @@ def _run(argv):
     return args.func(args)
 
 
-def test_cli_check_exit_codes(capsys):
-    assert _run(["check", str(DEFAULT), "--plan", str(PROPOSAL), "--json"]) == 0
+def test_cli_check_exit_codes(capsys, tmp_path):
+    # the proposal: the target complies, but the ROK and Japan would stop paying
+    assert _run(["check", str(DEFAULT), "--plan", str(PROPOSAL), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["incentive_compatible"] is False and doc["target_compatible"] is True
+    assert doc["first_leaver"]["deviation"] == "stop_paying"
+    both = tmp_path / "both.json"
+    plan = solve(load_scenario(DEFAULT), require_ic="both", ranges=False)
+    both.write_text(json.dumps(plan.to_dict()))
+    assert _run(["check", str(DEFAULT), "--plan", str(both), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["incentive_compatible"] is True
     six = DEFAULT.parent / "cases" / "six_party_2007"
     assert _run(["check", str(six / "scenario.toml"), "--plan", str(six / "agreed.toml")]) == 1
