@@ -5,6 +5,11 @@
     relief sensitivity [SCENARIO] --spec SPEC --method oat|thresholds|mc|sobol|morris
                        [--samples N] [--workers N | --dask ADDRESS] [--store FILE]
                        [--seed S] [--json]
+    relief sensitivity [SCENARIO] --spec SPEC --method mc --plan PLAN
+                       [--samples N] [--seed S] [--engine auto|batched|exact] [--json]
+
+With ``--plan`` the plan is held fixed and judged in every sampled world
+(:mod:`solver.robust.batch`), not re-optimised: no solver runs, no store.
 
 Plugged into ``relief`` through ``solver.cli._PLUGINS`` as
 ``("solver.sensitivity.cli", "add_parser", "run")``; ``python -m
@@ -68,6 +73,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--backend", choices=BACKENDS, default="highspy")
     p.add_argument("--objective", choices=OBJECTIVES, default=None)
     p.add_argument("--json", action="store_true", help="print one JSON document, no progress")
+    p.add_argument(
+        "--plan",
+        default=None,
+        metavar="PLAN",
+        help="hold this plan file fixed and judge it in every sampled world (--method mc)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("auto", "batched", "exact"),
+        default="auto",
+        help="with --plan: numpy over the worlds (batched) or world by world with the "
+        "verifier and the game check (exact); auto: batched where it covers the spec",
+    )
     p.set_defaults(func=run)
     return p
 
@@ -139,6 +157,10 @@ def run(args: argparse.Namespace) -> int:
         path = default_scenario_path()
     scenario = load_scenario(path)
     spec = load_spec(args.spec, scenario)
+    if args.plan is not None:
+        return _run_plan(args, scenario, spec)
+    if args.engine != "auto":
+        raise ValueError("--engine applies to --plan only (a fixed plan judged across worlds)")
     if args.store:
         check_writable(args.store)  # an SQLite error mid-sweep would be a traceback
     workers = args.workers if args.workers is not None else default_workers()
@@ -171,6 +193,37 @@ def run(args: argparse.Namespace) -> int:
         print(dumps_json(document(args, res, scenario, spec), indent=2))
     else:
         print(render_summary(args.method, res, spec))
+    return EXIT_OK
+
+
+def _run_plan(args: argparse.Namespace, scenario: Any, spec: Any) -> int:
+    """``--plan``: judge one fixed plan in every world of a Monte Carlo draw."""
+    from solver.plan import load_schedule
+    from solver.robust.batch import draw_worlds, evaluate_plan
+    from solver.robust.render import render_plan_in_worlds
+
+    if args.method != "mc":
+        raise ValueError(f"--plan needs --method mc (got --method {args.method})")
+    for flag, value in (("--store", args.store), ("--dask", args.dask)):
+        if value is not None:
+            raise ValueError(f"{flag} does not apply to --plan: a fixed plan needs no solver runs")
+    schedule = load_schedule(args.plan, scenario)
+    n = DEFAULT_SAMPLES["mc"] if args.samples is None else args.samples
+    worlds = draw_worlds(scenario, spec, n, args.seed)
+    result = evaluate_plan(scenario, schedule, worlds, engine=args.engine)
+    if args.json:
+        doc = {
+            "method": "mc",
+            "plan": str(args.plan),
+            "scenario": {"name": scenario.name, "source": scenario.source},
+            "spec": {"source": spec.source, "parameters": len(spec.params)},
+            "seed": args.seed,
+            "samples": n,
+            "summary": result.summary(),
+        }
+        print(dumps_json(doc, indent=2))
+    else:
+        print(render_plan_in_worlds(result, plan=str(args.plan)))
     return EXIT_OK
 
 
