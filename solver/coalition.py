@@ -255,12 +255,13 @@ class ActorValues:
     def renege_threshold(self) -> float | None:
         """The smallest exit cost at which the member keeps paying in every phase (USD m).
 
-        ``max_k (X - P_{a,k})``: the target's response to a renege does not
-        depend on ``X``, so each margin moves one for one with it.  ``None``
-        when the member funds nothing still to come.
+        ``max(0, max_k (X - P_{a,k}))``: the target's response to a renege
+        does not depend on ``X``, so each margin moves one for one with it
+        (0 when the target's response alone deters it).  ``None`` when the
+        member funds nothing still to come.
         """
         finite = self.renege_margin[np.isfinite(self.renege_margin)]
-        return None if finite.size == 0 else float((self.exit_cost - finite).max())
+        return None if finite.size == 0 else max(0.0, float((self.exit_cost - finite).max()))
 
     @property
     def enforces(self) -> bool:

@@ -198,3 +198,166 @@ def test_target_only_rows_report_a_lapsing_enforcer_instead_of_looping():
     assert plan.status is Status.ERROR
     assert "--both-sides" in plan.message and "cn would not enforce" in plan.explanation[-1]
     assert solve(s, require_ic="both").status is Status.INFEASIBLE
+
+
+# --- stopping paying (free-riding): the donor's relief ends with its funding --------
+#
+# One-year phases, beta = 0.9: W[1, .] = (0, 0.9, 8.1), W[2, .] = W[3, .] = (0, 0, 9),
+# G = 9.  Every step fully restorable and seen at once, credibility 1, so open and
+# secret reversals are worth 0 to the target.
+#
+# "rail": steps A (phase 1, cost 10) and B (phase 2, cost 15); relief G (30 a year,
+# phase 1, nobody pays) and D (20 a year, phase 2; the donor pays 20 a year).  The
+# donor values A and B at 30 a year each; X = 100.
+#   Target on the plan: R = (30, 50, 50), C = (10, 25, 25);
+#     L_1 = 9 (50 - 25) - stall 9 (30 - 10) = 225 - 180 = 45, L_2 = L_3 = 225.
+#   Donor: pi = (30, 40, 40), V^stay = (360, 360, 360), V^leave = -100 (margin 460);
+#     the funding to come F = (0.9 + 8.1) 20 = 180 at every k.
+#   Stops paying after phase 1: D is gone, R' = (30, 30, 30): V^C_1 = 9 (30 - 25) = 45
+#     < stall 180, so the target defects at once; the renege is worth the leave
+#     value, margin 460.
+#   Stops paying after phase 2: V^C_2 = 9 (30 - 25) = 45 > 0 (nothing left to stall),
+#     likewise at 3: the target keeps complying, margin X - F = 100 - 180 = -80.
+#   So the donor stops paying after phase 2; it keeps paying for X >= 180.
+def _rail(exit_cost):
+    return {
+        "name": "rail",
+        "phases": 3,
+        "parameters": {"discount": 0.9, "reciprocity": 0.0},
+        "actors": [
+            {"id": "us", "snapback_gain": 10.0},
+            {"id": "donor", "step_values": {"A": 30.0, "B": 30.0}, "exit_cost": exit_cost},
+        ],
+        "instruments": [EXEC],
+        "measures": [_flow("G", 30), _flow("D", 20, actor_costs={"donor": 20.0})],
+        "milestones": [_step("A", 10), _step("B", 15, requires=["A"])],
+    }
+
+
+RAIL = Schedule(measures={"G": 1, "D": 2}, milestones={"A": 1, "B": 2})
+
+
+def test_a_donor_stops_paying_after_phase_2_because_the_target_keeps_complying():
+    r = check(scenario_from_dict(_rail(100.0)), RAIL)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([45.0, 225.0, 225.0])
+    (donor,) = [v for v in r.coalition if v.actor == "donor"]
+    assert donor.stay.tolist() == pytest.approx([360.0] * 3)
+    assert donor.saved.tolist() == pytest.approx([180.0] * 3)
+    assert donor.renege_margin.tolist() == pytest.approx([460.0, -80.0, -80.0])
+    assert donor.renege_defects == (1, None, None)  # after phase 1 the target walks away
+    assert donor.deviation == ("leave", "stop_paying", "stop_paying")
+    assert donor.pays == (True, False, False)
+    assert r.target_compatible and not r.incentive_compatible
+    assert r.first_leaver == (2, "donor", "stop_paying")
+    rec = [c for c in r.to_dict()["coalition"] if c["actor"] == "donor"]
+    assert [c["renege_margin"] for c in rec] == pytest.approx([460.0, -80.0, -80.0])
+    assert [c["deviation_name"] for c in rec] == ["leave", "stop paying", "stop paying"]
+    assert [c["renege_target_defects"] for c in rec] == [1, None, None]
+    text = r.render()
+    assert "donor would stop paying for the relief it funds after phase 2" in text
+    assert "donor   " in text and "stop paying after phase 2" in text
+
+
+def test_the_renege_threshold_exit_cost_is_the_funding_still_to_come():
+    # max_k (X - P_k) = max(100 - 460, 100 + 80, 100 + 80) = 180, whatever X is
+    r = check(scenario_from_dict(_rail(100.0)), RAIL)
+    (donor,) = [v for v in r.coalition if v.actor == "donor"]
+    assert donor.renege_threshold == pytest.approx(180.0)
+    assert r.to_dict()["renege_thresholds"]["donor"] == pytest.approx(180.0)
+    assert "donor keeps paying while its exit cost is at least 180.0 USD m" in r.render()
+    held = check(scenario_from_dict(_rail(180.0)), RAIL)
+    assert held.incentive_compatible and held.first_leaver is None
+    short = check(scenario_from_dict(_rail(179.0)), RAIL)
+    assert short.first_leaver == (2, "donor", "stop_paying")
+
+
+def test_paying_on_completion_removes_the_temptation():
+    # D paid as one transfer when granted: 20 x 0.9 / 0.1 = 180 once in phase 2, the
+    # donor paying 180 then.  After phase 2 it is sunk (nothing to stop paying); after
+    # phase 1 stopping loses the target the transfer: V^C_1 = 45 < stall 180, so it
+    # walks away and the renege is the leave value.  V^stay_1 = 9 x 60 - 0.9 x 180 = 378
+    # against -100.  The target: L_1 = 45 + 0.9 x 180 - 180 = 27, L_2 = L_3 = 45.
+    r = check(scenario_from_dict(_rail(100.0)), RAIL)
+    (fix,) = r.payment_fixes
+    assert fix["transfers"] == {"D": pytest.approx(180.0)}
+    assert fix["pays"] and fix["stays"] and fix["stops_paying_after"] == []
+    assert fix["renege_threshold"] == 0.0
+    assert fix["target_compatible"] and fix["target_weakest"] == pytest.approx(27.0)
+    assert "paying on completion: donor pays D as one transfer of 180.0 USD m" in r.render()
+    # the timing fix (never granting D) keeps the donor but loses the target (B unpaid)
+    (timing,) = r.coalition_fixes
+    assert timing["to"] is None and not timing["target_compatible"]
+
+
+# "walk": step A (phase 1, cost 10); relief D (20 a year, phase 1; the donor pays 20)
+# and T, a transfer of 110 paid once in phase 2 (nobody funds it).  The donor values
+# A at 20 a year; X = 50.
+#   Target on the plan: L_1 = 0.9 x 10 + 8.1 x 10 + 0.9 x 110 = 189, L_2 = L_3 = 90.
+#   Donor: pi = (0, 0, 0), V^stay = 0, V^leave = -50 (margin 50), F = 180.
+#   Stops paying after phase 1: R' = 0, V^C_1 = 9 (0 - 10) + 0.9 x 110 = 9 >= 0 (the
+#     transfer is still to come) but V^C_2 = -90 < 0: the target takes T and defects
+#     after phase 2.  The donor gets 0.9 x 20 (A in place in phase 2) and nothing
+#     after (A restorable): V^ren_1 = 18 - 50 = -32, margin 0 + 32 = 32 (not X - F =
+#     -130: it would not stop paying).
+#   After phases 2 and 3 the target defects at once: the leave value, margin 50.
+def _walk():
+    return {
+        "name": "walk",
+        "phases": 3,
+        "parameters": {"discount": 0.9, "reciprocity": 0.0},
+        "actors": [
+            {"id": "us", "snapback_gain": 10.0},
+            {"id": "donor", "step_values": {"A": 20.0}, "exit_cost": 50.0},
+        ],
+        "instruments": [EXEC],
+        "measures": [
+            _flow("D", 20, actor_costs={"donor": 20.0}),
+            {
+                "id": "T",
+                "kind": "transfer",
+                "value": 110,
+                "reversibility": 0.0,
+                "instrument": "exec",
+            },
+        ],
+        "milestones": [_step("A", 10)],
+    }
+
+
+WALK = Schedule(measures={"D": 1, "T": 2}, milestones={"A": 1})
+
+
+def test_a_donor_keeps_paying_because_the_target_would_walk_away_without_it():
+    s = scenario_from_dict(_walk())
+    r = check(s, WALK)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([189.0, 90.0, 90.0])
+    (donor,) = [v for v in r.coalition if v.actor == "donor"]
+    assert donor.saved.tolist() == pytest.approx([180.0] * 3)
+    assert donor.renege_defects == (2, 2, 3)
+    assert donor.renege_margin.tolist() == pytest.approx([32.0, 50.0, 50.0])
+    assert donor.renege_margin[1:].tolist() == pytest.approx(donor.leave_margin[1:].tolist())
+    assert donor.deviation == ("stop_paying", "leave", "leave")
+    assert all(donor.stays) and r.incentive_compatible
+    assert donor.renege_threshold == pytest.approx(18.0)  # 50 - 32
+    # the MIP's renege row assumes the target keeps complying: it is conservative, so
+    # the verifier's two-sided re-check of that row rejects this plan the check accepts
+    assert donor.renege_bound.tolist() == pytest.approx([-130.0] * 3)
+    ver = verify_plan(s, WALK, two_sided=True)
+    assert not ver.ok
+    assert (
+        "coalition: donor keeps paying after phase 1: the renege row is short by 130"
+        in (ver.violations[0])
+    )
+
+
+def test_the_two_sided_optimiser_drops_relief_its_donor_would_stop_paying_for():
+    # rail with X = 100: the renege row (F_k <= X) cannot hold with D granted (F = 180),
+    # so the two-sided plan never grants D; without D, B is not worth its cost to the
+    # target, so the plan asks for A alone (G from phase 2).
+    s = scenario_from_dict(_rail(100.0))
+    plan = solve(s, require_ic="both")
+    assert plan.schedule is not None, plan.message
+    assert plan.schedule.measures.get("D") is None
+    assert plan.schedule.milestones == {"A": 1, "B": None}
+    assert check(s, plan).incentive_compatible
+    assert verify_plan(s, plan, two_sided=True).ok
