@@ -691,8 +691,15 @@ def _coalition(
     z: np.ndarray,
     held: np.ndarray,
     share: np.ndarray,
+    walks: Any,
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
-    """Members' margins ``(n, A, K)``, stays ``(n, A, K)`` and enforces ``(n, A)``."""
+    """Members' margins ``(n, A, K)``, stays ``(n, A, K)`` and enforces ``(n, A)``.
+
+    ``walks(funded, k)`` gives, per world, the first node ``j >= k`` (0-based)
+    at which the target defects once the measures ``funded`` are withdrawn
+    from phase ``k + 1`` on, or ``-1`` when it keeps complying (the response
+    to a member that stops paying, :func:`solver.coalition.coalition_values`).
+    """
     n, kk = x.v.shape[0], s.phases
     transfer = np.array([m.once for m in s.measures], dtype=bool)
     granted = np.diff(np.concatenate([np.zeros((len(s.measures), 1)), y], axis=1), axis=1)
@@ -727,7 +734,22 @@ def _coalition(
         to_enforce = np.tile((e @ (1.0 - y))[None, :], (n, 1))
         saved = np.column_stack([tl.comply(k, to_enforce, zeros) for k in range(1, kk + 1)])
         enforce_margin = np.where(saved > 0.0, exit_cost[:, None] - saved, np.inf)
-        margin = np.minimum(leave_margin, enforce_margin)
+        renege = np.full((n, kk), np.inf)
+        funded = (funding > 0.0) | (transfer & (c > 0.0))
+        if funded.any():
+            spent = np.tile((funding @ held)[None, :], (n, 1))
+            bill = np.column_stack([tl.comply(k, spent, once) for k in range(1, kk + 1)])
+            gain = w @ z - (e @ (1.0 - y))[None, :]
+            broke = _broken(tl, gain, kept) - exit_cost[:, None, None]  # (n, k, j)
+            for k in range(kk):
+                open_ = bill[:, k] > 0.0
+                if not open_.any():
+                    continue
+                walk = walks(funded, k)
+                after = broke[np.arange(n), k, np.maximum(walk, k)]
+                ren = np.where(walk < 0, exit_cost - bill[:, k], stay[:, k] - after)
+                renege[:, k] = np.where(open_, ren, np.inf)
+        margin = np.minimum(np.minimum(leave_margin, enforce_margin), renege)
         tol = IC_TOL * np.maximum(1.0, np.abs(stay))
         names.append(a.id)
         margins.append(margin)
@@ -745,6 +767,25 @@ def _coalition(
         np.stack(stays, axis=1),
         np.stack(enforces, axis=1),
     )
+
+
+def _broken(tl: _Timeline, gain: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """``B[n, k, j]``: a member's value at the end of phase ``k`` if the deal breaks after ``j``.
+
+    Step values less enforcement in phases ``k+1..j`` (paying nothing), the
+    irreversible part from then on (0-based; ``-inf`` below the diagonal), as
+    in :func:`solver.coalition.coalition_values`.
+    """
+    n, kk = gain.shape
+    a, d = tl.years, tl.D[:, 1:, 1:]
+    out = np.full((n, kk, kk), -np.inf)
+    for k in range(kk):
+        acc = np.zeros(n)
+        for j in range(k, kk):
+            if j > k:
+                acc = acc + d[:, k, j] * a[:, j] * gain[:, j]
+            out[:, k, j] = acc + d[:, k, j] * tl.G[:, j] * kept[:, j]
+    return out
 
 
 def evaluate_batched(scenario: Scenario, plan: Plan | Schedule, worlds: Worlds) -> PlanInWorlds:
@@ -808,54 +849,70 @@ def evaluate_batched(scenario: Scenario, plan: Plan | Schedule, worlds: Worlds) 
     cost = x.c @ z  # (n, K)
     restorable = np.einsum("nd,ndk->nk", x.c, share * z[None, :, :])
 
-    # the members first: one that would not enforce takes its pressure with it
-    members, m_margin, m_ok, enforces = _coalition(s, x, tl, y, z, held, share)
-    lost = np.zeros((n, n_m))
-    for j, a in enumerate(members):
-        sigma = np.array([m.enforced_by.get(a, 0.0) for m in s.measures], dtype=float)
-        lost += np.where(enforces[:, j][:, None], 0.0, sigma[None, :])
-    v_eff = x.v * np.maximum(0.0, 1.0 - lost)
-    v_eff = np.where(lost > 0.0, v_eff, x.v)
-
     credible = _credible(s, x)
     known = {i.id for i in s.instruments}
     q = np.ones((n, n_m, kk))
     for i, m in enumerate(s.measures):
         if m.snapback in known:
             q[:, i, :] = x.credibility[m.snapback] * credible[m.snapback][:, None]
-    agg = {
-        "R": v_eff @ active,
-        "C": cost,
-        "O": (v_eff * once) @ granted,
-        "Q": np.einsum("nm,nmk,mk->nk", v_eff * x.r, q, active),
-        "B": restorable,
-    }
-    t_margin = np.zeros((n, kk))
-    t_ok = np.zeros((n, kk), dtype=bool)
-    for k in range(1, kk + 1):
-        j = k - 1
-        vc = tl.comply(k, agg["R"] - agg["C"], agg["O"])
-        best = np.full(n, -np.inf)
-        if n_d and (z[:, -1] - z[:, j]).max() > 0.5:  # a later step remains: a stall
-            best = np.maximum(best, tl.G[:, j] * (agg["R"][:, j] - agg["C"][:, j]))
-        done = np.flatnonzero(z[:, j] > 0.5)
-        if done.size:
-            overt = tl.G[:, j] * (agg["R"][:, j] - agg["Q"][:, j] - agg["C"][:, j] + agg["B"][:, j])
-            best = np.maximum(best, overt)
-            det = detection[:, done, j]  # (n, J)
-            order = np.argsort(det, axis=1, kind="stable")
-            pis = np.take_along_axis(det, order, axis=1)
-            weight = x.c[:, done] * share[:, done, j]
-            restored = np.cumsum(np.take_along_axis(weight, order, axis=1), axis=1)
-            valid = np.ones_like(pis, dtype=bool)
-            valid[:, :-1] = pis[:, :-1] < pis[:, 1:]  # a class takes every step at its level
-            cov = _covert(tl, k, pis, agg, restored)
-            best = np.maximum(best, np.where(valid, cov, -np.inf).max(axis=1))
-        vd = np.where(np.isfinite(best), best, vc)  # nothing to do and nothing to refuse
-        ok = vd <= vc + IC_TOL * np.maximum(1.0, np.abs(vc))
-        raw = vc - vd
-        t_margin[:, j] = np.where(ok, np.maximum(raw, 0.0), raw)
-        t_ok[:, j] = ok
+    stall = [bool(n_d and (z[:, -1] - z[:, j]).max() > 0.5) for j in range(kk)]
+
+    def target(
+        v: np.ndarray, act: np.ndarray, grants: np.ndarray, nodes: range
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The target's margins and verdicts ``(n, K)`` at ``nodes`` (0-based) for values ``v``."""
+        agg = {
+            "R": v @ act if act.ndim == 2 else np.einsum("nm,nmk->nk", v, act),
+            "C": cost,
+            "O": (v * once) @ grants
+            if grants.ndim == 2
+            else np.einsum("nm,nmk->nk", v * once, grants),
+            "Q": np.einsum("nm,nmk,...mk->nk", v * x.r, q, act),
+            "B": restorable,
+        }
+        margin = np.zeros((n, kk))
+        good = np.ones((n, kk), dtype=bool)
+        for j in nodes:
+            k = j + 1
+            vc = tl.comply(k, agg["R"] - agg["C"], agg["O"])
+            best = np.full(n, -np.inf)
+            if stall[j]:  # a later step remains: a stall
+                best = np.maximum(best, tl.G[:, j] * (agg["R"][:, j] - agg["C"][:, j]))
+            done = np.flatnonzero(z[:, j] > 0.5)
+            if done.size:
+                lost = agg["B"][:, j] - agg["Q"][:, j]
+                best = np.maximum(best, tl.G[:, j] * (agg["R"][:, j] - agg["C"][:, j] + lost))
+                det = detection[:, done, j]  # (n, J)
+                order = np.argsort(det, axis=1, kind="stable")
+                pis = np.take_along_axis(det, order, axis=1)
+                weight = x.c[:, done] * share[:, done, j]
+                restored = np.cumsum(np.take_along_axis(weight, order, axis=1), axis=1)
+                valid = np.ones_like(pis, dtype=bool)
+                valid[:, :-1] = pis[:, :-1] < pis[:, 1:]  # a class takes every step at its level
+                cov = _covert(tl, k, pis, agg, restored)
+                best = np.maximum(best, np.where(valid, cov, -np.inf).max(axis=1))
+            vd = np.where(np.isfinite(best), best, vc)  # nothing done, nothing to refuse
+            ok = vd <= vc + IC_TOL * np.maximum(1.0, np.abs(vc))
+            raw = vc - vd
+            margin[:, j] = np.where(ok, np.maximum(raw, 0.0), raw)
+            good[:, j] = ok
+        return margin, good
+
+    def walks(funded: np.ndarray, k: int) -> np.ndarray:
+        keep = np.ones((n_m, kk))
+        keep[funded, k:] = 0.0
+        _, good = target(x.v, active * keep, granted * keep, range(k, kk))
+        bad = ~good[:, k:]
+        return np.where(bad.any(axis=1), k + np.argmax(bad, axis=1), -1)
+
+    # the members first: one that would not enforce takes its pressure with it
+    members, m_margin, m_ok, enforces = _coalition(s, x, tl, y, z, held, share, walks)
+    lost = np.zeros((n, n_m))
+    for j, a in enumerate(members):
+        sigma = np.array([m.enforced_by.get(a, 0.0) for m in s.measures], dtype=float)
+        lost += np.where(enforces[:, j][:, None], 0.0, sigma[None, :])
+    v_eff = np.where(lost > 0.0, x.v * np.maximum(0.0, 1.0 - lost), x.v)
+    t_margin, t_ok = target(v_eff, active, granted, range(kk))
 
     fails = _world_families(s, x, y, z, held, share, cost)
     return PlanInWorlds(
