@@ -421,7 +421,7 @@ def _check_failed(failed: ArrayLike, n: int) -> BoolArray:
     odd = ~((num == 0) | (num == 1))
     if odd.any():
         i = int(np.nonzero(odd)[0][0])
-        raise ValueError(f"failed[{i}] is {arr[i]!r}; failed must hold booleans or 0/1")
+        raise ValueError(f"failed[{i}] is {arr[i].item()!r}; failed must hold booleans or 0/1")
     return num == 1
 
 
@@ -529,16 +529,15 @@ def _peel(
         gains, sizes = [], []
         for strict, incl, from_low in ((lo_strict, lo_incl, True), (hi_strict, hi_incl, False)):
             use_incl = (strict == 0) | ((np.abs(incl - k) < np.abs(strict - k)) & (incl < m))
-            r = np.where(use_incl, incl, strict)
-            width = int(min(r.max(), m))
+            size = np.where(use_incl, incl, strict)  # >= 1 in every row
+            width = int(min(size.max(), m))
             ends = order[:, :width] if from_low else order[:, m - width :][:, ::-1]
-            cum = np.cumsum(y[ends], axis=1)
-            fr = np.where(r > 0, cum[rows, np.clip(r - 1, 0, width - 1)], 0)
-            valid = (r > 0) & (m - r >= min_count)
+            failures = np.cumsum(y[ends], axis=1)[rows, size - 1]
+            valid = m - size >= min_count
             with np.errstate(divide="ignore", invalid="ignore"):
-                gain = ((F - fr) / (m - r) - F / m) * m / r
+                gain = ((F - failures) / (m - size) - F / m) * m / size
             gains.append(np.where(valid, gain, -np.inf))
-            sizes.append(r)
+            sizes.append(size)
         flat = np.concatenate(gains)
         best = int(np.argmax(flat))
         if not flat[best] > _EPS:
