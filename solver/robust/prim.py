@@ -1105,7 +1105,8 @@ def describe(box: Box, labels: Mapping[str, str] | None = None, *, digits: int =
     failures, density <density>``, one condition per restricted parameter in
     column order (``is below H``, ``is above L``, ``is between L and H``, or
     ``is L`` when both limits are equal); a box with no restriction reads
-    ``fails anywhere in the sampled ranges``.  Limits have ``digits``
+    ``fails anywhere in the sampled ranges`` (``anywhere else`` for a box
+    found after others, which holds the worlds outside them).  Limits have ``digits``
     significant figures and thousands separators; coverage is a whole
     percentage; density has two decimals.
 
@@ -1136,6 +1137,8 @@ def describe(box: Box, labels: Mapping[str, str] | None = None, *, digits: int =
     >>> describe(box, {"milestones.M06.detection": "M06 detection"}).split(" and ")[0]
     'fails when M06 detection is below 0.14'
     """
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise ValueError(f"digits is {digits!r}; it must be an integer of at least 1")
     labels = labels or {}
     parts = []
     for b in box.bounds:
@@ -1148,7 +1151,8 @@ def describe(box: Box, labels: Mapping[str, str] | None = None, *, digits: int =
         elif b.low is not None:
             parts.append(f"{label} is above {_fmt(b.low, digits)}")
     if not parts:
-        where = "fails anywhere in the sampled ranges"
+        # A later box without restriction is the rest of the worlds.
+        where = "fails anywhere " + ("else " if box.rank > 1 else "") + "in the sampled ranges"
     elif len(parts) == 1:
         where = f"fails when {parts[0]}"
     else:

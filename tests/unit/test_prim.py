@@ -312,6 +312,10 @@ def test_describe_uses_labels_between_and_lists():
     assert describe(tiny) == "fails when x is below 1.23e-05: 99 % of the failures, density 1.00"
     negative = _box(Bound("x", 0, -2500.0, -0.5))
     assert describe(negative).startswith("fails when x is between -2,500 and -0.5:")
+    rest = Box((), 0.1, 0.85, 0.05, 40, 34, rank=2)
+    assert describe(rest).startswith("fails anywhere else in the sampled ranges: 10 %")
+    with pytest.raises(ValueError, match="digits is 0"):
+        describe(box, digits=0)
 
 
 # --- bad input -------------------------------------------------------------------------
