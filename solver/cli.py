@@ -64,6 +64,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         )
     if args.out:
         check_writable(args.out)  # fail before solving, not after
+    if args.robust:
+        from solver.robust.cli import run_robust
+
+        return run_robust(args, scenario)
     plan: Plan
     if args.plan:
         plan = evaluate(scenario, load_schedule(args.plan, scenario), objective=args.objective)
@@ -216,6 +220,9 @@ def _add_solve(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--plan", help="evaluate this plan file instead of optimising")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--out", help="also write the JSON document to this file")
+    from solver.robust.cli import add_arguments
+
+    add_arguments(p)
     p.set_defaults(func=_cmd_solve)
     return p
 

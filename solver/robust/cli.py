@@ -1,0 +1,237 @@
+"""``relief solve --robust SPEC``: one plan chosen against many sampled worlds.
+
+::
+
+    relief solve [SCENARIO] --robust SPEC [--worlds N] [--criterion chance|quantile|cvar|worst]
+                 [--level A] [--seed S] [--check-worlds M] [--check-seed T] [--json] [--out FILE]
+
+The plan is chosen on ``N`` worlds drawn with seed ``S`` (in sample), then
+judged, with the nominal optimum (both sides required) and the shipped
+proposal when the scenario is the default, on ``M`` independent worlds drawn
+with seed ``T`` (out of sample).  See ``docs/robust.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from solver.io import dumps_json
+
+__all__ = ["add_arguments", "robust_document", "run_robust"]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the robust-solve options to ``relief solve``'s parser.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The ``solve`` subcommand's parser.
+    """
+    g = p.add_argument_group("robust plans (docs/robust.md)")
+    g.add_argument(
+        "--robust",
+        metavar="SPEC",
+        default=None,
+        help="choose one plan against worlds sampled from this sensitivity spec",
+    )
+    g.add_argument("--worlds", type=int, default=200, metavar="N", help="in-sample worlds (200)")
+    g.add_argument(
+        "--criterion",
+        choices=("chance", "quantile", "cvar", "worst"),
+        default="chance",
+        help="chance: most worlds where the plan works; quantile/cvar: the lower tail of the "
+        "minimum leverage; worst: its worst case (default chance)",
+    )
+    g.add_argument(
+        "--level", type=float, default=0.1, metavar="A", help="tail share for quantile/cvar (0.1)"
+    )
+    g.add_argument("--seed", type=int, default=0, metavar="S", help="in-sample seed (0)")
+    g.add_argument(
+        "--check-worlds",
+        type=int,
+        default=2000,
+        metavar="M",
+        help="out-of-sample worlds (2000)",
+    )
+    g.add_argument(
+        "--check-seed",
+        type=int,
+        default=None,
+        metavar="T",
+        help="out-of-sample seed (default: S + 1, never S)",
+    )
+
+
+def _share(plan: Any, scenario: Any, worlds: Any) -> dict[str, Any]:
+    from solver.robust.batch import evaluate_plan, shares_ci
+
+    if plan is None:
+        return {"share": None, "ci": None, "worlds": worlds.n, "seed": worlds.seed}
+    works = evaluate_plan(scenario, plan, worlds).works
+    hits = int(works.sum())
+    lo, hi = shares_ci(hits, worlds.n)
+    return {
+        "share": hits / worlds.n,
+        "ci": [lo, hi],
+        "worlds": worlds.n,
+        "seed": worlds.seed,
+    }
+
+
+def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[str, Any]]:
+    """Solve robustly and return the plan with the ``"robust"`` JSON entry.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``relief solve`` arguments with the robust options.
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    tuple
+        ``(plan, robust)``: the :class:`~solver.plan.Plan` of the chosen
+        schedule (evaluated as ``solve --plan`` does) and the dict of
+        criterion, worlds, in-sample figure and out-of-sample shares.
+    """
+    from solver.robust.batch import draw_worlds, evaluate_plan
+    from solver.robust.saa import solve_robust
+    from solver.sensitivity import load_spec
+    from solver.solve import evaluate, solve
+
+    if args.worlds < 1 or args.check_worlds < 1:
+        raise ValueError(
+            f"--worlds {args.worlds} and --check-worlds {args.check_worlds} must be >= 1"
+        )
+    check_seed = args.seed + 1 if args.check_seed is None else args.check_seed
+    if check_seed == args.seed:
+        raise ValueError(f"--check-seed {check_seed} equals --seed: out of sample needs new draws")
+    spec = load_spec(args.robust, scenario)
+    inside = draw_worlds(scenario, spec, args.worlds, args.seed)
+    outside = draw_worlds(scenario, spec, args.check_worlds, check_seed)
+    res = solve_robust(
+        scenario,
+        inside,
+        criterion=args.criterion,
+        level=args.level,
+        time_limit=args.time_limit if args.time_limit is not None else 60.0,
+    )
+    plan = None
+    if res.schedule is not None:
+        plan = evaluate(scenario, res.schedule, objective=args.objective)
+    nominal = solve(scenario, require_ic="both", ranges=False)
+    proposal = _proposal(scenario)
+    in_sample = (
+        float(evaluate_plan(scenario, res.schedule, inside).works.mean())
+        if res.schedule is not None
+        else None
+    )
+    robust = {
+        "criterion": args.criterion,
+        "level": args.level if args.criterion in ("quantile", "cvar") else None,
+        "worlds": inside.n,
+        "seed": inside.seed,
+        "status": res.status,
+        "objective": res.objective,
+        "bound": res.bound,
+        "gap": res.gap,
+        "seconds": round(res.seconds, 3),
+        "model": {"rows": res.rows, "columns": res.columns, "binaries": res.binaries},
+        "in_sample": in_sample,
+        "out_of_sample": _share(res.schedule, scenario, outside),
+        "nominal": _share(
+            nominal.schedule if nominal.status.has_solution else None, scenario, outside
+        ),
+        "proposal": None if proposal is None else _share(proposal, scenario, outside),
+        "ceiling": None,
+    }
+    return plan, robust
+
+
+def _proposal(scenario: Any) -> Any:
+    """The shipped proposal's plan when ``scenario`` is the shipped default, else ``None``."""
+    from solver.plan import load_schedule
+    from solver.scenario import load_scenario
+    from solver.shipped import MODELS_DIR, default_scenario_path
+
+    if scenario.digest() != load_scenario(default_scenario_path()).digest():
+        return None
+    return load_schedule(MODELS_DIR / "plans" / "proposal_2018.toml", scenario)
+
+
+def run_robust(args: argparse.Namespace, scenario: Any) -> int:
+    """Run ``relief solve --robust``; print the plan and the robust figures.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``relief solve`` arguments.
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    int
+        0 with a plan, 1 without.
+    """
+    from solver.io import write_atomic
+    from solver.render import render_plan
+
+    for flag, value in (("--plan", args.plan), ("--both-sides", args.both_sides or None)):
+        if value:
+            raise ValueError(f"{flag} does not combine with --robust (which requires both sides)")
+    plan, robust = robust_document(args, scenario)
+    doc = {
+        **(plan.to_dict() if plan is not None else {"status": robust["status"]}),
+        "robust": robust,
+    }
+    text = dumps_json(doc, indent=2)
+    if args.out:
+        write_atomic(args.out, text + "\n")
+    if args.json:
+        print(text)
+    else:
+        if plan is not None:
+            print(render_plan(plan))
+        print(render_robust(robust))
+    return 0 if plan is not None else 1
+
+
+def render_robust(r: dict[str, Any]) -> str:
+    """The robust figures as text.
+
+    Parameters
+    ----------
+    r : dict
+        The ``"robust"`` entry of :func:`robust_document`.
+
+    Returns
+    -------
+    str
+        Criterion, solve status and gap, and the shares of worlds where each
+        plan works, with 95 % intervals.
+    """
+
+    def line(name: str, x: dict[str, Any] | None) -> str:
+        if x is None or x["share"] is None:
+            return f"  {name:<22} -"
+        lo, hi = x["ci"]
+        return f"  {name:<22} {100 * x['share']:5.1f} %   [{100 * lo:.1f}, {100 * hi:.1f}]"
+
+    out = r["out_of_sample"]
+    gap = "proven optimal" if r["gap"] == 0 else f"gap {r['gap']}"
+    lines = [
+        "",
+        f"Robust plan: criterion {r['criterion']} over {r['worlds']} worlds (seed {r['seed']}), "
+        f"{r['status']}, {gap}, {r['seconds']:.1f} s",
+        f"  in sample it works in {100 * (r['in_sample'] or 0):.1f} % of the worlds",
+        f"  out of sample ({out['worlds']:,} worlds, seed {out['seed']}): share where the plan "
+        "works, 95 % interval",
+        line("robust plan", out),
+        line("nominal (both sides)", r["nominal"]),
+        line("proposal", r["proposal"]),
+    ]
+    return "\n".join(lines)
