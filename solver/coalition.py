@@ -221,9 +221,10 @@ class ActorValues:
         What the MIP's renege rows guarantee: ``X_a - F_{a,k}`` (the target
         keeps complying) and, for a member with enforcement costs, the
         smallest ``V^stay_{a,k} - V^ren_{a,k}(j)`` over every node ``j > k``
-        where the target might defect instead.  It is never above
-        ``renege_margin`` where that is defined, so a plan with ``renege_bound
-        >= 0`` passes the exact test.
+        where the target might defect instead (a defection at ``k`` itself is
+        the leave value, which the leave row covers).  With the leave margin it
+        is never above ``renege_margin`` where that is defined, so a plan with
+        ``renege_bound >= 0`` and ``leave_margin >= 0`` passes the exact test.
     """
 
     actor: str

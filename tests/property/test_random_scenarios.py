@@ -188,12 +188,15 @@ def _with_members(doc, data):
         d["id"]: data.draw(money) for d in doc["milestones"] if data.draw(st.booleans())
     }
     neighbour = {"id": "cn", "exit_cost": data.draw(st.integers(0, 400).map(float))}
-    for m in doc["measures"]:
+    both = data.draw(st.booleans())  # the donor also enforces: its renege rows then
+    for m in doc["measures"]:  # include the target's later defections
         if data.draw(st.booleans()):
             m["actor_costs"] = {"donor": data.draw(st.integers(0, 40).map(float))}
         if data.draw(st.booleans()):
             m["enforcement_costs"] = {"cn": data.draw(st.integers(0, 80).map(float))}
             m["enforced_by"] = {"cn": data.draw(st.floats(0, 1).map(lambda x: round(x, 2)))}
+            if both:
+                m["enforcement_costs"]["donor"] = data.draw(st.integers(0, 30).map(float))
     doc["actors"] = [*doc["actors"], donor, neighbour]
     return doc
 
@@ -201,9 +204,10 @@ def _with_members(doc, data):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), st.data())
 def test_every_two_sided_plan_passes_the_two_sided_check(doc, data):
-    """With both sides required, every plan returned keeps every member in (and enforcing),
-    passes the two-sided check and the verifier's coalition rows, and its leverage is the
-    check's margin (no member lapses, so the target's game sees the nominal values)."""
+    """With both sides required, every plan returned keeps every member in (enforcing and
+    paying: the renege rows are sufficient for the check's exact renege test), passes the
+    two-sided check and the verifier's coalition rows, and its leverage is the check's
+    margin (no member lapses, so the target's game sees the nominal values)."""
     s = scenario_from_dict(_with_members(doc, data))
     plan = solve(s, require_ic="both", explain=False)
     if plan.schedule is None:
@@ -213,7 +217,11 @@ def test_every_two_sided_plan_passes_the_two_sided_check(doc, data):
     report = check(s, plan, thresholds=False)
     assert report.incentive_compatible, report.render()
     assert report.lapsed == []
-    assert all(all(v.stays) for v in report.coalition)
+    assert all(all(v.stays) and all(v.pays) for v in report.coalition)
+    for v in report.coalition:  # with the leave row's, the renege rows' guarantee never
+        defined = np.isfinite(v.renege_margin)  # exceeds the exact renege margin
+        rows = np.minimum(v.renege_bound, v.leave_margin)[defined]
+        assert (rows <= v.renege_margin[defined] + 1e-6).all()
     assert verify_plan(s, plan, require_ic=True, two_sided=True).ok
     for pa, pc in zip(plan.phases(), report.phases, strict=True):
         assert pa["leverage"] == pytest.approx(pc.ic_margin, rel=1e-6, abs=1e-6)
@@ -289,20 +297,25 @@ def _perturbed(s, rng):
         sample[f"milestones.{d.id}.reversibility"] = float(rng.uniform(0, 1))
         sample[f"milestones.{d.id}.detection"] = float(rng.choice([0.1, 0.5, 0.9]))
     sample["instruments.unsc.credibility"] = float(rng.uniform(0, 1))
+    for a in s.actors:
+        if a.id in ("donor", "cn"):  # the two-sided rows' right-hand sides
+            sample[f"actors.{a.id}.exit_cost"] = float(rng.integers(0, 400))
     return apply_sample(s, sample)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(), st.integers(0, 2**32 - 1))
-def test_template_refill_equals_a_fresh_build(doc, seed):
+@given(scenarios(), st.integers(0, 2**32 - 1), st.data())
+def test_template_refill_equals_a_fresh_build(doc, seed, data):
     """Refilling a template's numbers gives exactly the builder's model, in both
-    leverage forms, whenever the structure key matches (and raises otherwise)."""
+    leverage forms (the IC one with the two-sided rows, a funding and enforcing
+    donor's renege rows among them), whenever the structure key matches (and
+    raises otherwise)."""
     from solver.formulation.template import StepTemplate, StructureChanged
 
-    s = scenario_from_dict(doc)
+    s = scenario_from_dict(_with_members(doc, data))
     rng = np.random.default_rng(seed)
     for require_ic in (False, True):
-        opts = BuildOptions(require_ic=require_ic)
+        opts = BuildOptions(require_ic=require_ic, two_sided=require_ic)
         tpl = StepTemplate(s, opts)
         for _ in range(4):
             v = _perturbed(s, rng)
@@ -364,9 +377,11 @@ def test_structural_fixings_hold_in_every_solution_and_keep_the_optimum(doc, req
 @SETTINGS
 @given(scenarios(), st.data())
 def test_two_sided_rows_are_the_members_margins(doc, data):
-    """Each coalition row's slack at a fixed plan is the member's margin (solver.coalition)."""
+    """Each coalition row's slack at a fixed plan is the member's margin (solver.coalition):
+    leave, enforce, the renege row (the renege margin when the target keeps complying)
+    and, for a donor that also enforces, the renege against each later defection."""
     from solver.coalition import actor_payoffs, coalition_values
-    from solver.payoffs import coefficients
+    from solver.payoffs import aggregates, coefficients
 
     doc["parameters"].pop("irreversibility_ratio")
     doc["parameters"]["reciprocity"] = 0.0
@@ -395,12 +410,29 @@ def test_two_sided_rows_are_the_members_margins(doc, data):
     y, z = sched.matrices(s)
     want = []
     values = {v.actor: v for v in coalition_values(s, coefficients(s), y, z)}
+    tl = coefficients(s).timeline
+    agg = aggregates(coefficients(s), y, z)
+    dm, years = tl.discount[1:, 1:], np.asarray(tl.years)
     for p in actor_payoffs(s):
         v = values[p.actor]
+        gain = p.step_value @ z - p.enforcing @ (1.0 - y)  # no funding once it stops paying
+        kept = (p.step_value[:, None] * (1.0 - agg.share) * z).sum(axis=0)
         for k in range(s.phases):
             want.append(v.leave_margin[k])
             if p.enforcing.sum() > 0:
                 e = v.enforce_margin[k]
                 want.append(e if np.isfinite(e) else p.exit_cost)
+            if not p.funds:
+                continue
+            # the renege row: X - F_k, which is the renege margin when the target keeps
+            # complying without the funding
+            want.append(p.exit_cost - v.saved[k])
+            if np.isfinite(v.renege_margin[k]) and v.renege_defects[k] is None:
+                assert v.renege_margin[k] == pytest.approx(want[-1], rel=1e-9, abs=1e-7)
+            if p.enforcing.sum() > 0:  # the target defecting after a later phase j
+                for j in range(k + 1, s.phases):
+                    until = sum(dm[k, t] * years[t] * gain[t] for t in range(k + 1, j + 1))
+                    ren = until + dm[k, j] * tl.annuity[j] * kept[j] - p.exit_cost
+                    want.append(v.stay[k] - ren)
     scale = max(1.0, float(np.abs(want).max(initial=0.0)))
     assert np.allclose(slack, want, rtol=1e-9, atol=1e-7 * scale)
