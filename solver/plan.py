@@ -214,8 +214,10 @@ DOCUMENT_KEYS: tuple[str, ...] = (
     "levels",
     "phase_range",
     "phase_range_complete",
+    "robust",
 )
-"""Top-level keys of the ``relief solve --json`` document (:meth:`Plan.to_dict`)."""
+"""Top-level keys of the ``relief solve --json`` document (:meth:`Plan.to_dict`; ``robust``
+is added by ``relief solve --robust``, :mod:`solver.robust.cli`)."""
 
 ROW_KEYS: tuple[str, ...] = (
     "phase",

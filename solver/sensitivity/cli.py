@@ -211,6 +211,7 @@ def _run_plan(args: argparse.Namespace, scenario: Any, spec: Any) -> int:
     n = DEFAULT_SAMPLES["mc"] if args.samples is None else args.samples
     worlds = draw_worlds(scenario, spec, n, args.seed)
     result = evaluate_plan(scenario, schedule, worlds, engine=args.engine)
+    boxes = _failure_boxes(result, spec)
     if args.json:
         doc = {
             "method": "mc",
@@ -220,11 +221,27 @@ def _run_plan(args: argparse.Namespace, scenario: Any, spec: Any) -> int:
             "seed": args.seed,
             "samples": n,
             "summary": result.summary(),
+            "failure_boxes": boxes,
         }
         print(dumps_json(doc, indent=2))
     else:
         print(render_plan_in_worlds(result, plan=str(args.plan)))
+        if boxes:
+            print("\n  where it fails (PRIM boxes of the sampled parameters, docs/robust.md):")
+            print("\n".join(f"    {b['text']}" for b in boxes))
     return EXIT_OK
+
+
+def _failure_boxes(result: Any, spec: Any) -> list[dict[str, Any]]:
+    """PRIM boxes of the worlds where the fixed plan does not work, with their words."""
+    from solver.robust.prim import describe, find_boxes
+
+    failed = ~result.works
+    if not failed.any() or failed.all():
+        return []
+    labels = {t: p.label for p in spec.params for t in p.targets if p.label}
+    found = find_boxes(result.worlds.values, failed, names=list(result.worlds.paths), max_boxes=3)
+    return [{**b.to_dict(trajectory=False), "text": describe(b, labels)} for b in found.boxes]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
