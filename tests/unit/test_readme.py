@@ -19,7 +19,8 @@ def test_readme_python_example_runs(capsys):
         os.chdir(cwd)
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("optimal ")
-    assert "True" in out
+    assert "True False" in out  # the target complies; a donor would stop paying
+    assert out[out.index("None None") + 1] == "True"  # the two-sided plan holds both sides
     # the figures the example's comments quote are the ones it prints
     objective = re.search(r"# 'optimal' ([0-9.]+)\.\.\.", block).group(1)
     assert out[0].startswith(f"optimal {objective}")
