@@ -254,7 +254,7 @@ class PlanVerdict:
         target comes first.
     member : tuple or None
         ``(phase, actor, deviation, margin)`` of the first member to defect
-        (``leave`` or ``stop_enforcing``), if any.
+        (``leave``, ``stop_enforcing`` or ``stop_paying``), if any.
     violations : list of str
         Constraints the plan breaks (:func:`solver.verify_plan`).
     history : History or None
