@@ -1001,4 +1001,6 @@ def shares_ci(hits: int, n: int, level: float = 0.95) -> tuple[float, float]:
     denom = 1.0 + zq**2 / n
     centre = (p + zq**2 / (2 * n)) / denom
     half = zq * math.sqrt(p * (1 - p) / n + zq**2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo = 0.0 if hits == 0 else max(0.0, min(p, centre - half))
+    hi = 1.0 if hits == n else min(1.0, max(p, centre + half))
+    return lo, hi

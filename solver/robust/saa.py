@@ -16,16 +16,17 @@ Criteria (``docs/robust.md``):
 
 * ``chance``: maximise the number of worlds in which the plan *works*; a
   binary ``w_s`` per world relaxes that world's condition rows by a big-M
-  when 0.  The design rules are hard.
+  when 0.  The design rules, and the conditions of the scenario as written
+  (the plan must work in the analyst's own estimate), are hard.
 * ``quantile`` (level ``a``): maximise ``eta`` such that the minimum
   leverage is at least ``eta`` in a share ``1 - a`` of the worlds.
 * ``cvar`` (level ``a``): maximise the mean of the minimum leverage over the
   worst share ``a`` of the worlds (Rockafellar and Uryasev 2000).
 * ``worst``: maximise the smallest minimum leverage over all worlds.
 
-For the last three the conditions of the scenario as written (incentive,
-members, participation, cohesion, ratio) are hard, as in a nominal solve,
-and each world adds only its leverage.
+For the last three, too, the conditions of the scenario as written
+(incentive, members, participation, cohesion, ratio) are hard, as in a
+nominal solve, and each sampled world adds only its leverage.
 """
 
 from __future__ import annotations
@@ -192,15 +193,14 @@ def robust_model(
         raise ValueError("the scenario's model has no leverage columns")
     n = worlds.n
     variants = _variants(scenario, worlds)
-    if criterion != "chance":  # the scenario as written: its conditions hold hard
-        variants = [scenario, *variants]
+    variants = [scenario, *variants]  # the scenario as written first: its conditions hold hard
     eta = None
     if criterion in ("quantile", "cvar", "worst"):
         eta = m.add_var("eta", lb=-math.inf, ub=math.inf, obj=1.0)
     picks: list[int] = []
     for w, variant in enumerate(variants):
-        nominal = criterion != "chance" and w == 0
-        tag = "as written" if nominal else f"world {w - (criterion != 'chance')}"
+        nominal = w == 0
+        tag = "as written" if nominal else f"world {w - 1}"
         co = coefficients(variant)
         world = _world_model(tpl, variant, co)
         w_starts, w_cols, w_vals, _ = _row_slices(world)
@@ -210,7 +210,7 @@ def robust_model(
                 f"{base.var_names[j]}@{tag}", lb=base.lb[j], ub=base.ub[j], integer=False
             )
         pick = None
-        if criterion == "chance":
+        if criterion == "chance" and not nominal:
             pick = m.add_var(f"works@{tag}", lb=0.0, ub=1.0, integer=True, obj=1.0 / n)
             picks.append(pick)
         elif criterion == "quantile" and not nominal:
@@ -227,7 +227,7 @@ def robust_model(
             condition = group in CONDITION_GROUPS
             if condition and not nominal and criterion != "chance":
                 continue  # only the leverage of the world counts
-            if condition and criterion == "chance":
+            if condition and criterion == "chance" and not nominal:
                 assert pick is not None
                 big_lo, big_hi = _big_m(m, coefs, lo, hi, world, co)
                 if math.isfinite(lo) and big_lo > 0:
