@@ -56,6 +56,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="out-of-sample worlds (2000)",
     )
     g.add_argument(
+        "--ceiling",
+        type=int,
+        default=0,
+        metavar="C",
+        help="also solve the first C out-of-sample worlds one by one for the ceiling: the "
+        "share where some plan works (slow: about a tenth of a second a world; default 0, off)",
+    )
+    g.add_argument(
         "--check-seed",
         type=int,
         default=None,
@@ -148,7 +156,32 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         "proposal": None if proposal is None else _share(proposal, scenario, outside),
         "ceiling": None,
     }
+    if args.ceiling > 0:
+        robust["ceiling"] = _ceiling(args, scenario, outside, res.schedule, nominal)
     return plan, robust
+
+
+def _ceiling(
+    args: argparse.Namespace, scenario: Any, outside: Any, robust: Any, nominal: Any
+) -> dict[str, Any]:
+    """The ceiling on the first ``--ceiling`` out-of-sample worlds, with both plans there."""
+    from solver.robust.batch import Worlds, shares_ci
+    from solver.robust.saa import ceiling
+
+    c = min(args.ceiling, outside.n)
+    few = Worlds(outside.paths, outside.values[:c], outside.seed)
+    reached = ceiling(scenario, few)
+    lo, hi = shares_ci(int(reached.sum()), c)
+    doc = {"share": float(reached.mean()), "ci": [lo, hi], "worlds": c, "seed": outside.seed}
+    for name, plan in (("robust", robust), ("nominal", nominal.schedule)):
+        same = _share(plan, scenario, few)
+        doc[f"{name}_share"] = same["share"]
+        if plan is not None and reached.any():
+            from solver.robust.batch import evaluate_plan
+
+            works = evaluate_plan(scenario, plan, few).works
+            doc[f"{name}_of_ceiling"] = float((works & reached).sum() / reached.sum())
+    return doc
 
 
 def _proposal(scenario: Any) -> Any:
@@ -234,4 +267,12 @@ def render_robust(r: dict[str, Any]) -> str:
         line("nominal (both sides)", r["nominal"]),
         line("proposal", r["proposal"]),
     ]
+    c = r.get("ceiling")
+    if c:
+        lines.append(line(f"ceiling (first {c['worlds']})", c))
+        if "robust_of_ceiling" in c:
+            lines.append(
+                f"  the robust plan works in {100 * c['robust_of_ceiling']:.1f} % of the worlds "
+                f"where some plan works (nominal: {100 * c.get('nominal_of_ceiling', 0):.1f} %)"
+            )
     return "\n".join(lines)

@@ -46,7 +46,7 @@ from solver.plan import Schedule
 from solver.robust.batch import Worlds
 from solver.scenario import Scenario
 
-__all__ = ["CRITERIA", "RobustSolution", "robust_model", "solve_robust"]
+__all__ = ["CRITERIA", "RobustSolution", "ceiling", "robust_model", "solve_robust"]
 
 CRITERIA = ("chance", "quantile", "cvar", "worst")
 """The robust criteria."""
@@ -118,6 +118,7 @@ def robust_model(
     criterion: str = "chance",
     level: float = 0.1,
     two_sided: bool = True,
+    template: StepTemplate | None = None,
 ) -> tuple[LinearModel, dict[str, Any]]:
     """Build the sample-average model of ``scenario`` over ``worlds``.
 
@@ -133,6 +134,9 @@ def robust_model(
         ``a`` for ``quantile`` and ``cvar``: the share of worst worlds (0, 1).
     two_sided : bool, optional
         Include the coalition members' rows (default ``True``).
+    template : StepTemplate, optional
+        A template of ``scenario`` built with ``require_ic=True`` and
+        ``two_sided`` (``info["template"]`` of an earlier call), to reuse.
 
     Returns
     -------
@@ -152,7 +156,7 @@ def robust_model(
     if criterion in ("quantile", "cvar") and not 0.0 < level < 1.0:
         raise ValueError(f"level is {level!r}; it must lie strictly between 0 and 1")
     opts = BuildOptions(objective="leverage", require_ic=True, two_sided=two_sided)
-    tpl = StepTemplate(scenario, opts)
+    tpl = template if template is not None else StepTemplate(scenario, opts)
     base = tpl.built.model
     v = tpl.built.vars
     plan_cols = set(v.y.ravel().tolist()) | set(v.z.ravel().tolist())
@@ -404,3 +408,48 @@ def _schedule_of(s: Scenario, tpl: StepTemplate, x: np.ndarray) -> Schedule:
         measures={m.id: first(v.y[i]) for i, m in enumerate(s.measures)},
         milestones={d.id: first(v.z[i]) for i, d in enumerate(s.milestones)},
     )
+
+
+def ceiling(
+    scenario: Scenario,
+    worlds: Worlds,
+    *,
+    two_sided: bool = True,
+    backend: str = "highspy",
+    time_limit: float | None = 10.0,
+) -> np.ndarray:
+    """Per world, whether *some* plan works there and in the scenario as written.
+
+    The ceiling of any single plan the robust solve can return (which must
+    work in the scenario as written too): world by world, the robust model
+    over that one world, solved for its ``works`` binary.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The base scenario.
+    worlds : Worlds
+        The worlds.
+    two_sided : bool, optional
+        Both sides' conditions (default ``True``).
+    backend : str, optional
+        MIP backend.
+    time_limit : float, optional
+        Seconds per world (a world not settled in time counts as not reached).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` booleans.
+    """
+    from solver.backends import run_backend
+
+    opts = BuildOptions(objective="leverage", require_ic=True, two_sided=two_sided)
+    tpl = StepTemplate(scenario, opts)
+    out = np.zeros(worlds.n, dtype=bool)
+    for i in range(worlds.n):
+        one = Worlds(worlds.paths, worlds.values[i : i + 1], worlds.seed)
+        model, _ = robust_model(scenario, one, two_sided=two_sided, template=tpl)
+        sol = run_backend(model, backend, time_limit=time_limit)
+        out[i] = bool(sol.status.has_solution and sol.objective is not None and sol.objective > 0.5)
+    return out
