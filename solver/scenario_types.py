@@ -115,6 +115,7 @@ class Measure:
     snapback_instrument: str | None = None
     enforcement_costs: Mapping[str, float] = field(default_factory=dict)
     enforced_by: Mapping[str, float] = field(default_factory=dict)
+    transformation: float = 0.0
 
     @property
     def once(self) -> bool:
@@ -145,6 +146,7 @@ class Milestone:
     uses: Mapping[str, float] = field(default_factory=dict)
     supersedes: tuple[str, ...] = ()
     raises_detection: Mapping[str, float] = field(default_factory=dict)
+    transformation: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -331,6 +331,16 @@ MEASURE: tuple[Field, ...] = (
         0.0,
         1.0,
     ),
+    Field(
+        "transformation",
+        "number",
+        "t_m: share of the value (a transfer: its annual equivalent) that reaches markets and "
+        "households rather than the state; negative when it props up the state's distribution "
+        "system (the transformation objective, USD m/yr = t_m x value).",
+        False,
+        -1.0,
+        1.0,
+    ),
 )
 
 MILESTONE: tuple[Field, ...] = (
@@ -379,6 +389,15 @@ MILESTONE: tuple[Field, ...] = (
         "Milestone id -> detection probability (per year) it guarantees from its phase on.",
         False,
         0.0,
+        1.0,
+    ),
+    Field(
+        "transformation",
+        "number",
+        "t_d: share of the step's cost to the target that reaches markets and households while "
+        "it holds (a reform step: the rents the state gives up; USD m/yr = t_d x cost).",
+        False,
+        -1.0,
         1.0,
     ),
 )

@@ -273,6 +273,7 @@ def _make_measure(row: Mapping[str, Any]) -> Measure:
         kind=row.get("kind", "flow"),
         ends_with=row.get("ends_with"),
         snapback_instrument=row.get("snapback_instrument"),
+        transformation=float(row.get("transformation", 0.0)),
     )
 
 
@@ -292,6 +293,7 @@ def _make_milestone(row: Mapping[str, Any]) -> Milestone:
         uses={k: float(v) for k, v in row.get("uses", {}).items()},
         supersedes=_tuple(row, "supersedes"),
         raises_detection={k: float(v) for k, v in row.get("raises_detection", {}).items()},
+        transformation=float(row.get("transformation", 0.0)),
     )
 
 
@@ -509,6 +511,12 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -
         _check_window(c, f"{lb}.phase_window", m.phase_window, k)
         _check_phase(c, f"{lb}.mandatory_by", m.mandatory_by, k)
         _check_relief_kind(c, lb, m, meas_ids | mil_ids, inst_ids)
+        if m.transformation != 0.0 and m.value == 0.0:
+            c.add(
+                f"{lb}.transformation",
+                m.transformation,
+                "it is a share of the measure's value, which is 0; set value or drop it",
+            )
     for d, lb in zip(s.milestones, labels["milestones"], strict=True):
         _refs(c, f"{lb}.requires", d.requires, mil_ids, "milestone")
         _refs(c, f"{lb}.after", d.after, mil_ids, "milestone")
@@ -521,6 +529,12 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -
         _refs(c, f"{lb}.raises_detection", d.raises_detection, mil_ids, "milestone")
         if d.id in d.raises_detection:
             c.add(f"{lb}.raises_detection", d.id, "a step cannot raise its own detection")
+        if d.transformation != 0.0 and d.cost == 0.0:
+            c.add(
+                f"{lb}.transformation",
+                d.transformation,
+                "it is a share of the step's cost to the target, which is 0; set cost or drop it",
+            )
     _check_item_ids(s, labels, c)
     _check_bounds(s, labels, c)
     _check_cycles(s, c)
