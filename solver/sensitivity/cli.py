@@ -232,16 +232,45 @@ def _run_plan(args: argparse.Namespace, scenario: Any, spec: Any) -> int:
     return EXIT_OK
 
 
+MAX_RESTRICTED = 3
+"""At most this many parameters in a reported failure box (scenario discovery keeps boxes
+small enough to read; Bryant and Lempert 2010)."""
+
+
 def _failure_boxes(result: Any, spec: Any) -> list[dict[str, Any]]:
-    """PRIM boxes of the worlds where the fixed plan does not work, with their words."""
-    from solver.robust.prim import describe, find_boxes
+    """The PRIM box of the worlds where the fixed plan fails, with its words.
+
+    The box is the last step of the peeling trajectory that restricts at most
+    :data:`MAX_RESTRICTED` parameters (then pasted and pruned), so that it can
+    be read; its density is stated beside the share of failures over all
+    worlds, which says how much the box concentrates them.
+    """
+    from solver.robust.prim import describe, find_box
 
     failed = ~result.works
     if not failed.any() or failed.all():
         return []
     labels = {t: p.label for p in spec.params for t in p.targets if p.label}
-    found = find_boxes(result.worlds.values, failed, names=list(result.worlds.paths), max_boxes=3)
-    return [{**b.to_dict(trajectory=False), "text": describe(b, labels)} for b in found.boxes]
+    names = list(result.worlds.paths)
+    first = find_box(result.worlds.values, failed, names=names)
+    if not first.boxes:
+        return []
+    steps = [t for t in first.boxes[0].trajectory if t.n_restricted <= MAX_RESTRICTED]
+    if not steps:
+        return []
+    res = find_box(result.worlds.values, failed, names=names, select=steps[-1].step)
+    base = float(failed.mean())
+    out = []
+    for b in res.boxes:
+        text = describe(b, labels)
+        out.append(
+            {
+                **b.to_dict(trajectory=False),
+                "base_density": base,
+                "text": f"{text} (failures in {100 * base:.0f} % of all worlds)",
+            }
+        )
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
