@@ -214,10 +214,12 @@ DOCUMENT_KEYS: tuple[str, ...] = (
     "levels",
     "phase_range",
     "phase_range_complete",
-    "robust",
 )
-"""Top-level keys of the ``relief solve --json`` document (:meth:`Plan.to_dict`; ``robust``
-is added by ``relief solve --robust``, :mod:`solver.robust.cli`)."""
+"""Top-level keys of the ``relief solve --json`` document (:meth:`Plan.to_dict`)."""
+
+EXTRA_DOCUMENT_KEYS: tuple[str, ...] = ("robust",)
+"""Keys other commands add to that document and plan files accept (``robust``:
+``relief solve --robust``, :mod:`solver.robust.cli`)."""
 
 ROW_KEYS: tuple[str, ...] = (
     "phase",
@@ -280,7 +282,7 @@ def plan_shape(doc: Any) -> str | None:
     if (
         isinstance(rows, list)
         and all(isinstance(r, Mapping) and "phase" in r for r in rows)
-        and set(doc) <= set(DOCUMENT_KEYS)
+        and set(doc) <= set(DOCUMENT_KEYS) | set(EXTRA_DOCUMENT_KEYS)
     ):
         return "document"
     return None
@@ -290,7 +292,7 @@ def _document_pairs(
     c: _Problems, doc: Mapping[str, Any], phases: int
 ) -> list[tuple[str, str, Any, Any]]:
     """``(kind, field, id, phase)`` of a ``relief solve --json`` document's rows."""
-    c.unknown_keys("", doc, DOCUMENT_KEYS)
+    c.unknown_keys("", doc, (*DOCUMENT_KEYS, *EXTRA_DOCUMENT_KEYS))
     rows = doc["phases"]
     if not isinstance(rows, list):
         c.add("phases", rows, "it must be a list of {phase, measures, milestones} objects")
