@@ -40,6 +40,12 @@ def test_bench_sweep_smoke():
     assert "ratio" in out
 
 
+def test_bench_robust_smoke():
+    out = _run("benchmarks/bench_robust.py", "--worlds", "300", "--exact", "20", "--robust", "5",
+               "--repeat", "1")  # fmt: skip
+    assert "same verdicts" in out and "robust (chance): 5 worlds, optimal" in out
+
+
 def test_relief_bench_suite_smoke(tmp_path):
     out = _run("-m", "solver.cli", "bench", "--suite", "relief", "--sizes", "small",
                "--backends", "highs,cbc", "--time-limit", "20", "--out", str(tmp_path))  # fmt: skip
