@@ -68,6 +68,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         from solver.robust.cli import run_robust
 
         return run_robust(args, scenario)
+    if args.frontier:
+        from solver.frontier_cli import run_frontier
+
+        return run_frontier(args, scenario)
     plan: Plan
     if args.plan:
         plan = evaluate(scenario, load_schedule(args.plan, scenario), objective=args.objective)
@@ -223,6 +227,9 @@ def _add_solve(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from solver.robust.cli import add_arguments
 
     add_arguments(p)
+    from solver.frontier_cli import add_arguments as add_frontier_arguments
+
+    add_frontier_arguments(p)
     p.set_defaults(func=_cmd_solve)
     return p
 

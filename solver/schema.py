@@ -167,7 +167,7 @@ PARAMETERS: tuple[Field, ...] = (
     Field(
         "weights",
         "map[number]",
-        "Weights of the weighted objective: keys leverage, speed, relief.",
+        "Weights of the weighted objective: keys leverage, speed, relief, transformation.",
         False,
         0.0,
     ),

@@ -12,11 +12,13 @@ from solver.model import LinearModel
 if TYPE_CHECKING:  # solver.scenario imports the validator, which imports these constants
     from solver.scenario import Scenario
 
-OBJECTIVES: tuple[str, ...] = ("leverage", "speed", "weighted", "maxmin")
+OBJECTIVES: tuple[str, ...] = ("leverage", "speed", "weighted", "maxmin", "transformation")
 """Objective names (``parameters.objective``, ``--objective``); see ``docs/formulation.md``.
 
 ``leverage`` (the default) is lexicographic over phases (:data:`LEXICOGRAPHIC`);
-``maxmin`` is the earlier one-solve rule (minimum plus a small weight on the mean)."""
+``maxmin`` is the earlier one-solve rule (minimum plus a small weight on the mean);
+``transformation`` maximises the relief reaching markets rather than the state
+(:mod:`solver.transformation`)."""
 
 LEXICOGRAPHIC: frozenset[str] = frozenset({"leverage"})
 """Objectives solved level by level (leximin over the phases' leverage, :mod:`solver.leximin`);
@@ -25,7 +27,7 @@ a model built for one carries its first level (``Lmin``) and the tie-breaks as i
 LEVERAGE_OBJECTIVES: frozenset[str] = frozenset({"leverage", "maxmin", "weighted"})
 """Objectives whose model carries the leverage columns ``L_k`` and ``Lmin``."""
 
-WEIGHT_KEYS: tuple[str, ...] = ("leverage", "speed", "relief")
+WEIGHT_KEYS: tuple[str, ...] = ("leverage", "speed", "relief", "transformation")
 """Keys of ``parameters.weights``: the terms of the ``weighted`` objective."""
 
 SECONDARY_WEIGHT = 1e-2
@@ -42,7 +44,7 @@ class BuildOptions:
 
     Attributes
     ----------
-    objective : {"leverage", "maxmin", "speed", "weighted"}
+    objective : {"leverage", "maxmin", "speed", "weighted", "transformation"}
         The objective (see ``docs/formulation.md``); ``leverage`` and
         ``maxmin`` build the same rows, ``maxmin`` adds the mean-leverage term
         to the objective.

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from solver import transformation
 from solver.formulation.common import (
     OBJECTIVES,
     SECONDARY_WEIGHT,
@@ -20,10 +21,11 @@ from solver.payoffs import Coefficients
 from solver.scenario import Scenario
 
 PRESET_WEIGHTS: Mapping[str, tuple[float, ...]] = {
-    "leverage": (1.0, 0.0, 0.0),
-    "speed": (0.0, 1.0, 0.0),
-    "weighted": (1.0, 1.0, 0.0),
-    "maxmin": (1.0, 0.0, 0.0),
+    "leverage": (1.0, 0.0, 0.0, 0.0),
+    "speed": (0.0, 1.0, 0.0, 0.0),
+    "weighted": (1.0, 1.0, 0.0, 0.0),
+    "maxmin": (1.0, 0.0, 0.0, 0.0),
+    "transformation": (0.0, 0.0, 0.0, 1.0),
 }
 """Per objective, its weights in :data:`~solver.formulation.common.WEIGHT_KEYS` order;
 ``weighted`` starts from these and takes ``parameters.weights`` on top."""
@@ -59,7 +61,7 @@ def objective_weights(s: Scenario, objective: str) -> dict[str, float]:
     --------
     >>> from solver import load_scenario, default_scenario_path
     >>> objective_weights(load_scenario(default_scenario_path()), "speed")
-    {'leverage': 0.0, 'speed': 1.0, 'relief': 0.0}
+    {'leverage': 0.0, 'speed': 1.0, 'relief': 0.0, 'transformation': 0.0}
     """
     if objective not in PRESET_WEIGHTS:
         raise ValueError(f"objective is {objective!r}; choose one of {', '.join(OBJECTIVES)}")
@@ -135,4 +137,39 @@ def objective_vector(
     c[vm.z] += speed_w * np.outer(co.u, disc) * (1 - delta)
     relief_w = weights["relief"] if weights["relief"] else tb
     c[vm.y] -= relief_w * np.outer(co.annual_equivalent() + 1.0, disc) * (1 - delta)
+    if weights["transformation"]:
+        c += weights["transformation"] * transformation_vector(n, s, vm, co)
     return c, {"weights": dict(weights)}
+
+
+def transformation_vector(n: int, s: Scenario, vm: VarMap, co: Coefficients) -> np.ndarray:
+    """The transformation value ``T`` (USD m) as objective coefficients of ``n`` columns.
+
+    ``T = sum_t w_t (sum_m t_m e_m h[m,t] + sum_d t_d c_d z[d,t])`` with the
+    weights of :func:`solver.transformation.phase_weights` on the held columns
+    ``h`` (``vm.held``, else ``vm.y``) and the step columns ``z``; for a fixed
+    schedule it equals :func:`solver.transformation.transformation_value`.
+
+    Parameters
+    ----------
+    n : int
+        Number of columns.
+    s : Scenario
+        The scenario.
+    vm : VarMap
+        Column indices.
+    co : Coefficients
+        Scenario coefficients.
+
+    Returns
+    -------
+    numpy.ndarray
+        The coefficients (zero on every other column).
+    """
+    w = transformation.phase_weights(co.timeline)
+    per_measure, per_step = transformation.rates(s, co)
+    c = np.zeros(n)
+    held = vm.y if vm.held is None else vm.held
+    np.add.at(c, held, np.outer(per_measure, w))
+    np.add.at(c, vm.z, np.outer(per_step, w))
+    return c

@@ -1,0 +1,157 @@
+"""``relief solve --frontier leverage,transformation [--points N]``: the trade-off curve.
+
+::
+
+    relief solve [SCENARIO] --frontier leverage,transformation [--points N]
+                 [--backend B] [--require-ic | --both-sides] [--time-limit S] [--json] [--out FILE]
+
+Prints one line per point (the floor on the smallest leverage, the smallest
+leverage and the transformation value the plan reaches, USD m; whether the
+verifier accepts it and whether the incentive check passes), then each
+point's plan as what it changes against the leverage anchor.  ``--json``
+prints the list of points (:meth:`solver.frontier.FrontierPoint.to_dict`).
+See ``docs/formulation.md`` ("Transformation" and "The frontier").
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from solver.frontier import DEFAULT_POINTS, Frontier, FrontierPoint, parse_goals, trade_off
+from solver.io import dumps_json
+
+__all__ = ["add_arguments", "render_frontier", "run_frontier"]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Add the frontier options to ``relief solve``'s parser.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The ``solve`` subcommand's parser.
+    """
+    g = p.add_argument_group("two goals (docs/formulation.md, The frontier)")
+    g.add_argument(
+        "--frontier",
+        metavar="leverage,transformation",
+        default=None,
+        help="the trade-off curve between the smallest leverage and the transformation "
+        "value (epsilon-constraint; every point verified and incentive-checked)",
+    )
+    g.add_argument(
+        "--points",
+        type=int,
+        default=DEFAULT_POINTS,
+        metavar="N",
+        help=f"points of the frontier, both ends included (default {DEFAULT_POINTS})",
+    )
+
+
+def _changes(base: FrontierPoint, point: FrontierPoint) -> str:
+    """What ``point``'s plan changes against ``base``'s: ``+R26@1 -R18 R08 3->2``."""
+    if point.schedule is None or base.schedule is None:
+        return "no plan"
+    out = []
+    for kind in ("measures", "milestones"):
+        a, b = getattr(base.schedule, kind), getattr(point.schedule, kind)
+        for item in a:
+            if a[item] == b.get(item):
+                continue
+            if a[item] is None:
+                out.append(f"+{item}@{b[item]}")
+            elif b.get(item) is None:
+                out.append(f"-{item}")
+            else:
+                out.append(f"{item} {a[item]}->{b[item]}")
+    return " ".join(out) or "the same plan"
+
+
+def _yes(v: bool | None) -> str:
+    return "-" if v is None else ("yes" if v else "no")
+
+
+def render_frontier(frontier: Frontier) -> str:
+    """The frontier as text: a table of the points, then each plan's changes.
+
+    Parameters
+    ----------
+    frontier : Frontier
+        From :func:`solver.frontier.trade_off`.
+
+    Returns
+    -------
+    str
+        The text ``relief solve --frontier`` prints.
+    """
+    lines = [
+        f"Frontier: smallest leverage x transformation value (USD m) of {frontier.scenario.name} "
+        f"[backend {frontier.backend}, {frontier.solves} solves, {frontier.seconds:.2f} s]",
+        f"  {frontier.message}",
+        "   #     epsilon   min leverage  transformation  verified  IC target  IC both",
+    ]
+    for i, p in enumerate(frontier.points, 1):
+        lev = "-" if p.min_leverage is None else f"{p.min_leverage:,.1f}"
+        tra = "-" if p.transformation is None else f"{p.transformation:,.1f}"
+        lines.append(
+            f"  {i:>2}  {p.epsilon:>10,.1f}  {lev:>13}  {tra:>14}  {_yes(p.verified):>8}  "
+            f"{_yes(p.target_compatible):>9}  {_yes(p.incentive_compatible):>7}"
+        )
+    if frontier.points:
+        base = frontier.points[-1]
+        lines.append(f"Plans against the leverage end (point {len(frontier.points)}):")
+        for i, p in enumerate(frontier.points, 1):
+            lines.append(f"  {i:>2}  {_changes(base, p)}")
+    return "\n".join(lines)
+
+
+def run_frontier(args: argparse.Namespace, scenario: object) -> int:
+    """Run ``relief solve --frontier``; print the table (or the JSON list of points).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``solve`` arguments.
+    scenario : Scenario
+        The loaded scenario.
+
+    Returns
+    -------
+    int
+        0 when every point has a verified plan, 1 otherwise.
+
+    Raises
+    ------
+    ValueError
+        For a bad ``--frontier`` or ``--points``, or ``--frontier`` with
+        ``--plan``, ``--robust``, ``--objective`` or another formulation.
+    """
+    from solver.io import write_atomic
+    from solver.scenario import Scenario
+
+    assert isinstance(scenario, Scenario)
+    parse_goals(args.frontier)
+    for flag, given in (
+        ("--plan", args.plan),
+        ("--robust", getattr(args, "robust", None)),
+        ("--objective", args.objective),
+    ):
+        if given:
+            raise ValueError(f"{flag} is {given!r}; --frontier sets its own objectives")
+    if args.formulation != "step":
+        raise ValueError(f"--formulation is {args.formulation!r}; --frontier uses the step model")
+    if args.points < 2:
+        raise ValueError(f"--points is {args.points}; a frontier needs at least 2 (its two ends)")
+    frontier = trade_off(
+        scenario,
+        points=args.points,
+        backend=args.backend,
+        require_ic="both" if args.both_sides else (args.require_ic or None),
+        time_limit=args.time_limit,
+    )
+    doc = dumps_json(frontier.to_list(), indent=2)
+    if args.out:
+        write_atomic(args.out, doc + "\n")
+    print(doc if args.json else render_frontier(frontier))
+    ok = bool(frontier.points) and all(p.verified for p in frontier.points)
+    return 0 if ok else 1
