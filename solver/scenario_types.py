@@ -159,6 +159,33 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class TargetType:
+    """A type the target's leadership may be (``[[target_types]]``, issue 14).
+
+    Attributes
+    ----------
+    id : str
+        Type id (e.g. ``tactical``, ``strategic``).
+    prior : float
+        Prior probability of the type, in (0, 1]; the priors of a scenario sum to 1.
+    name, description : str
+        Display name and what the type means, with its sources.
+    overrides : Mapping[str, float]
+        Parameter path (as in sensitivity specs, ``*`` wildcards allowed) ->
+        the value the type has instead of the scenario's.
+    scale : Mapping[str, float]
+        Parameter path -> factor applied to the scenario's value (after overrides).
+    """
+
+    id: str
+    prior: float
+    name: str = ""
+    description: str = ""
+    overrides: Mapping[str, float] = field(default_factory=dict)
+    scale: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A complete, validated sequencing problem.
 
@@ -172,6 +199,8 @@ class Scenario:
         The scenario's entities, in file order.
     parameters : Parameters
         Global parameters.
+    target_types : tuple of TargetType
+        Types the target may be, with priors (empty: one type, the scenario's).
     source : str
         Path the scenario was read from (``"<memory>"`` otherwise).
     """
@@ -186,6 +215,7 @@ class Scenario:
     description: str = ""
     phase_names: tuple[str, ...] = ()
     resources: tuple[Resource, ...] = ()
+    target_types: tuple[TargetType, ...] = ()
     source: str = "<memory>"
 
     def measure(self, mid: str) -> Measure:

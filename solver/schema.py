@@ -83,6 +83,9 @@ TOP: tuple[Field, ...] = (
     Field("measures", "array", "Relief measures (see `[[measures]]`).", required=True),
     Field("milestones", "array", "Target steps (see `[[milestones]]`).", required=True),
     Field("resources", "array", "Renewable per-phase capacities (see `[[resources]]`)."),
+    Field(
+        "target_types", "array", "Types the target may be, with priors (see `[[target_types]]`)."
+    ),
 )
 
 PARAMETERS: tuple[Field, ...] = (
@@ -408,6 +411,33 @@ RESOURCE: tuple[Field, ...] = (
     Field("capacity", "number", "Units available in every phase.", True, 0.0),
 )
 
+TARGET_TYPE: tuple[Field, ...] = (
+    Field("id", "str", "Unique type id (e.g. tactical, strategic).", required=True),
+    Field("name", "str", "Display name."),
+    Field("description", "str", "What the type means, with its sources or `estimate`."),
+    Field(
+        "prior",
+        "number",
+        "Prior probability of the type; the priors of all types sum to 1.",
+        True,
+        0.0,
+        1.0,
+    ),
+    Field(
+        "overrides",
+        "map[number]",
+        "Parameter path (as in sensitivity specs: discount, milestones.M07.cost, "
+        "measures.*.value) -> the type's value instead of the scenario's.",
+    ),
+    Field(
+        "scale",
+        "map[number]",
+        "Parameter path -> factor: the type's value is the scenario's times it (after overrides).",
+        False,
+        0.0,
+    ),
+)
+
 SECTIONS: dict[str, tuple[Field, ...]] = {
     "": TOP,
     "parameters": PARAMETERS,
@@ -416,6 +446,7 @@ SECTIONS: dict[str, tuple[Field, ...]] = {
     "measures": MEASURE,
     "milestones": MILESTONE,
     "resources": RESOURCE,
+    "target_types": TARGET_TYPE,
 }
 
 
@@ -485,6 +516,7 @@ def json_schema() -> dict[str, Any]:
         ("instruments", INSTRUMENT),
         ("measures", MEASURE),
         ("milestones", MILESTONE),
+        ("target_types", TARGET_TYPE),
     ):
         props[key] = {"type": "array", "items": _object(fields)}
     return schema
@@ -497,6 +529,7 @@ _DATACLASS = {
     "measures": "Measure",
     "milestones": "Milestone",
     "resources": "Resource",
+    "target_types": "TargetType",
 }
 
 

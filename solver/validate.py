@@ -22,6 +22,7 @@ from solver.scenario_types import (
     Resource,
     Scenario,
     ScenarioError,
+    TargetType,
 )
 from solver.schema import (
     ACTOR,
@@ -30,6 +31,7 @@ from solver.schema import (
     MILESTONE,
     PARAMETERS,
     RESOURCE,
+    TARGET_TYPE,
     TOP,
     Field,
 )
@@ -345,6 +347,7 @@ def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
     measures = _entries(c, doc, "measures", MEASURE)
     milestones = _entries(c, doc, "milestones", MILESTONE)
     resources = _entries(c, doc, "resources", RESOURCE)
+    types = _entries(c, doc, "target_types", TARGET_TYPE)
     if "discount" in params_row and "annual_discount" in params_row:
         c.plain(
             "parameters.annual_discount",
@@ -367,6 +370,17 @@ def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
             Resource(id=r["id"], capacity=float(r["capacity"]), name=r.get("name", ""))
             for _, r in resources
         ),
+        target_types=tuple(
+            TargetType(
+                id=r["id"],
+                prior=float(r["prior"]),
+                name=r.get("name", ""),
+                description=r.get("description", ""),
+                overrides={k: float(v) for k, v in r.get("overrides", {}).items()},
+                scale={k: float(v) for k, v in r.get("scale", {}).items()},
+            )
+            for _, r in types
+        ),
         source=source,
     )
     labels = {
@@ -375,8 +389,10 @@ def build_scenario(doc: Mapping[str, Any], source: str) -> Scenario:
         "measures": [lb for lb, _ in measures],
         "milestones": [lb for lb, _ in milestones],
         "resources": [lb for lb, _ in resources],
+        "target_types": [lb for lb, _ in types],
     }
     check_semantics(scenario, labels, c)
+    _check_target_types(scenario, labels.get("target_types", []), c)
     if c.problems:
         raise ScenarioError(c.problems)
     return scenario
@@ -540,6 +556,50 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -
     _check_cycles(s, c)
     if not c.problems:
         _check_chains(s, labels["milestones"], c)
+
+
+def _check_target_types(s: Scenario, labels: list[str], c: Problems) -> None:
+    """Priors in (0, 1] summing to 1; every override a known number path in its field's range."""
+    if not s.target_types:
+        return
+    from solver.sensitivity.paths import bounds_text, in_bounds, parse_path
+
+    total = 0.0
+    for t, lb in zip(s.target_types, labels, strict=True):
+        total += t.prior
+        if t.prior <= 0.0:
+            c.add(f"{lb}.prior", t.prior, "it must be > 0 (leave out a type that cannot be)")
+        for path, value in t.overrides.items():
+            where = f"{lb}.overrides.{path}"
+            try:
+                addrs = parse_path(path, s, wildcard=True)
+            except KeyError as exc:
+                c.add(where, value, str(exc.args[0]))
+                continue
+            for a in addrs:
+                if not in_bounds(a.field, value):
+                    c.add(where, value, f"{a.path} must be {bounds_text(a.field)}")
+                    break
+        for path, factor in t.scale.items():
+            try:
+                parse_path(path, s, wildcard=True)
+            except KeyError as exc:
+                c.add(f"{lb}.scale.{path}", factor, str(exc.args[0]))
+        if not c.problems:
+            from solver.robust.types import type_scenario
+
+            try:
+                type_scenario(s, t)
+            except ScenarioError as exc:
+                c.problems.extend(
+                    f"{c.source}: {lb} gives {p.removeprefix('sample: ')}" for p in exc.problems
+                )
+    if abs(total - 1.0) > 1e-9:
+        c.add(
+            "target_types",
+            [t.prior for t in s.target_types],
+            f"the priors must sum to 1 (they sum to {total:.6g})",
+        )
 
 
 def _check_item_ids(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -> None:

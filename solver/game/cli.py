@@ -80,6 +80,9 @@ def run_check(args: argparse.Namespace) -> int:
                 print(f"error: no plan to check: {schedule.message}", file=sys.stderr)
                 return EXIT_NOT_IC
         report = check(scenario, schedule)
+        from solver.robust.types import render_types, type_verdicts
+
+        types = type_verdicts(scenario, schedule)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -87,9 +90,13 @@ def run_check(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _error(str(exc))
     if args.json:
-        print(dumps_json(report.to_dict(), indent=2))
+        doc = report.to_dict()
+        if types:
+            doc["target_types"] = types
+        print(dumps_json(doc, indent=2))
     else:
         print(report.render(), end="")
+        print(render_types(types), end="")
     return EXIT_OK if report.incentive_compatible else EXIT_NOT_IC
 
 
