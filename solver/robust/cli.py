@@ -14,6 +14,7 @@ with seed ``T`` (out of sample).  See ``docs/robust.md``.
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from solver.io import dumps_json
@@ -34,7 +35,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--robust",
         metavar="SPEC",
         default=None,
-        help="choose one plan against worlds sampled from this sensitivity spec",
+        help="choose one plan against worlds sampled from this sensitivity spec (or 'types': "
+        "against the scenario's target types alone)",
+    )
+    g.add_argument(
+        "--require-type",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="this target type must keep to the plan in the scenario as written (repeatable)",
+    )
+    g.add_argument(
+        "--max-exposure",
+        type=float,
+        default=None,
+        metavar="USD_M",
+        help="bound what every other target type keeps if it defects at its best phase, net "
+        "of what it gave up for good (USD m)",
     )
     g.add_argument("--worlds", type=int, default=200, metavar="N", help="in-sample worlds (200)")
     g.add_argument(
@@ -73,18 +90,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _share(plan: Any, scenario: Any, worlds: Any) -> dict[str, Any]:
+    """Share of ``worlds`` where ``plan`` works, with a 95 % interval (types weighted by prior)."""
     from solver.robust.batch import evaluate_plan, shares_ci
+    from solver.robust.types import type_worlds
 
     if plan is None:
         return {"share": None, "ci": None, "worlds": worlds.n, "seed": worlds.seed}
-    works = evaluate_plan(scenario, plan, worlds).works
-    hits = int(works.sum())
-    lo, hi = shares_ci(hits, worlds.n)
+    if not scenario.target_types:
+        works = evaluate_plan(scenario, plan, worlds).works
+        hits = int(works.sum())
+        lo, hi = shares_ci(hits, worlds.n)
+        return {"share": hits / worlds.n, "ci": [lo, hi], "worlds": worlds.n, "seed": worlds.seed}
+    per_type = {}
+    share = var = 0.0
+    for t in scenario.target_types:
+        st, wt = type_worlds(scenario, t, worlds)
+        p = float(evaluate_plan(st, plan, wt).works.mean())
+        per_type[t.id] = p
+        share += t.prior * p
+        var += t.prior**2 * p * (1.0 - p) / worlds.n
+    half = 1.959964 * math.sqrt(var)
     return {
-        "share": hits / worlds.n,
-        "ci": [lo, hi],
+        "share": share,
+        "ci": [max(0.0, share - half), min(1.0, share + half)],
         "worlds": worlds.n,
         "seed": worlds.seed,
+        "types": per_type,
     }
 
 
@@ -105,38 +136,48 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         schedule (evaluated as ``solve --plan`` does) and the dict of
         criterion, worlds, in-sample figure and out-of-sample shares.
     """
-    from solver.robust.batch import draw_worlds, evaluate_plan
+    from solver.robust.batch import draw_worlds
     from solver.robust.saa import solve_robust
     from solver.sensitivity import load_spec
     from solver.solve import evaluate, solve
 
-    if args.worlds < 1 or args.check_worlds < 1:
+    if args.robust != "types" and (args.worlds < 1 or args.check_worlds < 1):
         raise ValueError(
             f"--worlds {args.worlds} and --check-worlds {args.check_worlds} must be >= 1"
         )
     check_seed = args.seed + 1 if args.check_seed is None else args.check_seed
     if check_seed == args.seed:
         raise ValueError(f"--check-seed {check_seed} equals --seed: out of sample needs new draws")
-    spec = load_spec(args.robust, scenario)
-    inside = draw_worlds(scenario, spec, args.worlds, args.seed)
-    outside = draw_worlds(scenario, spec, args.check_worlds, check_seed)
+    if args.robust == "types":
+        if not scenario.target_types:
+            raise ValueError("--robust types: the scenario declares no [[target_types]]")
+        import numpy as np
+
+        from solver.robust.batch import Worlds
+
+        inside = Worlds((), np.zeros((0, 0)), -1)
+        outside = Worlds((), np.zeros((1, 0)), -1)
+    else:
+        spec = load_spec(args.robust, scenario)
+        inside = draw_worlds(scenario, spec, args.worlds, args.seed)
+        outside = draw_worlds(scenario, spec, args.check_worlds, check_seed)
     res = solve_robust(
         scenario,
         inside,
         criterion=args.criterion,
         level=args.level,
         time_limit=args.time_limit if args.time_limit is not None else 60.0,
+        require_types=tuple(args.require_type),
+        max_exposure=args.max_exposure,
     )
     plan = None
     if res.schedule is not None:
         plan = evaluate(scenario, res.schedule, objective=args.objective)
     nominal = solve(scenario, require_ic="both", ranges=False)
     proposal = _proposal(scenario)
-    in_sample = (
-        float(evaluate_plan(scenario, res.schedule, inside).works.mean())
-        if res.schedule is not None
-        else None
-    )
+    in_sample = None
+    if res.schedule is not None and inside.n:
+        in_sample = _share(res.schedule, scenario, inside)["share"]
     robust = {
         "criterion": args.criterion,
         "level": args.level if args.criterion in ("quantile", "cvar") else None,
@@ -155,6 +196,9 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         ),
         "proposal": None if proposal is None else _share(proposal, scenario, outside),
         "ceiling": None,
+        "require_types": list(args.require_type),
+        "max_exposure": args.max_exposure,
+        "target_types": [] if res.schedule is None else _types(scenario, res.schedule),
     }
     if args.ceiling > 0:
         robust["ceiling"] = _ceiling(args, scenario, outside, res.schedule, nominal)
@@ -182,6 +226,12 @@ def _ceiling(
             works = evaluate_plan(scenario, plan, few).works
             doc[f"{name}_of_ceiling"] = float((works & reached).sum() / reached.sum())
     return doc
+
+
+def _types(scenario: Any, schedule: Any) -> list[dict[str, Any]]:
+    from solver.robust.types import type_verdicts
+
+    return type_verdicts(scenario, schedule)
 
 
 def _proposal(scenario: Any) -> Any:
@@ -254,6 +304,8 @@ def render_robust(r: dict[str, Any]) -> str:
         lo, hi = x["ci"]
         return f"  {name:<22} {100 * x['share']:5.1f} %   [{100 * lo:.1f}, {100 * hi:.1f}]"
 
+    from solver.robust.types import render_types
+
     out = r["out_of_sample"]
     gap = "proven optimal" if r["gap"] == 0 else f"gap {r['gap']}"
     lines = [
@@ -267,6 +319,8 @@ def render_robust(r: dict[str, Any]) -> str:
         line("nominal (both sides)", r["nominal"]),
         line("proposal", r["proposal"]),
     ]
+    if r.get("target_types"):
+        lines.append(render_types(r["target_types"]).rstrip("\n"))
     c = r.get("ceiling")
     if c:
         lines.append(line(f"ceiling (first {c['worlds']})", c))

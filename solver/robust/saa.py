@@ -119,6 +119,9 @@ def robust_model(
     level: float = 0.1,
     two_sided: bool = True,
     template: StepTemplate | None = None,
+    types: bool = True,
+    require_types: tuple[str, ...] = (),
+    max_exposure: float | None = None,
 ) -> tuple[LinearModel, dict[str, Any]]:
     """Build the sample-average model of ``scenario`` over ``worlds``.
 
@@ -137,6 +140,14 @@ def robust_model(
     template : StepTemplate, optional
         A template of ``scenario`` built with ``require_ic=True`` and
         ``two_sided`` (``info["template"]`` of an earlier call), to reuse.
+    types : bool, optional
+        Cross every world with the scenario's ``target_types``, weighted by
+        their priors (default ``True``; no effect without types).
+    require_types : tuple of str, optional
+        Types whose conditions hold hard in the scenario as written.
+    max_exposure : float, optional
+        Bound (USD m) on the exposure to every other type in the scenario as
+        written (:mod:`solver.robust.types`).
 
     Returns
     -------
@@ -196,15 +207,13 @@ def robust_model(
     if lev is None:
         raise ValueError("the scenario's model has no leverage columns")
     n = worlds.n
-    variants = _variants(scenario, worlds)
-    variants = [scenario, *variants]  # the scenario as written first: its conditions hold hard
+    entries = _entries(scenario, worlds, types, require_types, max_exposure)
     eta = None
     if criterion in ("quantile", "cvar", "worst"):
         eta = m.add_var("eta", lb=-math.inf, ub=math.inf, obj=1.0)
-    picks: list[int] = []
-    for w, variant in enumerate(variants):
-        nominal = w == 0
-        tag = "as written" if nominal else f"world {w - 1}"
+    picks: list[tuple[int, float]] = []
+    for entry in entries:
+        variant, tag, weight, mode = entry.scenario, entry.tag, entry.weight, entry.mode
         co = coefficients(variant)
         world = _world_model(tpl, variant, co)
         w_starts, w_cols, w_vals, _ = _row_slices(world)
@@ -214,12 +223,10 @@ def robust_model(
                 f"{base.var_names[j]}@{tag}", lb=base.lb[j], ub=base.ub[j], integer=False
             )
         pick = None
-        if criterion == "chance" and not nominal:
-            pick = m.add_var(f"works@{tag}", lb=0.0, ub=1.0, integer=True, obj=1.0 / n)
-            picks.append(pick)
-        elif criterion == "quantile" and not nominal:
-            pick = m.add_var(f"counted@{tag}", lb=0.0, ub=1.0, integer=True)
-            picks.append(pick)
+        if mode == "weighted" and criterion in ("chance", "quantile"):
+            obj = weight if criterion == "chance" else 0.0
+            pick = m.add_var(f"works@{tag}", lb=0.0, ub=1.0, integer=True, obj=obj)
+            picks.append((pick, weight))
         for r in np.flatnonzero(world_row).tolist():
             sl = slice(w_starts[r], w_starts[r + 1])
             coefs = {
@@ -229,9 +236,9 @@ def robust_model(
             lo, hi = world.row_lb[r], world.row_ub[r]
             group = base.row_groups[r]
             condition = group in CONDITION_GROUPS
-            if condition and not nominal and criterion != "chance":
-                continue  # only the leverage of the world counts
-            if condition and criterion == "chance" and not nominal:
+            if condition and (mode == "exposure" or (mode == "weighted" and criterion != "chance")):
+                continue  # only the world's leverage (or exposure) counts
+            if condition and mode == "weighted":
                 assert pick is not None
                 big_lo, big_hi = _big_m(m, coefs, lo, hi, world, co)
                 if math.isfinite(lo) and big_lo > 0:
@@ -250,7 +257,10 @@ def robust_model(
                     )
                 continue  # a row that can never fail needs no copy
             m.add_row(f"{base.row_names[r]} @{tag}", coefs, lb=lo, ub=hi, group=group)
-        if eta is not None and not nominal:
+        if mode == "exposure":
+            assert entry.bound is not None
+            _exposure_rows(m, base, col_map, co, entry.bound, tag)
+        if eta is not None and mode == "weighted":
             levels = [col_map[int(j)] for j in lev]
             if criterion == "worst":
                 for c in levels:
@@ -265,8 +275,8 @@ def robust_model(
                         ub=big,
                         group="robust",
                     )
-            else:  # cvar: eta - (1/(a n)) sum s, s >= eta - L
-                s_col = m.add_var(f"shortfall@{tag}", lb=0.0, obj=-1.0 / (level * n))
+            else:  # cvar: eta - (1/a) sum_s p_s u_s, u_s >= eta - L
+                s_col = m.add_var(f"shortfall@{tag}", lb=0.0, obj=-weight / level)
                 for c in levels:
                     m.add_row(
                         f"shortfall >= eta - L @{tag}",
@@ -275,10 +285,89 @@ def robust_model(
                         group="robust",
                     )
     if criterion == "quantile":
-        need = math.ceil((1.0 - level) * n - 1e-9)
-        m.add_row("worlds counted", {p: 1.0 for p in picks}, lb=float(need), group="robust")
+        m.add_row(
+            "worlds counted",
+            {p: w for p, w in picks},
+            lb=(1.0 - level) * sum(w for _, w in picks) - 1e-9,
+            group="robust",
+        )
     info = {"template": tpl, "world_columns": int(world_cols.size), "worlds": n}
     return m, info
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One copy of the world block: its scenario, weight and what it must satisfy."""
+
+    scenario: Scenario
+    tag: str
+    weight: float
+    mode: str  # "hard", "weighted" (counts in the criterion) or "exposure"
+    bound: float | None = None
+
+
+def _entries(
+    s: Scenario,
+    worlds: Worlds,
+    types: bool,
+    require_types: tuple[str, ...],
+    max_exposure: float | None,
+) -> list[_Entry]:
+    """The scenario as written (hard), the types' own rows, then the weighted worlds."""
+    from solver.robust.types import type_scenario, type_worlds
+
+    kinds = s.target_types if types else ()
+    known = {t.id for t in kinds}
+    for wanted in require_types:
+        if wanted not in known:
+            raise ValueError(
+                f"--require-type {wanted!r}: the scenario has no such target type "
+                f"(types: {', '.join(sorted(known)) or 'none'})"
+            )
+    if max_exposure is not None and not kinds:
+        raise ValueError("--max-exposure needs target types in the scenario ([[target_types]])")
+    out = [_Entry(s, "as written", 0.0, "hard")]
+    for t in kinds:
+        if t.id in require_types:
+            out.append(_Entry(type_scenario(s, t), f"type {t.id}", 0.0, "hard"))
+        elif max_exposure is not None:
+            out.append(
+                _Entry(type_scenario(s, t), f"type {t.id} exposure", 0.0, "exposure", max_exposure)
+            )
+    if worlds.n == 0:
+        for t in kinds:
+            out.append(_Entry(type_scenario(s, t), f"type {t.id} weighted", t.prior, "weighted"))
+        return out
+    if not kinds:
+        variants = _variants(s, worlds)
+        return out + [
+            _Entry(v, f"world {i}", 1.0 / worlds.n, "weighted") for i, v in enumerate(variants)
+        ]
+    for t in kinds:
+        st, wt = type_worlds(s, t, worlds)
+        for i, v in enumerate(_variants(st, wt)):
+            out.append(_Entry(v, f"world {i} type {t.id}", t.prior / worlds.n, "weighted"))
+    return out
+
+
+def _exposure_rows(
+    m: LinearModel,
+    base: LinearModel,
+    col_map: dict[int, int],
+    co: Any,
+    bound: float,
+    tag: str,
+) -> None:
+    """``G_k (R_k - Q_k - C_k + B_k) + sum_{t<=k} O_t <= bound`` for every phase ``k``."""
+    g = co.timeline.annuity
+    for k in range(co.phases):
+        coefs: dict[int, float] = {}
+        for name, sign in (("R", 1.0), ("Q", -1.0), ("C", -1.0), ("B", 1.0)):
+            coefs[col_map[base.var(f"{name}[{k + 1}]")]] = sign * float(g[k])
+        for t in range(k + 1):
+            j = col_map[base.var(f"O[{t + 1}]")]
+            coefs[j] = coefs.get(j, 0.0) + 1.0
+        m.add_row(f"exposure after phase {k + 1} @{tag}", coefs, ub=bound, group="robust")
 
 
 def _world_model(tpl: StepTemplate, variant: Scenario, co: Any) -> LinearModel:
@@ -342,6 +431,9 @@ def solve_robust(
     two_sided: bool = True,
     backend: str = "highspy",
     time_limit: float | None = 60.0,
+    types: bool = True,
+    require_types: tuple[str, ...] = (),
+    max_exposure: float | None = None,
 ) -> RobustSolution:
     """Choose one plan against ``worlds`` by ``criterion`` and solve it.
 
@@ -361,6 +453,9 @@ def solve_robust(
         MIP backend (default ``highspy``).
     time_limit : float, optional
         Seconds (default 60); the best plan found and its gap are reported.
+    types, require_types, max_exposure
+        Target types as weighted worlds, those held hard, the exposure bound
+        on the others (see :func:`robust_model`).
 
     Returns
     -------
@@ -371,7 +466,14 @@ def solve_robust(
 
     t0 = time.perf_counter()
     model, info = robust_model(
-        scenario, worlds, criterion=criterion, level=level, two_sided=two_sided
+        scenario,
+        worlds,
+        criterion=criterion,
+        level=level,
+        two_sided=two_sided,
+        types=types,
+        require_types=require_types,
+        max_exposure=max_exposure,
     )
     sol = run_backend(model, backend, time_limit=time_limit)
     seconds = time.perf_counter() - t0
@@ -449,7 +551,7 @@ def ceiling(
     out = np.zeros(worlds.n, dtype=bool)
     for i in range(worlds.n):
         one = Worlds(worlds.paths, worlds.values[i : i + 1], worlds.seed)
-        model, _ = robust_model(scenario, one, two_sided=two_sided, template=tpl)
+        model, _ = robust_model(scenario, one, two_sided=two_sided, template=tpl, types=False)
         sol = run_backend(model, backend, time_limit=time_limit)
         out[i] = bool(sol.status.has_solution and sol.objective is not None and sol.objective > 0.5)
     return out

@@ -28,7 +28,7 @@ from solver.plan import Plan, Schedule
 from solver.scenario import Scenario
 from solver.scenario_types import TargetType
 
-__all__ = ["exposure", "type_scenario", "type_verdicts"]
+__all__ = ["exposure", "render_types", "type_scenario", "type_verdicts", "type_worlds"]
 
 
 def type_scenario(s: Scenario, t: TargetType) -> Scenario:
@@ -183,3 +183,40 @@ def render_types(rows: list[dict[str, Any]]) -> str:
             f"{r['exposure']:>,.1f} (phase {r['exposure_phase']})"
         )
     return "\n".join(lines) + "\n"
+
+
+def type_worlds(s: Scenario, t: TargetType, worlds: Any) -> tuple[Scenario, Any]:
+    """The type on top of sampled worlds: its scenario and the worlds' columns adjusted.
+
+    A sampled path the type overrides takes the type's value in every world;
+    a path it scales is the world's value times the factor.  Paths the worlds
+    do not sample take the type's values through the returned scenario.
+
+    Parameters
+    ----------
+    s : Scenario
+        The base scenario.
+    t : TargetType
+        The type.
+    worlds : solver.robust.batch.Worlds
+        Sampled worlds of ``s``.
+
+    Returns
+    -------
+    tuple
+        ``(scenario, worlds)`` for :func:`solver.robust.batch.evaluate_plan`.
+    """
+    from solver.robust.batch import Worlds
+    from solver.sensitivity.paths import parse_path
+
+    values = np.array(worlds.values, dtype=float, copy=True)
+    index = {p: j for j, p in enumerate(worlds.paths)}
+    for path, value in t.overrides.items():
+        for a in parse_path(path, s, wildcard=True):
+            if a.path in index:
+                values[:, index[a.path]] = float(value)
+    for path, factor in t.scale.items():
+        for a in parse_path(path, s, wildcard=True):
+            if a.path in index:
+                values[:, index[a.path]] *= float(factor)
+    return type_scenario(s, t), Worlds(worlds.paths, values, worlds.seed)
