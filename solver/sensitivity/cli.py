@@ -212,6 +212,7 @@ def _run_plan(args: argparse.Namespace, scenario: Any, spec: Any) -> int:
     worlds = draw_worlds(scenario, spec, n, args.seed)
     result = evaluate_plan(scenario, schedule, worlds, engine=args.engine)
     boxes = _failure_boxes(result, spec)
+    types = _per_type(scenario, schedule, worlds, args.engine)
     if args.json:
         doc = {
             "method": "mc",
@@ -223,13 +224,38 @@ def _run_plan(args: argparse.Namespace, scenario: Any, spec: Any) -> int:
             "summary": result.summary(),
             "failure_boxes": boxes,
         }
+        if types:
+            doc["target_types"] = types
         print(dumps_json(doc, indent=2))
     else:
         print(render_plan_in_worlds(result, plan=str(args.plan)))
+        if types:
+            print("\n  by target type (each type's numbers on top of every world):")
+            for t in types:
+                print(
+                    f"    {t['type']:<12} prior {t['prior']:.2f}: works in "
+                    f"{100 * t['works']:5.1f} %, compatible for both sides in "
+                    f"{100 * t['incentive_compatible']:5.1f} %"
+                )
+            weighted = sum(t["prior"] * t["works"] for t in types)
+            print(f"    weighted by the priors: works in {100 * weighted:.1f} %")
         if boxes:
             print("\n  where it fails (PRIM boxes of the sampled parameters, docs/robust.md):")
             print("\n".join(f"    {b['text']}" for b in boxes))
     return EXIT_OK
+
+
+def _per_type(scenario: Any, schedule: Any, worlds: Any, engine: str) -> list[dict[str, Any]]:
+    """Per target type, the plan's summary in the same worlds with the type's numbers."""
+    from solver.robust.batch import evaluate_plan
+    from solver.robust.types import type_worlds
+
+    out = []
+    for t in scenario.target_types:
+        st, wt = type_worlds(scenario, t, worlds)
+        summary = evaluate_plan(st, schedule, wt, engine=engine).summary()
+        out.append({"type": t.id, "prior": t.prior, **summary})
+    return out
 
 
 MAX_RESTRICTED = 3
