@@ -211,7 +211,9 @@ def _run_plan(args: argparse.Namespace, scenario: Any, spec: Any) -> int:
     n = DEFAULT_SAMPLES["mc"] if args.samples is None else args.samples
     worlds = draw_worlds(scenario, spec, n, args.seed)
     result = evaluate_plan(scenario, schedule, worlds, engine=args.engine)
-    boxes = _failure_boxes(result, spec)
+    from solver.robust.failures import failure_boxes
+
+    boxes = failure_boxes(result, spec)
     types = _per_type(scenario, schedule, worlds, args.engine)
     if args.json:
         doc = {
@@ -255,47 +257,6 @@ def _per_type(scenario: Any, schedule: Any, worlds: Any, engine: str) -> list[di
         st, wt = type_worlds(scenario, t, worlds)
         summary = evaluate_plan(st, schedule, wt, engine=engine).summary()
         out.append({"type": t.id, "prior": t.prior, **summary})
-    return out
-
-
-MAX_RESTRICTED = 3
-"""At most this many parameters in a reported failure box (scenario discovery keeps boxes
-small enough to read; Bryant and Lempert 2010)."""
-
-
-def _failure_boxes(result: Any, spec: Any) -> list[dict[str, Any]]:
-    """The PRIM box of the worlds where the fixed plan fails, with its words.
-
-    The box is the last step of the peeling trajectory that restricts at most
-    :data:`MAX_RESTRICTED` parameters (then pasted and pruned), so that it can
-    be read; its density is stated beside the share of failures over all
-    worlds, which says how much the box concentrates them.
-    """
-    from solver.robust.prim import describe, find_box
-
-    failed = ~result.works
-    if not failed.any() or failed.all():
-        return []
-    labels = {t: p.label for p in spec.params for t in p.targets if p.label}
-    names = list(result.worlds.paths)
-    first = find_box(result.worlds.values, failed, names=names)
-    if not first.boxes:
-        return []
-    steps = [t for t in first.boxes[0].trajectory if t.n_restricted <= MAX_RESTRICTED]
-    if not steps:
-        return []
-    res = find_box(result.worlds.values, failed, names=names, select=steps[-1].step)
-    base = float(failed.mean())
-    out = []
-    for b in res.boxes:
-        text = describe(b, labels)
-        out.append(
-            {
-                **b.to_dict(trajectory=False),
-                "base_density": base,
-                "text": f"{text} (failures in {100 * base:.0f} % of all worlds)",
-            }
-        )
     return out
 
 
