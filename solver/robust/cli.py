@@ -179,6 +179,7 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
     if res.schedule is not None and inside.n:
         in_sample = _share(res.schedule, scenario, inside)["share"]
     robust = {
+        "spec": None if args.robust == "types" else str(args.robust),
         "criterion": args.criterion,
         "level": args.level if args.criterion in ("quantile", "cvar") else None,
         "worlds": inside.n,
