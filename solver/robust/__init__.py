@@ -2,6 +2,14 @@
 
 Public API
 ----------
+draw_worlds, evaluate_plan, Worlds, PlanInWorlds
+    A fixed plan judged in many sampled worlds at once
+    (:mod:`solver.robust.batch`; ``relief sensitivity --plan``).
+solve_robust, RobustSolution, ceiling
+    One plan chosen against many worlds (:mod:`solver.robust.saa`;
+    ``relief solve --robust``).
+type_scenario, type_verdicts, exposure
+    Target types (:mod:`solver.robust.types`).
 find_box, find_boxes
     PRIM scenario discovery: boxes of the parameter space where a plan fails
     (:mod:`solver.robust.prim`).
@@ -20,6 +28,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from solver.robust.batch import PlanInWorlds as PlanInWorlds
+    from solver.robust.batch import Worlds as Worlds
+    from solver.robust.batch import draw_worlds as draw_worlds
+    from solver.robust.batch import evaluate_plan as evaluate_plan
     from solver.robust.prim import Bound as Bound
     from solver.robust.prim import Box as Box
     from solver.robust.prim import PrimResult as PrimResult
@@ -27,8 +39,24 @@ if TYPE_CHECKING:
     from solver.robust.prim import describe as describe
     from solver.robust.prim import find_box as find_box
     from solver.robust.prim import find_boxes as find_boxes
+    from solver.robust.saa import RobustSolution as RobustSolution
+    from solver.robust.saa import ceiling as ceiling
+    from solver.robust.saa import solve_robust as solve_robust
+    from solver.robust.types import exposure as exposure
+    from solver.robust.types import type_scenario as type_scenario
+    from solver.robust.types import type_verdicts as type_verdicts
 
 _LAZY = {
+    "PlanInWorlds": "solver.robust.batch",
+    "Worlds": "solver.robust.batch",
+    "draw_worlds": "solver.robust.batch",
+    "evaluate_plan": "solver.robust.batch",
+    "RobustSolution": "solver.robust.saa",
+    "ceiling": "solver.robust.saa",
+    "solve_robust": "solver.robust.saa",
+    "exposure": "solver.robust.types",
+    "type_scenario": "solver.robust.types",
+    "type_verdicts": "solver.robust.types",
     "Bound": "solver.robust.prim",
     "Box": "solver.robust.prim",
     "PrimResult": "solver.robust.prim",
