@@ -104,6 +104,9 @@ def assemble(
     }
     if len(plans) == 2 and all(x["assignments"] for x in plans):
         doc["comparison"] = {"rows": comparison_rows(plans[0], plans[1])}
+    from solver.report.frontier import frontier_section
+
+    doc["frontier"] = frontier_section(scenario, plan, comparison)
     return doc
 
 

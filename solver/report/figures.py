@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from solver.report import figures_sensitivity
+from solver.report import frontier as report_frontier
 from solver.report.canvas import literal_doc, new_figure, png_base64
 
 if TYPE_CHECKING:
@@ -224,6 +225,7 @@ def render_figures(doc: dict[str, Any]) -> list[RenderedFigure]:
             leverage_chart,
             "Positive = the target loses by backsliding.",
         ),
+        *report_frontier.SPECS,
         *figures_sensitivity.SPECS,
     ]
     out = []

@@ -405,6 +405,12 @@ def backtest_section(doc: dict[str, Any]) -> Section | None:
     return Section("backtest", "Backtest against history", par, tables=[Table("Plans", cols, rows)])
 
 
+def _frontier(doc: dict[str, Any]) -> Section | None:
+    from solver.report.frontier import frontier_report_section  # it imports this module
+
+    return frontier_report_section(doc)
+
+
 def build_sections(doc: dict[str, Any]) -> list[Section]:
     """Return the report's sections in page order, leaving out those without data.
 
@@ -425,6 +431,7 @@ def build_sections(doc: dict[str, Any]) -> list[Section]:
         phases_section(doc),
         incentives_section(doc),
         comparison_section(doc),
+        _frontier(doc),
         *sensitivity_sections(doc),
         provenance_section(doc),
     ]

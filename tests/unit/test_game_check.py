@@ -148,7 +148,11 @@ def test_verdict_matches_margin_sign_on_the_shipped_models():
             r.target_compatible and all(all(v.stays) for v in r.coalition)
         )
         assert not r.incentive_compatible
-        assert {v.actor for v in r.coalition if not all(v.pays)} == {"rok", "japan"}
+        # without a reverse veto the target's margins are thinner: since the reform steps
+        # (C10) the proposal's rail money is pivotal there (the target would defect after
+        # phase 4 without it), so the ROK keeps paying in that variant
+        stop = {"rok", "japan"} if path == DEFAULT else {"japan"}
+        assert {v.actor for v in r.coalition if not all(v.pays)} == stop
         assert all(p.incentive_compatible == (p.ic_margin >= 0) for p in r.phases)
         margins[path] = [p.ic_margin for p in r.phases]
     # without a reverse veto the UN commodity relief cannot be snapped back (China is

@@ -101,7 +101,7 @@ def test_every_figure_is_an_inline_png_with_a_table(full: tuple[Path, dict]) -> 
     html = (out / "report.html").read_text()
     md = (out / "report.md").read_text()
     ids = [f["id"] for f in doc["figures"]]
-    assert set(ids) == {"plan", "relief", "leverage"} | SENSITIVITY_FIGURES
+    assert set(ids) == {"plan", "relief", "leverage", "frontier"} | SENSITIVITY_FIGURES
     imgs = re.findall(r'data-figure="([^"]+)"[^>]*src="data:image/png;base64,([^"]+)"', html)
     assert [i for i, _ in imgs] == ids
     for _, data in imgs:
