@@ -201,6 +201,7 @@ def build_report(
     backend: str = "highs",
     objective: str | None = None,
     case: str | None = None,
+    robust_path: str | Path | None = None,
 ) -> dict[str, Any]:
     """Build and write ``report.html``, ``report.md`` and ``report.json``.
 
@@ -225,6 +226,9 @@ def build_report(
         scenario and plan (as agreed, else as carried out) replace
         ``scenario_path`` and ``plan_path``, and its backtest
         (:func:`solver.backtest.backtest`) is a section of the report.
+    robust_path : str or Path, optional
+        A ``relief solve --robust --json`` document: the robustness section
+        (:mod:`solver.report.robust`).
 
     Returns
     -------
@@ -270,6 +274,7 @@ def build_report(
         "backend": backend,
         "objective": objective or scenario.parameters.objective,
         "case": case,
+        "robust": None if robust_path is None else str(robust_path),
     }
     plan = solve(scenario, backend=backend, objective=objective)
     doc = assemble(
@@ -282,5 +287,9 @@ def build_report(
     )
     if reading is not None:
         doc["backtest"] = reading
+    if robust_path is not None:
+        from solver.report.robust import robust_entry
+
+        doc["robust"] = robust_entry(scenario, robust_path)
     write_files(out_dir, render(doc))
     return doc

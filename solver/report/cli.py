@@ -37,6 +37,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="sweep results: `relief sensitivity --json` output or a store (repeatable)",
     )
     p.add_argument(
+        "--robust",
+        metavar="FILE",
+        default=None,
+        help="a `relief solve --robust SPEC --json` document: add the robustness section "
+        "(the robust plan, the nominal optimum and the proposal across the same worlds)",
+    )
+    p.add_argument(
         "--case",
         metavar="NAME",
         help="a case of the library (models/cases/): report its scenario, its plan as agreed "
@@ -68,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
                 backend=args.backend,
                 objective=args.objective,
                 case=args.case,
+                robust_path=args.robust,
             )
     except KeyboardInterrupt:
         print(f"\ninterrupted: {args.out} is unchanged", file=sys.stderr)

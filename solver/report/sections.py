@@ -411,6 +411,12 @@ def _frontier(doc: dict[str, Any]) -> Section | None:
     return frontier_report_section(doc)
 
 
+def _robust(doc: dict[str, Any]) -> Section | None:
+    from solver.report.robust import robust_section  # it imports this module
+
+    return robust_section(doc)
+
+
 def build_sections(doc: dict[str, Any]) -> list[Section]:
     """Return the report's sections in page order, leaving out those without data.
 
@@ -432,6 +438,7 @@ def build_sections(doc: dict[str, Any]) -> list[Section]:
         incentives_section(doc),
         comparison_section(doc),
         _frontier(doc),
+        _robust(doc),
         *sensitivity_sections(doc),
         provenance_section(doc),
     ]
