@@ -55,7 +55,11 @@ def bench_check(repeats: int, *, thresholds: bool) -> float:
         r = check(s, sched, thresholds=thresholds)
         times.append(time.perf_counter() - t0)
         assert np.allclose([g.margin() for g in r.games], lev, rtol=1e-9, atol=1e-6)
-        assert r.incentive_compatible == all(p.ic_margin >= 0 for p in r.phases)
+        # the target's verdict is its margins' (incentive_compatible needs every member too)
+        assert r.target_compatible == all(p.ic_margin >= 0 for p in r.phases)
+        assert r.incentive_compatible == (
+            r.target_compatible and all(all(v.stays) for v in r.coalition)
+        )
     if thresholds:
         for p in r.phases:
             if p.critical_discount is None:
