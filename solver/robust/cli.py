@@ -309,13 +309,24 @@ def render_robust(r: dict[str, Any]) -> str:
 
     out = r["out_of_sample"]
     gap = "proven optimal" if r["gap"] == 0 else f"gap {r['gap']}"
+    if r["worlds"]:
+        against = f"over {r['worlds']} worlds (seed {r['seed']})"
+        judged = (
+            f"  out of sample ({out['worlds']:,} worlds, seed {out['seed']}): share where the plan "
+            "works, 95 % interval"
+        )
+    else:
+        against = "against the target types alone"
+        judged = "  in the scenario as written, per target type weighted by the priors:"
     lines = [
         "",
-        f"Robust plan: criterion {r['criterion']} over {r['worlds']} worlds (seed {r['seed']}), "
-        f"{r['status']}, {gap}, {r['seconds']:.1f} s",
-        f"  in sample it works in {100 * (r['in_sample'] or 0):.1f} % of the worlds",
-        f"  out of sample ({out['worlds']:,} worlds, seed {out['seed']}): share where the plan "
-        "works, 95 % interval",
+        f"Robust plan: criterion {r['criterion']} {against}, {r['status']}, {gap}, "
+        f"{r['seconds']:.1f} s",
+    ]
+    if r["in_sample"] is not None:
+        lines.append(f"  in sample it works in {100 * r['in_sample']:.1f} % of the worlds")
+    lines.append(judged)
+    lines += [
         line("robust plan", out),
         line("nominal (both sides)", r["nominal"]),
         line("proposal", r["proposal"]),

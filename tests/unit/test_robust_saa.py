@@ -141,3 +141,28 @@ def test_cli_robust_refuses_the_same_seed_out_of_sample(tmp_path: Path) -> None:
     ]
     out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert out.returncode == 2 and "--check-seed" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_default_model_ships_two_target_types_judged_by_check(tmp_path: Path) -> None:
+    s = load_scenario(MODELS / "dprk_2018.toml")
+    assert [t.id for t in s.target_types] == ["tactical", "strategic"]
+    assert sum(t.prior for t in s.target_types) == pytest.approx(1.0)
+    cmd = [sys.executable, "-m", "solver.cli", "check", "--json"]
+    out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.returncode in (0, 1), out.stderr
+    rows = {r["type"]: r for r in json.loads(out.stdout)["target_types"]}
+    assert set(rows) == {"tactical", "strategic"}
+    # the patient type loses more by defecting: its weakest margin is the larger
+    assert rows["strategic"]["min_margin"] > rows["tactical"]["min_margin"]
+
+
+def test_cli_robust_against_the_types_alone(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "solver.cli", "solve", "--robust", "types",
+           "--require-type", "strategic", "--max-exposure", "20000", "--json"]  # fmt: skip
+    out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    r = json.loads(out.stdout)["robust"]
+    assert r["worlds"] == 0 and r["require_types"] == ["strategic"]
+    types = {t["type"]: t for t in r["target_types"]}
+    assert types["strategic"]["incentive_compatible"]
+    assert types["tactical"]["exposure"] <= 20000 + 1e-6
