@@ -115,6 +115,30 @@ class Plan:
         """Relative gap ``|bound - objective| / max(1, |objective|)`` (:func:`relative_gap`)."""
         return relative_gap(self.objective, self.bound)
 
+    def _repr_html_(self) -> str:
+        """HTML for Jupyter: status, objective and one row per phase (:mod:`solver.notebook`)."""
+        from solver.notebook import plan_html
+
+        return plan_html(self)
+
+    def to_frame(self, by: str = "phase") -> Any:
+        """The plan as a pandas DataFrame, one row per phase or per item.
+
+        Parameters
+        ----------
+        by : {"phase", "item"}, optional
+            Rows per phase (default) or per milestone and measure; the
+            columns and units are :func:`solver.notebook.plan_frame`'s.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows (needs the ``notebook`` extra).
+        """
+        from solver.notebook import plan_frame
+
+        return plan_frame(self, by)
+
     def phases(self) -> list[dict[str, Any]]:
         """Per phase: measures granted, milestones done, leverage and the best deviation."""
         if self.schedule is None:

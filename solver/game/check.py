@@ -188,6 +188,30 @@ class ICReport:
         """The human-readable table printed by ``relief check``."""
         return render_report(self)
 
+    def _repr_html_(self) -> str:
+        """HTML for Jupyter: verdict, target phases, members (:mod:`solver.notebook`)."""
+        from solver.notebook import check_html
+
+        return check_html(self)
+
+    def to_frame(self, side: str = "target") -> Any:
+        """The check as a pandas DataFrame, one row per phase (or per member and phase).
+
+        Parameters
+        ----------
+        side : {"target", "coalition"}, optional
+            The target's phases (default) or each member's phases; the
+            columns and units are :func:`solver.notebook.check_frame`'s.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows (needs the ``notebook`` extra).
+        """
+        from solver.notebook import check_frame
+
+        return check_frame(self, side)
+
 
 def _schedule(plan: Plan | Schedule) -> Schedule:
     if isinstance(plan, Schedule):

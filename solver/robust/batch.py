@@ -356,6 +356,30 @@ class PlanInWorlds:
             "margins": margins,
         }
 
+    def _repr_html_(self) -> str:
+        """HTML for Jupyter: shares of worlds, per phase and per member (:mod:`solver.notebook`)."""
+        from solver.notebook import worlds_html
+
+        return worlds_html(self)
+
+    def to_frame(self, parameters: bool = True) -> Any:
+        """The verdicts as a pandas DataFrame, one row per world.
+
+        Parameters
+        ----------
+        parameters : bool, optional
+            Add the world's drawn values, one column per path (default);
+            the columns and units are :func:`solver.notebook.worlds_frame`'s.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows (needs the ``notebook`` extra).
+        """
+        from solver.notebook import worlds_frame
+
+        return worlds_frame(self, parameters)
+
 
 def _schedule(plan: Plan | Schedule) -> Schedule:
     sch = plan.schedule if isinstance(plan, Plan) else plan

@@ -64,6 +64,25 @@ class SweepResult:
     engine: str
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def _repr_html_(self) -> str:
+        """HTML for Jupyter: method, samples and the sweep's rows (:mod:`solver.notebook`)."""
+        from solver.notebook import sweep_html
+
+        return sweep_html(self)
+
+    def to_frame(self) -> Any:
+        """The sweep's rows as a pandas DataFrame (one per item or per parameter).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows; the columns by method are
+            :func:`solver.notebook.sweep_frame`'s (needs the ``notebook`` extra).
+        """
+        from solver.notebook import sweep_frame
+
+        return sweep_frame(self)
+
 
 @dataclass
 class _Context:
