@@ -9,16 +9,15 @@ import sys
 import tomllib
 
 import numpy as np
+import pandas as pd  # the `test` extra has it (and SALib needs it)
 import pytest
 
-pd = pytest.importorskip("pandas")
-
-from solver import check, default_scenario_path, load_scenario, solve  # noqa: E402
-from solver.notebook import INSTALL_HINT, html_table  # noqa: E402
-from solver.robust import draw_worlds, evaluate_plan  # noqa: E402
-from solver.scenario import scenario_from_dict  # noqa: E402
-from solver.sensitivity import load_spec, run_sweep, spec_from_dict  # noqa: E402
-from tests.conftest import SMALL  # noqa: E402
+from solver import MODELS_DIR, check, default_scenario_path, load_scenario, solve
+from solver.notebook import INSTALL_HINT, html_table
+from solver.robust import draw_worlds, evaluate_plan
+from solver.scenario import scenario_from_dict
+from solver.sensitivity import load_spec, run_sweep, spec_from_dict
+from tests.conftest import SMALL
 
 HOSTILE = '<script>alert("x")</script> & co'
 ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co"
@@ -67,7 +66,7 @@ def hostile():
 
 @pytest.fixture(scope="module")
 def in_worlds(scenario, plan):
-    spec = load_spec("models/dprk_2018_sensitivity.toml", scenario)
+    spec = load_spec(MODELS_DIR / "dprk_2018_sensitivity.toml", scenario)
     return evaluate_plan(scenario, plan, draw_worlds(scenario, spec, 40, 3))
 
 
