@@ -84,6 +84,7 @@ from typing import Any
 
 import numpy as np
 
+from solver.credibility import after_leaving, deciders
 from solver.payoffs import Coefficients, aggregates, coefficients, phase_values
 from solver.scenario_types import Scenario
 from solver.tolerances import incentive_compatible
@@ -101,11 +102,15 @@ __all__ = [
 ]
 
 DEVIATION_NAMES = {
-    "leave": "leave",
     "stop_enforcing": "stop enforcing",
     "stop_paying": "stop paying",
+    "leave": "leave",
 }
-"""A member's deviations: the identifier (JSON) and its name in text, in tie-break order."""
+"""A member's deviations: the identifier (JSON) and its name in text, in tie-break order.
+
+The narrower deviations come first: a member that gains no more by leaving
+than by stopping enforcing or paying is reported as doing the narrower thing
+(leaving ends its funding and its enforcement too, so it often ties)."""
 
 
 @dataclass(frozen=True)
@@ -217,14 +222,16 @@ class ActorValues:
         Per phase, the phase after which the target would defect if the
         member stopped paying then (``None``: it keeps complying, or there is
         nothing to stop).
-    renege_bound : numpy.ndarray
-        What the MIP's renege rows guarantee: ``X_a - F_{a,k}`` (the target
-        keeps complying) and, for a member with enforcement costs, the
-        smallest ``V^stay_{a,k} - V^ren_{a,k}(j)`` over every node ``j > k``
-        where the target might defect instead (a defection at ``k`` itself is
-        the leave value, which the leave row covers).  With the leave margin it
-        is never above ``renege_margin`` where that is defined, so a plan with
-        ``renege_bound >= 0`` and ``leave_margin >= 0`` passes the exact test.
+    bound : numpy.ndarray
+        What the MIP's coalition row guarantees: ``X_a - F_{a,k} - E^+_{a,k}``,
+        the exit cost less the funding and the enforcement still to come
+        (USD m).  It is the leave margin when the target keeps complying
+        without the member, and never above the leave, enforcement or renege
+        margin whatever the target does, so a plan with ``bound >= 0`` passes
+        the exact test.
+    leave_defects : tuple of int or None
+        Per phase, the phase after which the target would defect if the
+        member left then (``None``: it keeps complying without it).
     """
 
     actor: str
@@ -240,7 +247,8 @@ class ActorValues:
     renege_margin: np.ndarray = field(default_factory=lambda: np.zeros(0))
     saved: np.ndarray = field(default_factory=lambda: np.zeros(0))
     renege_defects: tuple[int | None, ...] = ()
-    renege_bound: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bound: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    leave_defects: tuple[int | None, ...] = ()
 
     @property
     def enforcement_threshold(self) -> float | None:
@@ -293,12 +301,13 @@ class ActorValues:
         list of dict
             ``{"actor", "phase", "margin", "stays", "stay_value", "leave_value",
             "deviation", "deviation_name", "renege_margin", "renege_target_defects",
-            "side_payment"}``; ``deviation`` is the binding deviation's
+            "leave_target_defects", "side_payment"}``; ``deviation`` is the binding deviation's
             identifier and ``deviation_name`` its words ("leave", "stop
             enforcing", "stop paying"); ``renege_margin`` is ``null`` where the
             member has no funding left to stop, ``renege_target_defects`` the
             phase after which the target would defect if it stopped paying
-            (``null``: the target keeps complying); ``side_payment`` is the USD
+            (``null``: the target keeps complying), ``leave_target_defects`` the
+            same if it left; ``side_payment`` is the USD
             m a year from the next phase on that would make staying pay (0
             when it already does).
         """
@@ -320,6 +329,7 @@ class ActorValues:
                     "renege_target_defects": (
                         self.renege_defects[k] if self.renege_defects else None
                     ),
+                    "leave_target_defects": (self.leave_defects[k] if self.leave_defects else None),
                     "side_payment": float(f"{gap / annuity[k]:.9g}") if gap else 0.0,
                 }
             )
@@ -345,9 +355,9 @@ def coalition_values(
     y, z : numpy.ndarray
         The plan's state matrices.
     target : Coefficients, optional
-        The coefficients the target's response to a renege is judged with
-        (default: ``coefficients(s)``, the effective snapback credibility;
-        computed only when some member funds relief).
+        The coefficients the target's response to a member's leaving or
+        reneging is judged with (default: ``coefficients(s)``, the effective
+        snapback credibility).
 
     Returns
     -------
@@ -370,54 +380,52 @@ def coalition_values(
     held = np.where(co.once[:, None], y, agg.active)
     paid_now = np.diff(np.concatenate([np.zeros((len(co.v), 1)), y], axis=1), axis=1)
     tl = co.timeline
+    payoffs = actor_payoffs(s)
+    if payoffs and target is None:
+        target = coefficients(s)
+    responses = _Responses(s, target, y, z) if target is not None else None
     out = []
-    for p in actor_payoffs(s):
+    for p in payoffs:
+        assert responses is not None
         flow = p.step_value @ z - p.funding @ held - p.enforcing @ (1.0 - y)
         paid = p.once @ paid_now
         stay = tl.comply.R @ flow - tl.comply.O @ paid
         kept = (p.step_value[:, None] * (1.0 - agg.share) * z).sum(axis=0)
-        leave = tl.annuity * kept - p.exit_cost
-        leave_margin = stay - leave
         to_enforce = p.enforcing @ (1.0 - y)
         enforced = tl.comply.R @ to_enforce
         enforce_margin = np.where(enforced > 0.0, p.exit_cost - enforced, np.inf)
         saved = tl.comply.R @ (p.funding @ held) + tl.comply.O @ paid
+        # leaving: its relief ends, its enforcement and its part in the snapbacks go,
+        # and the target answers (first failing node j >= k, or None: it keeps complying)
+        gone = responses.leave(p)
+        free = tl.comply.R @ (p.step_value @ z) - p.exit_cost  # the others' relief goes on
+        broke_free = _broken_values(tl, p.step_value @ z, kept) - p.exit_cost
+        bound = p.exit_cost - saved - enforced  # the leave margin if the target complies
+        leave = np.empty(kk)
+        leave_margin = np.empty(kk)
+        leave_defects: list[int | None] = [None] * kk
+        for k in range(kk):
+            j = gone(k)
+            leave[k] = free[k] if j is None else broke_free[k, j]
+            leave_margin[k] = bound[k] if j is None else stay[k] - leave[k]
+            leave_defects[k] = None if j is None else j + 1
         renege = np.full(kk, np.inf)
         defects: list[int | None] = [None] * kk
-        bound = p.exit_cost - saved
         if p.funds:
-            if target is None:
-                target = coefficients(s)
-            # V^ren(k, j): the target defects after phase j >= k (j = k: the leave value)
+            # V^ren(k, j): the target defects after phase j >= k (j = k: today's leave value)
             gain = p.step_value @ z - p.enforcing @ (1.0 - y)
             broke = _broken_values(tl, gain, kept) - p.exit_cost
+            walk = responses.renege(p)
             for k in range(kk):
                 if saved[k] <= 0.0:
                     continue
-                ended = np.zeros((len(co.v), kk), dtype=bool)
-                ended[p.funding + p.once > 0.0, k:] = True
-                pv = phase_values(target, y, z, ended)
-                walk = next(
-                    (
-                        j
-                        for j in range(k, kk)
-                        if not incentive_compatible(
-                            float(pv.comply_value[j]),
-                            float(pv.comply_value[j] - pv.leverage[j]),
-                        )
-                    ),
-                    None,
-                )
-                if walk is None:
+                j = walk(k)
+                if j is None:
                     renege[k] = p.exit_cost - saved[k]
                 else:
-                    renege[k] = stay[k] - broke[k, walk]
-                    defects[k] = walk + 1
-            if np.any(p.enforcing):
-                later = np.triu(stay[:, None] - broke, 1)
-                later[np.tril_indices(kk)] = np.inf
-                bound = np.minimum(bound, later.min(axis=1))
-        margins = (leave_margin, enforce_margin, renege)
+                    renege[k] = stay[k] - broke[k, j]
+                    defects[k] = j + 1
+        margins = (enforce_margin, renege, leave_margin)  # DEVIATION_NAMES' order
         margin = np.minimum.reduce(margins)
         deviation = tuple(
             tuple(DEVIATION_NAMES)[int(np.argmin([m[k] for m in margins]))] for k in range(kk)
@@ -442,9 +450,82 @@ def coalition_values(
                 saved,
                 tuple(defects),
                 bound,
+                tuple(leave_defects),
             )
         )
     return out
+
+
+class _Responses:
+    """The target's answer to one member's leaving or reneging, per node.
+
+    The target's values at node ``j`` read the plan's aggregates of phases
+    ``j`` on only, so a member's withdrawal from phase ``k + 1`` on is judged
+    at every node ``j >= k`` by one evaluation with the withdrawal in every
+    phase; identical variants (a member whose leaving changes nothing in the
+    target's game) share one evaluation.
+    """
+
+    def __init__(self, s: Scenario, target: Coefficients, y: np.ndarray, z: np.ndarray) -> None:
+        self.s, self.target, self.y, self.z = s, target, y, z
+        self.decide = {i.id: tuple(a.id for a in deciders(s, i)[0]) for i in s.instruments}
+        self.seen: dict[tuple[bytes, bytes, bytes], np.ndarray] = {}
+
+    def _good(self, ended: np.ndarray, v: np.ndarray, q: np.ndarray) -> np.ndarray:
+        key = (ended.tobytes(), v.tobytes(), q.tobytes())
+        if key not in self.seen:
+            co = self.target if v is self.target.v and q is self.target.q else None
+            if co is None:
+                co = replace(self.target, v=v, q=q)
+            kk = co.phases
+            mask = np.repeat(ended[:, None], kk, axis=1) if ended.any() else None
+            pv = phase_values(co, self.y, self.z, mask)
+            self.seen[key] = np.array(
+                [
+                    incentive_compatible(float(c), float(c - m))
+                    for c, m in zip(pv.comply_value, pv.leverage, strict=True)
+                ],
+                dtype=bool,
+            )
+        return self.seen[key]
+
+    @staticmethod
+    def _first(good: np.ndarray) -> Any:
+        def first(k: int) -> int | None:
+            bad = np.flatnonzero(~good[k:])
+            return int(k + bad[0]) if bad.size else None
+
+        return first
+
+    def renege(self, p: ActorPayoffs) -> Any:
+        """``k -> j``: the first node ``j >= k`` failing once ``p``'s funded relief ends."""
+        ended = (p.funding + p.once) > 0.0
+        return self._first(self._good(ended, self.target.v, self.target.q))
+
+    def leave(self, p: ActorPayoffs) -> Any:
+        """``k -> j``: the first node ``j >= k`` failing once ``p`` leaves (``None``: none).
+
+        Its relief ends (what it funds, what is granted through instruments it
+        alone decides), its share of each measure's pressure goes, and each
+        snapback it takes part in is judged without it
+        (:func:`solver.credibility.after_leaving`).
+        """
+        s, a = self.s, p.actor
+        alone = np.array([self.decide[m.instrument] == (a,) for m in s.measures], dtype=bool)
+        ended = ((p.funding + p.once) > 0.0) | alone
+        sigma = np.array([m.enforced_by.get(a, 0.0) for m in s.measures], dtype=float)
+        v = self.target.v * np.maximum(0.0, 1.0 - sigma) if sigma.any() else self.target.v
+        q = self.target.q
+        kk = q.shape[1]
+        after = {i.id: after_leaving(s, i, a) for i in s.instruments if a in self.decide[i.id]}
+        for i, m in enumerate(s.measures):
+            c = after.get(m.snapback)
+            if c is None:
+                continue
+            if q is self.target.q:
+                q = q.copy()
+            q[i] = [c.effective_at(k) for k in range(1, kk + 1)]
+        return self._first(self._good(ended, v, q))
 
 
 def _broken_values(tl: Any, gain: np.ndarray, kept: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ lives outside :mod:`solver.game` because the core payoff model needs it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from solver.scenario_types import Actor, Instrument, Scenario
@@ -221,6 +222,64 @@ def snapback_credibility(scenario: Scenario, instrument: Instrument) -> Credibil
         pivotal_gain=gain,
         nominal=instrument.credibility,
         committed=instrument.credibility_override,
+    )
+
+
+def after_leaving(scenario: Scenario, instrument: Instrument, actor: str) -> Credibility | None:
+    """The credibility of ``instrument``'s snapback once ``actor`` has left the deal.
+
+    A member outside the deal takes no part in a snapback: under the "all"
+    rule (a veto, or every listed actor needed) the snapback is then not
+    credible; under "any" and "majority" the actor is dropped from the
+    deciders and the pivotal gain is the others' (with nobody left,
+    ``-coordination_cost``).  A commitment (``credibility_override``) stays
+    as it is.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    instrument : Instrument
+        The instrument.
+    actor : str
+        The leaving actor's id.
+
+    Returns
+    -------
+    Credibility or None
+        The verdict without ``actor`` (under "all", ``pivotal`` is the leaver
+        and ``pivotal_gain`` is ``-inf``); ``None`` when nothing changes (the
+        actor does not decide the instrument, or it is a commitment).
+
+    Examples
+    --------
+    >>> s = Scenario("x", 1, (), (), actors=(Actor("us", snapback_gain=5.0),
+    ...                                      Actor("uk", snapback_gain=1.0)))
+    >>> after_leaving(s, Instrument("r", "reverse_veto", veto_players=("us", "uk")),
+    ...               "us").pivotal_gain
+    1.0
+    >>> after_leaving(s, Instrument("e", "executive", veto_players=("us", "uk")), "us").credible
+    False
+    """
+    actors, rule = deciders(scenario, instrument)
+    if instrument.credibility_override or actor not in {a.id for a in actors}:
+        return None
+    gains = {a.id: net_gain(a, instrument) for a in actors if a.id != actor}
+    if rule == "all":
+        pivotal: str | None = actor
+        gain = -math.inf
+    else:
+        pivotal, gain = _pivot(gains, rule)
+        if pivotal is None:
+            gain = -instrument.coordination_cost
+    return Credibility(
+        instrument=instrument.id,
+        rule=rule,
+        gains=gains,
+        pivotal=pivotal,
+        pivotal_gain=gain,
+        nominal=instrument.credibility,
+        committed=False,
     )
 
 

@@ -265,10 +265,11 @@ def _check_coalition(s: Scenario, sch: Schedule, out: list[str]) -> None:
                     f"coalition: {v.actor} would {DEVIATION_NAMES[v.deviation[k]]} after "
                     f"phase {k + 1} (margin {v.margin[k]:.6g})"
                 )
-        # the MIP's renege rows (a sufficient condition): every response of the target
-        for k, bound in enumerate(v.renege_bound):
+        # the MIP's row (a sufficient condition): its exit cost covers the funding and
+        # enforcement still to come, so no deviation pays whatever the target does
+        for k, bound in enumerate(v.bound):
             if v.stays[k] and not incentive_compatible(float(v.stay[k]), float(v.stay[k] - bound)):
                 out.append(
-                    f"coalition: {v.actor} keeps paying after phase {k + 1}: the renege row "
-                    f"is short by {-bound:.6g}"
+                    f"coalition: {v.actor} stays in the deal after phase {k + 1} only through "
+                    f"the target's response: the coalition row is short by {-bound:.6g}"
                 )

@@ -592,15 +592,30 @@ def _at(q: float | tuple[float, ...], phase: int) -> float:
     return float(q[min(phase, len(q)) - 1]) if isinstance(q, tuple) else float(q)
 
 
-def _credible(s: Scenario, x: _Arrays) -> dict[str, np.ndarray]:
-    """Per instrument, ``(n,)``: whether its snapback is subgame perfect in each world."""
+def _credible(s: Scenario, x: _Arrays, without: str | None = None) -> dict[str, np.ndarray]:
+    """Per instrument, ``(n,)``: whether its snapback is subgame perfect in each world.
+
+    With ``without`` (an actor that has left the deal), only the instruments
+    that actor decides and that are no commitment are returned, judged without
+    it as :func:`solver.credibility.after_leaving` does: not credible under
+    "all", the others' pivotal gain under "any" and "majority".
+    """
     gain, cost = x.actor["snapback_gain"], x.actor["snapback_cost"]
+    n = x.v.shape[0]
     out = {}
     for inst in s.instruments:
         if inst.credibility_override:
-            out[inst.id] = np.ones(x.v.shape[0], dtype=bool)
+            if without is None:
+                out[inst.id] = np.ones(n, dtype=bool)
             continue
         actors, rule = deciders(s, inst)
+        if without is not None:
+            if without not in {a.id for a in actors}:
+                continue
+            if rule == "all":
+                out[inst.id] = np.zeros(n, dtype=bool)
+                continue
+            actors = tuple(a for a in actors if a.id != without)
         coord = x.coordination[inst.id]
         if not actors:
             pivotal = -coord
@@ -715,20 +730,28 @@ def _coalition(
     z: np.ndarray,
     held: np.ndarray,
     share: np.ndarray,
-    walks: Any,
+    respond: Any,
 ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
     """Members' margins ``(n, A, K)``, stays ``(n, A, K)`` and enforces ``(n, A)``.
 
-    ``walks(funded, k)`` gives, per world, the first node ``j >= k`` (0-based)
-    at which the target defects once the measures ``funded`` are withdrawn
-    from phase ``k + 1`` on, or ``-1`` when it keeps complying (the response
-    to a member that stops paying, :func:`solver.coalition.coalition_values`).
+    ``respond(ended, leaver)`` gives, per world and node, whether the target
+    stays compatible ``(n, K)`` once the measures ``ended`` are withdrawn
+    (and, with ``leaver``, that member's enforcement and its part in the
+    snapbacks are gone); the target's values at node ``j`` read phases ``j``
+    on only, so the first failing node ``j >= k`` is its response to a
+    withdrawal from phase ``k + 1`` on (:func:`solver.coalition.coalition_values`).
     """
     n, kk = x.v.shape[0], s.phases
     transfer = np.array([m.once for m in s.measures], dtype=bool)
     granted = np.diff(np.concatenate([np.zeros((len(s.measures), 1)), y], axis=1), axis=1)
+    decide = {i.id: tuple(a.id for a in deciders(s, i)[0]) for i in s.instruments}
     names, margins, stays, enforces = [], [], [], []
     zeros = np.zeros((n, kk))
+
+    def first(good: np.ndarray, k: int) -> np.ndarray:
+        bad = ~good[:, k:]
+        return np.where(bad.any(axis=1), k + np.argmax(bad, axis=1), -1)
+
     for a in s.actors:
         share_a = x.actor["value_share"][a.id]
         w = (
@@ -749,27 +772,37 @@ def _coalition(
         funding = np.where(transfer, 0.0, c)
         if not (np.any(exit_cost) or np.any(w) or np.any(c) or np.any(e)):
             continue
-        flow = w @ z - (funding @ held)[None, :] - (e @ (1.0 - y))[None, :]
+        steps = w @ z
+        flow = steps - (funding @ held)[None, :] - (e @ (1.0 - y))[None, :]
         once = np.outer(x.beta / (1.0 - x.beta), np.where(transfer, c, 0.0) @ granted)
         stay = np.column_stack([tl.comply(k, flow, -once) for k in range(1, kk + 1)])
         kept = np.einsum("nd,ndk->nk", w, (1.0 - share) * z[None, :, :])
-        leave = tl.G * kept - exit_cost[:, None]
-        leave_margin = stay - leave
+        funded = (funding > 0.0) | (transfer & (c > 0.0))
+        # leaving: its relief ends, its enforcement and its part in the snapbacks go
+        alone = np.array([decide.get(m.instrument) == (a.id,) for m in s.measures], dtype=bool)
+        gone = respond(funded | alone, a.id)
+        broke_free = _broken(tl, steps, kept)  # (n, k, j)
         to_enforce = np.tile((e @ (1.0 - y))[None, :], (n, 1))
         saved = np.column_stack([tl.comply(k, to_enforce, zeros) for k in range(1, kk + 1)])
         enforce_margin = np.where(saved > 0.0, exit_cost[:, None] - saved, np.inf)
+        spent = np.tile((funding @ held)[None, :], (n, 1))
+        bill = np.column_stack([tl.comply(k, spent, once) for k in range(1, kk + 1)])
+        bound = exit_cost[:, None] - bill - saved  # the leave margin if the target complies
+        leave_margin = np.empty((n, kk))
+        for k in range(kk):
+            walk = first(gone, k)
+            left = broke_free[np.arange(n), k, np.maximum(walk, k)] - exit_cost
+            leave_margin[:, k] = np.where(walk < 0, bound[:, k], stay[:, k] - left)
         renege = np.full((n, kk), np.inf)
-        funded = (funding > 0.0) | (transfer & (c > 0.0))
         if funded.any():
-            spent = np.tile((funding @ held)[None, :], (n, 1))
-            bill = np.column_stack([tl.comply(k, spent, once) for k in range(1, kk + 1)])
-            gain = w @ z - (e @ (1.0 - y))[None, :]
+            gain = steps - (e @ (1.0 - y))[None, :]
             broke = _broken(tl, gain, kept) - exit_cost[:, None, None]  # (n, k, j)
+            good = respond(funded, None)
             for k in range(kk):
                 open_ = bill[:, k] > 0.0
                 if not open_.any():
                     continue
-                walk = walks(funded, k)
+                walk = first(good, k)
                 after = broke[np.arange(n), k, np.maximum(walk, k)]
                 ren = np.where(walk < 0, exit_cost - bill[:, k], stay[:, k] - after)
                 renege[:, k] = np.where(open_, ren, np.inf)
@@ -882,7 +915,7 @@ def evaluate_batched(scenario: Scenario, plan: Plan | Schedule, worlds: Worlds) 
     stall = [bool(n_d and (z[:, -1] - z[:, j]).max() > 0.5) for j in range(kk)]
 
     def target(
-        v: np.ndarray, act: np.ndarray, grants: np.ndarray, nodes: range
+        v: np.ndarray, act: np.ndarray, grants: np.ndarray, nodes: range, q: np.ndarray = q
     ) -> tuple[np.ndarray, np.ndarray]:
         """The target's margins and verdicts ``(n, K)`` at ``nodes`` (0-based) for values ``v``."""
         agg = {
@@ -922,15 +955,31 @@ def evaluate_batched(scenario: Scenario, plan: Plan | Schedule, worlds: Worlds) 
             good[:, j] = ok
         return margin, good
 
-    def walks(funded: np.ndarray, k: int) -> np.ndarray:
-        keep = np.ones((n_m, kk))
-        keep[funded, k:] = 0.0
-        _, good = target(x.v, active * keep, granted * keep, range(k, kk))
-        bad = ~good[:, k:]
-        return np.where(bad.any(axis=1), k + np.argmax(bad, axis=1), -1)
+    seen: dict[tuple[bytes, str | None], np.ndarray] = {}
+
+    def respond(ended: np.ndarray, leaver: str | None) -> np.ndarray:
+        """``(n, K)``: the target compatible at each node, ``ended`` withdrawn throughout."""
+        v, qq = x.v, q
+        if leaver is not None:
+            sigma = np.array([m.enforced_by.get(leaver, 0.0) for m in s.measures], dtype=float)
+            if sigma.any():
+                v = x.v * np.maximum(0.0, 1.0 - sigma)[None, :]
+            after = _credible(s, x, without=leaver)
+            for i, m in enumerate(s.measures):
+                if m.snapback in after:
+                    if qq is q:
+                        qq = q.copy()
+                    qq[:, i, :] = x.credibility[m.snapback] * after[m.snapback][:, None]
+            if v is x.v and qq is q:
+                leaver = None  # nothing but the ended relief changes
+        key = (ended.tobytes(), leaver)
+        if key not in seen:
+            keep = np.where(ended, 0.0, 1.0)[:, None]
+            seen[key] = target(v, active * keep, granted * keep, range(kk), qq)[1]
+        return seen[key]
 
     # the members first: one that would not enforce takes its pressure with it
-    members, m_margin, m_ok, enforces = _coalition(s, x, tl, y, z, held, share, walks)
+    members, m_margin, m_ok, enforces = _coalition(s, x, tl, y, z, held, share, respond)
     lost = np.zeros((n, n_m))
     for j, a in enumerate(members):
         sigma = np.array([m.enforced_by.get(a, 0.0) for m in s.measures], dtype=float)

@@ -37,8 +37,11 @@ def _flow(mid, value, **kw):
 #   V^stay_1 = 0.9 * 55 + 0.81 * (-45) * (1 + 9) = 49.5 - 364.5 = -315
 #   V^stay_2 = 0.9 * (-45) * 10 = -405,   V^stay_3 = 9 * (-45) = -405
 #   V^leave_k = 9 * 0 - 400 = -400 (everything is restorable: nothing is kept)
-# Margins (85, -5, -5): the donor stays through phase 1 and leaves after phase 2;
-# a side payment of 5 / 9 = 0.556 a year from then on would hold it.  With F3
+# Margins (85, -5, -5): the donor stays through phase 1 and defects after phase 2;
+# a side payment of 5 / 9 = 0.556 a year from then on would hold it.  (Leaving ends
+# F1 and F3, so the target, left with no relief, reverses at once: V^leave is the
+# same -400, and stopping paying is worth as much; the tie goes to the narrower
+# deviation, stopping paying.)  With F3
 # costing it 90 instead: pi_3 = -35, V^stay = (-234, -315, -315), margins
 # (166, 85, 85): it stays.
 # The target (credibility 1, every step restorable and seen at once):
@@ -67,7 +70,7 @@ def _donor(cost):
 PLAN = Schedule(measures={"F1": 1, "F3": 3}, milestones={"A": 1, "B": 2})
 
 
-def test_a_donor_whose_funding_cost_rises_leaves_after_phase_2():
+def test_a_donor_whose_funding_cost_rises_defects_after_phase_2():
     r = check(scenario_from_dict(_donor(100.0)), PLAN)
     assert [p.ic_margin for p in r.phases] == pytest.approx([306.0, 450.0, 450.0])
     assert r.target_compatible and not r.incentive_compatible
@@ -77,13 +80,16 @@ def test_a_donor_whose_funding_cost_rises_leaves_after_phase_2():
     assert donor.leave.tolist() == pytest.approx([-400.0] * 3)
     assert donor.margin.tolist() == pytest.approx([85.0, -5.0, -5.0])
     assert donor.stays == (True, False, False)
-    assert r.first_leaver == (2, "donor", "leave")
+    assert donor.leave_defects == (1, 2, 3) and donor.renege_defects == (1, 2, 3)
+    assert r.first_leaver == (2, "donor", "stop_paying")
     doc = r.to_dict()
     rec = [c for c in doc["coalition"] if c["actor"] == "donor"]
     assert [c["stays"] for c in rec] == [True, False, False]
     assert rec[1]["side_payment"] == pytest.approx(5 / 9)
     assert doc["incentive_compatible"] is False and doc["target_compatible"] is True
-    assert "First to defect: donor would leave the deal after phase 2" in r.render()
+    assert "First to defect: donor would stop paying for the relief it funds after phase 2" in (
+        r.render()
+    )
 
 
 def test_the_timing_fix_drops_the_first_phase_funding():
@@ -219,6 +225,9 @@ def test_target_only_rows_report_a_lapsing_enforcer_instead_of_looping():
 #   Stops paying after phase 2: V^C_2 = 9 (30 - 25) = 45 > 0 (nothing left to stall),
 #     likewise at 3: the target keeps complying, margin X - F = 100 - 180 = -80.
 #   So the donor stops paying after phase 2; it keeps paying for X >= 180.
+#   Leaving ends the same relief (D is all it funds, and it decides no instrument), so
+#   it is worth the same: margins (460, -80, -80), the target walking away after
+#   phase 1 only; the ties go to the narrower deviation, stopping paying.
 def _rail(exit_cost):
     return {
         "name": "rail",
@@ -245,17 +254,21 @@ def test_a_donor_stops_paying_after_phase_2_because_the_target_keeps_complying()
     assert donor.saved.tolist() == pytest.approx([180.0] * 3)
     assert donor.renege_margin.tolist() == pytest.approx([460.0, -80.0, -80.0])
     assert donor.renege_defects == (1, None, None)  # after phase 1 the target walks away
-    assert donor.deviation == ("leave", "stop_paying", "stop_paying")
+    assert donor.leave_margin.tolist() == pytest.approx([460.0, -80.0, -80.0])
+    assert donor.leave_defects == (1, None, None)
+    assert donor.deviation == ("stop_paying",) * 3
     assert donor.pays == (True, False, False)
     assert r.target_compatible and not r.incentive_compatible
     assert r.first_leaver == (2, "donor", "stop_paying")
     rec = [c for c in r.to_dict()["coalition"] if c["actor"] == "donor"]
     assert [c["renege_margin"] for c in rec] == pytest.approx([460.0, -80.0, -80.0])
-    assert [c["deviation_name"] for c in rec] == ["leave", "stop paying", "stop paying"]
+    assert [c["deviation_name"] for c in rec] == ["stop paying"] * 3
     assert [c["renege_target_defects"] for c in rec] == [1, None, None]
+    assert [c["leave_target_defects"] for c in rec] == [1, None, None]
     text = r.render()
     assert "donor would stop paying for the relief it funds after phase 2" in text
     assert "donor   " in text and "stop paying after phase 2" in text
+    assert "donor keeps paying while its exit cost is at least 180.0 USD m" in text
 
 
 def test_the_renege_threshold_exit_cost_is_the_funding_still_to_come():
@@ -300,6 +313,9 @@ def test_paying_on_completion_removes_the_temptation():
 #     after (A restorable): V^ren_1 = 18 - 50 = -32, margin 0 + 32 = 32 (not X - F =
 #     -130: it would not stop paying).
 #   After phases 2 and 3 the target defects at once: the leave value, margin 50.
+#   Leaving ends the same relief (D), so the target answers it the same way and the
+#   donor gets the same: leave margins (32, 50, 50), the ties going to stopping paying.
+#   The MIP's coalition row assumes the target keeps complying: X - F = 50 - 180.
 def _walk():
     return {
         "name": "walk",
@@ -335,23 +351,24 @@ def test_a_donor_keeps_paying_because_the_target_would_walk_away_without_it():
     assert donor.saved.tolist() == pytest.approx([180.0] * 3)
     assert donor.renege_defects == (2, 2, 3)
     assert donor.renege_margin.tolist() == pytest.approx([32.0, 50.0, 50.0])
-    assert donor.renege_margin[1:].tolist() == pytest.approx(donor.leave_margin[1:].tolist())
-    assert donor.deviation == ("stop_paying", "leave", "leave")
+    assert donor.leave_margin.tolist() == pytest.approx([32.0, 50.0, 50.0])
+    assert donor.leave_defects == (2, 2, 3)
+    assert donor.deviation == ("stop_paying",) * 3
     assert all(donor.stays) and r.incentive_compatible
     assert donor.renege_threshold == pytest.approx(18.0)  # 50 - 32
-    # the MIP's renege row assumes the target keeps complying: it is conservative, so
-    # the verifier's two-sided re-check of that row rejects this plan the check accepts
-    assert donor.renege_bound.tolist() == pytest.approx([-130.0] * 3)
+    # the MIP's row assumes the target keeps complying: it is conservative, so the
+    # verifier's two-sided re-check of that row rejects this plan the check accepts
+    assert donor.bound.tolist() == pytest.approx([-130.0] * 3)
     ver = verify_plan(s, WALK, two_sided=True)
     assert not ver.ok
-    assert (
-        "coalition: donor keeps paying after phase 1: the renege row is short by 130"
-        in (ver.violations[0])
+    assert ver.violations[0] == (
+        "coalition: donor stays in the deal after phase 1 only through the target's "
+        "response: the coalition row is short by 130"
     )
 
 
 def test_the_two_sided_optimiser_drops_relief_its_donor_would_stop_paying_for():
-    # rail with X = 100: the renege row (F_k <= X) cannot hold with D granted (F = 180),
+    # rail with X = 100: the coalition row (F_k <= X) cannot hold with D granted (F = 180),
     # so the two-sided plan never grants D; without D, B is not worth its cost to the
     # target, so the plan asks for A alone (G from phase 2).
     s = scenario_from_dict(_rail(100.0))
@@ -361,3 +378,188 @@ def test_the_two_sided_optimiser_drops_relief_its_donor_would_stop_paying_for():
     assert plan.schedule.milestones == {"A": 1, "B": None}
     assert check(s, plan).incentive_compatible
     assert verify_plan(s, plan, two_sided=True).ok
+
+
+# --- leaving: the deal goes on without the leaver, instrument by instrument --------
+#
+# One-year phases, beta = 0.9, G = 9; step A in phase 1 (fully restorable, seen at
+# once), every relief measure in phase 1 and fully clawed back by a credible
+# snapback, so on the plan the target's open and secret reversals are worth 0 and
+# its margin is V^C = 9 (R - C).  Three phases.
+#
+# "free ride": Japan ("jp") decides its own instrument JPI alone (unilateral).
+# Relief G (60 a year, exec), J (10 a year, JPI; Japan pays 2 a year) and K (5 a
+# year, JPI, unfunded).  Japan values A at 20 a year; X = 10.
+#   Japan: pi = 20 - 2 = 18, V^stay = 162, F = 9 x 2 = 18 at every k, no enforcement.
+#   Leaving ends J (it pays for it) and K (granted through JPI, which it alone
+#   decides); stopping paying ends J only.  Target: R = 75 on the plan, 65 without J,
+#   60 without J and K.
+# (a) A costs 10: the target keeps complying without Japan (V^C = 9 x 50 = 450 > 0),
+#   so leaving is worth Japan's step values for ever: 9 x 20 - 10 = 170, margin 162 -
+#   170 = -8 = X - F (it free-rides on G).  Stopping paying is worth the same (-8),
+#   and the tie goes to the narrower deviation, stopping paying.  (The old rule, the
+#   deal breaking, gave 9 x 0 - 10 = -10, margin 172.)
+# (a') A costs 62: without J (R = 65) the target still complies (V^C = 27), so
+#   stopping paying has margin -8; without J and K (R = 60) V^C = 9 (60 - 62) = -18 <
+#   0 = the open reversal: the target defects at once, leaving is worth 9 x 0 - 10
+#   and its margin is 172.  Japan would stop paying, not leave.
+def _free_ride(step_cost):
+    return {
+        "name": "free ride",
+        "phases": 3,
+        "parameters": {"discount": 0.9, "reciprocity": 0.0},
+        "actors": [
+            {"id": "us", "snapback_gain": 10.0},
+            {"id": "jp", "step_values": {"A": 20.0}, "exit_cost": 10.0, "snapback_gain": 10.0},
+        ],
+        "instruments": [
+            EXEC,
+            {"id": "jpi", "kind": "unilateral", "veto_players": ["jp"], "credibility": 1.0},
+        ],
+        "measures": [
+            _flow("G", 60),
+            _flow("J", 10, instrument="jpi", actor_costs={"jp": 2.0}),
+            _flow("K", 5, instrument="jpi"),
+        ],
+        "milestones": [_step("A", step_cost)],
+    }
+
+
+FREE = Schedule(measures={"G": 1, "J": 1, "K": 1}, milestones={"A": 1})
+
+
+def test_a_member_leaves_and_free_rides_on_the_others_relief():
+    r = check(scenario_from_dict(_free_ride(10.0)), FREE)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([585.0] * 3)  # 9 (75 - 10)
+    (jp,) = [v for v in r.coalition if v.actor == "jp"]
+    assert jp.stay.tolist() == pytest.approx([162.0] * 3)
+    assert jp.leave.tolist() == pytest.approx([170.0] * 3)
+    assert jp.leave_margin.tolist() == pytest.approx([-8.0] * 3)
+    assert jp.leave_defects == (None, None, None)
+    assert jp.renege_margin.tolist() == pytest.approx([-8.0] * 3)
+    assert jp.bound.tolist() == pytest.approx([-8.0] * 3)  # X - F: the MIP's row
+    assert jp.deviation == ("stop_paying",) * 3 and jp.stays == (False,) * 3
+    assert r.target_compatible and r.first_leaver == (1, "jp", "stop_paying")
+    rec = [c for c in r.to_dict()["coalition"] if c["actor"] == "jp"]
+    assert [c["leave_value"] for c in rec] == pytest.approx([170.0] * 3)
+    assert [c["leave_target_defects"] for c in rec] == [None] * 3
+
+
+def test_relief_through_the_members_own_instrument_keeps_it_from_leaving():
+    r = check(scenario_from_dict(_free_ride(62.0)), FREE)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([117.0] * 3)  # 9 (75 - 62)
+    (jp,) = [v for v in r.coalition if v.actor == "jp"]
+    assert jp.leave.tolist() == pytest.approx([-10.0] * 3)
+    assert jp.leave_margin.tolist() == pytest.approx([172.0] * 3)
+    assert jp.leave_defects == (1, 2, 3)  # without J and K the target defects at once
+    assert jp.renege_margin.tolist() == pytest.approx([-8.0] * 3)
+    assert jp.renege_defects == (None, None, None)  # without J alone it complies
+    assert jp.deviation == ("stop_paying",) * 3
+    assert r.first_leaver == (1, "jp", "stop_paying")
+
+
+# "veto": the exports measure T (100 a year) is snapped back through "un", which
+# needs both the US and the EU (kind executive: all of them); H (5 a year, exec; the
+# EU pays 2 a year); S (20 a year, exec) is never lifted and the EU enforces it (3 a
+# year; enforced_by 0.5).  Step A costs 50.  The EU values A at 10 a year; X = 30.
+#   Target on the plan: R = 105, C = 50, L = 9 x 55 = 495.
+#   EU: pi = 10 - 2 - 3 = 5, V^stay = 45; F = 18, enforcement to come E+ = 27.
+#   Stop enforcing: margin 30 - 27 = 3.  Stop paying: H ends, R = 100 and T is still
+#   clawed back: V^C = 450 > open reversal 9 (100 - 50 + 50 - 100) = 0: the target
+#   complies, margin X - F = 12.
+# (b) Leaving: H ends and the "un" snapback, which needs the EU, is no longer
+#   credible: T is not clawed back (Q = 0), the open reversal is worth 9 (100 - 50 +
+#   50) = 900 > V^C = 450: the target defects at once, leaving is worth 9 x 0 - 30
+#   (A restorable) and its margin is 45 + 30 = 75.  Had the target kept complying,
+#   leaving would have paid: X - F - E+ = -15, the MIP's row, so the verifier's
+#   two-sided re-check rejects this plan, which the check accepts (margin 3).
+# (c) With "un" a reverse veto (any one of them suffices) the US still snaps back
+#   without the EU (it nets 10): the target keeps complying and the EU leaves (margin
+#   -15).  If the US would not (snapback cost 20: it nets -10) the EU was the one
+#   decider that gained, so leaving kills the snapback after all: margin 75 again.
+def _veto(kind, us_cost=0.0):
+    return {
+        "name": "veto",
+        "phases": 3,
+        "parameters": {"discount": 0.9, "reciprocity": 0.0},
+        "actors": [
+            {"id": "us", "snapback_gain": 10.0, "snapback_cost": us_cost},
+            {"id": "eu", "step_values": {"A": 10.0}, "exit_cost": 30.0, "snapback_gain": 5.0},
+        ],
+        "instruments": [
+            EXEC,
+            {"id": "un", "kind": kind, "veto_players": ["us", "eu"], "credibility": 1.0},
+        ],
+        "measures": [
+            _flow("T", 100, instrument="un"),
+            _flow("H", 5, actor_costs={"eu": 2.0}),
+            _flow("S", 20, enforcement_costs={"eu": 3.0}, enforced_by={"eu": 0.5}),
+        ],
+        "milestones": [_step("A", 50)],
+    }
+
+
+VETO = Schedule(measures={"T": 1, "H": 1, "S": None}, milestones={"A": 1})
+
+
+def test_a_veto_player_whose_leaving_kills_the_snapback_stays():
+    s = scenario_from_dict(_veto("executive"))
+    r = check(s, VETO)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([495.0] * 3)
+    (eu,) = [v for v in r.coalition if v.actor == "eu"]
+    assert eu.stay.tolist() == pytest.approx([45.0] * 3)
+    assert eu.leave.tolist() == pytest.approx([-30.0] * 3)
+    assert eu.leave_margin.tolist() == pytest.approx([75.0] * 3)
+    assert eu.leave_defects == (1, 2, 3)
+    assert eu.enforce_margin.tolist() == pytest.approx([3.0] * 3)
+    assert eu.renege_margin.tolist() == pytest.approx([12.0] * 3)
+    assert eu.deviation == ("stop_enforcing",) * 3
+    assert all(eu.stays) and r.incentive_compatible
+    # the MIP's row (the target complying without the EU) is short: conservative
+    assert eu.bound.tolist() == pytest.approx([-15.0] * 3)
+    assert not verify_plan(s, VETO, two_sided=True).ok
+
+
+@pytest.mark.parametrize(
+    ("us_cost", "target", "margin", "defects"),
+    [(0.0, 495.0, -15.0, (None,) * 3), (20.0, 450.0, 75.0, (1, 2, 3))],
+)
+def test_under_the_any_rule_leaving_kills_the_snapback_only_without_another_gainer(
+    us_cost, target, margin, defects
+):
+    # (with the US netting -10, H's exec snapback is not credible either: the open
+    # reversal keeps H, 9 x 5 = 45, so the target's margin is 495 - 45 = 450)
+    r = check(scenario_from_dict(_veto("reverse_veto", us_cost)), VETO)
+    assert [p.ic_margin for p in r.phases] == pytest.approx([target] * 3)
+    (eu,) = [v for v in r.coalition if v.actor == "eu"]
+    assert eu.leave_margin.tolist() == pytest.approx([margin] * 3)
+    assert eu.leave_defects == defects
+    assert eu.stays == ((margin >= 0),) * 3
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [_free_ride(10.0), _free_ride(62.0), _veto("executive"), _veto("reverse_veto", 20.0)],
+    ids=["free ride", "own instrument", "veto", "any"],
+)
+def test_the_batched_engine_answers_a_leaver_as_the_check_does(doc):
+    # worlds varying the snapback payoffs and exit costs: the target's answer to a
+    # leaver (and the credibility without it) changes from world to world
+    from solver.robust.batch import draw_worlds, evaluate_batched, evaluate_exact
+    from solver.sensitivity import spec_from_dict
+
+    s = scenario_from_dict(doc)
+    plan = FREE if s.name == "free ride" else VETO
+    params = [
+        {"path": "milestones.A.cost", "range": [0.5, 1.5], "relative": True},
+        {"path": "actors.us.snapback_cost", "range": [0.0, 30.0]},
+    ]
+    for a in s.actors:
+        for f in ("snapback_gain", "exit_cost"):
+            params.append({"path": f"actors.{a.id}.{f}", "range": [0.0, 3.0 * getattr(a, f)]})
+    worlds = draw_worlds(s, spec_from_dict({"parameter": params}, s), 30, seed=2)
+    b, e = evaluate_batched(s, plan, worlds), evaluate_exact(s, plan, worlds)
+    assert b.members == e.members
+    assert (b.member_ok == e.member_ok).all() and (b.target_ok == e.target_ok).all()
+    assert b.member_margin == pytest.approx(e.member_margin, rel=1e-7, abs=1e-6)
+    assert 0 < b.member_ok.all(axis=(1, 2)).sum() < worlds.n  # the verdict varies

@@ -1,33 +1,36 @@
-"""Two-sided incentive rows: every coalition member stays, and enforces, in every phase.
+"""Two-sided incentive rows: no coalition member gains by leaving, whatever the target does.
 
-The margins of :mod:`solver.coalition`, written on the state columns (they
-are linear in them): for actor ``a`` and deciding phase ``k``
+One row per member that funds relief or enforces a measure, and per deciding
+phase ``k``: the member's exit cost covers the funding and the enforcement
+still to come,
 
-* staying beats leaving:
-  ``sum_t W^C[k,t] (w_a . z_t - c_a . h_t + e_a . y_t) - sum_t W^O[k,t] o_a .
-  (y_t - y_{t-1}) - G_k (w_a - rho_a) . z_k >= sum_t W^C[k,t] sum_m e_{a,m} - X_a``
-  (``o_a`` the one-off payments for transfers it funds), with ``rho_a = w_a b - w_a cap`` the
-  restorable part of its step values (``B_t``'s construction with ``w`` for
-  ``c``);
-* enforcing beats not enforcing (only for a member with enforcement costs):
-  ``sum_t W^C[k,t] e_a . y_t >= sum_t W^C[k,t] sum_m e_{a,m} - X_a``;
-* paying beats stopping paying (only for a member that funds relief), with
-  the target assumed to keep complying: ``sum_t W^C[k,t] c_a . h_t + sum_t
-  W^O[k,t] o_a . (y_t - y_{t-1}) <= X_a`` (the funding it would save, ``F_{a,k}``);
-  and, for a member that also enforces, with the target assumed to defect
-  after any later phase ``j > k`` instead: ``V^stay_{a,k} >= V^ren_{a,k}(j)``,
-  i.e. ``sum_{t>k} (W^C[k,t] - U^j[k,t]) (w_a . z_t + e_a . y_t) - sum_t
-  W^C[k,t] c_a . h_t - sum_t W^O[k,t] o_a . (y_t - y_{t-1}) - D[k,j] G_j (w_a -
-  rho_a) . z_j >= sum_{t>k} (W^C[k,t] - U^j[k,t]) sum_m e_{a,m} - X_a`` with
-  ``U^j[k,t] = D[k,t] a_t`` for ``k < t <= j`` (0 after ``j``).
+``sum_t W^C[k,t] (c_a . h_t - e_a . y_t) + sum_t W^O[k,t] o_a . (y_t - y_{t-1})
+<= X_a - sum_t W^C[k,t] sum_m e_{a,m}``
 
-The renege rows are a sufficient condition, not the exact test of
-:mod:`solver.coalition` (which uses the target's actual response): together
-they say staying beats stopping paying whatever the target then does.  For
-a member without enforcement costs the defect rows are implied (``V^stay -
-V^ren(j) = X_a - F_{a,k} + sum_{t>j} W^C[k,t] (w_a . z_t - kept_j)`` and
-step values are non-negative), so they are added only where enforcement
-costs make them bind (``docs/formulation.md``, constraint 15).
+(``F_{a,k} + E^+_{a,k} <= X_a``; ``c_a`` its funding of the held relief
+``h``, ``o_a`` what it pays once for a transfer it funds in the phase it is
+granted, ``e_a`` its enforcement costs, USD m).  Its slack is the leave
+margin of :mod:`solver.coalition` when the target keeps complying without
+the member (:attr:`solver.coalition.ActorValues.bound`).
+
+This is a sufficient condition for the exact test, which uses the target's
+actual response (not linear in the plan).  Every margin of the member is at
+least the row's slack, whatever the target then does:
+
+* leaving, the target defecting after node ``j >= k``: ``V^stay_{a,k} -
+  V^leave_{a,k}(j) = X_a - F_{a,k} - E^+_{a,k} + sum_{t>j} W^C[k,t] (w_a . z_t
+  - kept_j)``, and ``w_a . z_t >= kept_j`` for ``t > j`` (step values are
+  non-negative, steps stay done, ``kept`` is their irreversible part), so
+  these rows are implied (``j = k`` is the former leave row);
+* not enforcing: ``E_{a,k} = X_a - E^+_{a,k}``, larger by ``F_{a,k} >= 0``;
+* stopping paying, the target complying: ``X_a - F_{a,k}``, larger by
+  ``E^+_{a,k} >= 0``; the target defecting after ``j``: ``X_a - F_{a,k} +
+  sum_{t>j} W^C[k,t] (w_a . z_t - kept_j - e_a . (1 - y_t))``, again at
+  least the slack.
+
+So the former enforcement and renege rows are implied too and are not
+added, and a member that neither funds nor enforces needs no row (its slack
+is ``X_a >= 0``).  See ``docs/formulation.md``, constraints 14 and 15.
 
 Group ``"coalition"``; added when the build asks for two-sided incentive
 compatibility (``BuildOptions.two_sided``, ``relief solve --both-sides``).
@@ -60,10 +63,10 @@ def coalition_block(
     Parameters
     ----------
     s : Scenario
-        The scenario (actors' step values and exit costs, measures' funding
-        and enforcement costs).
+        The scenario (actors' exit costs, measures' funding and enforcement
+        costs).
     co : Coefficients
-        Its coefficients (timeline, restorable shares and caps).
+        Its coefficients (the timeline).
     y, held, z : numpy.ndarray
         Column indices of ``y[m, k]``, the held relief ``h[m, k]`` and ``z[d, k]``.
     names : bool
@@ -72,88 +75,32 @@ def coalition_block(
     Returns
     -------
     RowBlock
-        Group ``"coalition"``: one leave row per member with payoffs and phase,
-        one enforcement row per member with enforcement costs and phase, and
-        for a member that funds relief one renege row per phase (plus, if it
-        also enforces, one per later phase ``j`` where the target might defect).
+        Group ``"coalition"``: one row per member that funds or enforces and
+        per phase.
     """
     rows = RowCollector(names)
     tl = co.timeline
     w_c = tl.comply.R  # (K, K): weight of phase t's flow at the end of phase k
     w_o = np.concatenate([tl.comply.O, np.zeros((s.phases, 1))], axis=1)  # once, + t = K + 1
-    kk = s.phases
-    years = np.asarray(tl.years, dtype=float)
-    dm = tl.discount[1:, 1:]  # D between the ends of phases k and t (0-based)
     for p in actor_payoffs(s):
-        restorable = p.step_value * co.b - p.step_value @ co.cap if len(co.c) else np.zeros(0)
         enforce_total = float(p.enforcing.sum())
-        for k in range(kk):
-            cols = [z.ravel(), held.ravel(), y.ravel()]
-            zc = w_c[k][None, :] * p.step_value[:, None]  # (n_d, K)
-            zc[:, k] -= tl.annuity[k] * (p.step_value - restorable)
+        if not p.funds and enforce_total <= 0.0:
+            continue
+        for k in range(s.phases):
             hc = -w_c[k][None, :] * p.funding[:, None]
             yc = w_c[k][None, :] * p.enforcing[:, None]
             # a transfer paid once in the phase it is granted: on y_t, W^O[k,t] - W^O[k,t+1]
             pay = -(w_o[k, :-1] - w_o[k, 1:])[None, :] * p.once[:, None]
-            rhs = float(w_c[k].sum()) * enforce_total - p.exit_cost
             # a transfer's held column is its y column: merge repeated columns
-            idx, inv = np.unique(np.concatenate(cols), return_inverse=True)
+            idx, inv = np.unique(np.concatenate([held.ravel(), y.ravel()]), return_inverse=True)
             coef = np.bincount(
-                inv,
-                np.concatenate([zc.ravel(), hc.ravel(), (yc + pay).ravel()]),
-                minlength=len(idx),
+                inv, np.concatenate([hc.ravel(), (yc + pay).ravel()]), minlength=len(idx)
             )
             rows.add(
                 idx,
                 coef,
-                rhs,
+                float(w_c[k].sum()) * enforce_total - p.exit_cost,
                 INF,
                 f"coalition: {p.actor} stays in the deal after phase {k + 1}" if names else "",
             )
-            if enforce_total > 0.0:
-                rows.add(
-                    y.ravel(),
-                    yc.ravel(),
-                    rhs,
-                    INF,
-                    f"coalition: {p.actor} enforces after phase {k + 1}" if names else "",
-                )
-            if not p.funds:
-                continue
-            # stopping paying, the target keeping to the plan: F_{a,k} <= X_a
-            idx, inv = np.unique(np.concatenate(cols[1:]), return_inverse=True)
-            coef = np.bincount(inv, np.concatenate([hc.ravel(), pay.ravel()]), minlength=len(idx))
-            rows.add(
-                idx,
-                coef,
-                -p.exit_cost,
-                INF,
-                f"coalition: {p.actor} keeps paying after phase {k + 1}" if names else "",
-            )
-            if enforce_total <= 0.0:
-                continue
-            for j in range(k + 1, kk):
-                # stopping paying, the target defecting after phase j instead
-                until = np.zeros(kk)
-                until[k + 1 : j + 1] = dm[k, k + 1 : j + 1] * years[k + 1 : j + 1]
-                rest = w_c[k] - until
-                zj = rest[None, :] * p.step_value[:, None]
-                zj[:, j] -= dm[k, j] * tl.annuity[j] * (p.step_value - restorable)
-                yj = rest[None, :] * p.enforcing[:, None] + pay
-                idx, inv = np.unique(np.concatenate(cols), return_inverse=True)
-                coef = np.bincount(
-                    inv,
-                    np.concatenate([zj.ravel(), hc.ravel(), yj.ravel()]),
-                    minlength=len(idx),
-                )
-                rows.add(
-                    idx,
-                    coef,
-                    float(rest.sum()) * enforce_total - p.exit_cost,
-                    INF,
-                    f"coalition: {p.actor} keeps paying after phase {k + 1} if the target "
-                    f"defects after phase {j + 1}"
-                    if names
-                    else "",
-                )
     return rows.block("coalition")
