@@ -16,6 +16,7 @@ import argparse
 import importlib
 import math
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -57,6 +58,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
     from solver.render import render_plan
     from solver.solve import evaluate, solve
 
+    clock_start = time.perf_counter()  # --time-limit covers reading the scenario too
     scenario = scenario_arg(args.scenario)
     if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
         raise UsageError(
@@ -84,6 +86,7 @@ def _cmd_solve(args: argparse.Namespace) -> int:
             require_ic="both" if args.both_sides else (args.require_ic or None),
             time_limit=args.time_limit,
             ranges=args.ranges,
+            clock_start=clock_start,
         )
     doc = dumps(plan)
     if args.out:

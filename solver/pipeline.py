@@ -81,6 +81,7 @@ __all__ = [
     "run",
     "solve_built",
     "solve_request",
+    "time_cut",
 ]
 
 _BUILDERS: dict[str, Callable[[Scenario, BuildOptions], Built]] = {
@@ -94,6 +95,13 @@ FORMULATIONS: tuple[str, ...] = tuple(_BUILDERS)
 
 MAX_IC_ROUNDS = 10
 """Bound on the solve / game-check rounds of :func:`incentive_loop`."""
+
+EXPLAIN_TIME_LIMIT = 20.0
+"""Seconds the elastic infeasibility analysis may take at most (less when a
+time limit leaves less)."""
+
+MIN_STAGE_SECONDS = 1e-3
+"""The smallest time limit a stage is handed (a backend needs a positive one)."""
 
 
 class PlanLabels(TypedDict):
@@ -119,9 +127,12 @@ class Request:
     require_ic : bool
         Impose incentive compatibility (linear rows plus the game loop).
     time_limit : float or None
-        Finite positive seconds per round (one MIP solve, or the whole
-        sequence of levels of a lexicographic objective), and as much again
-        for the phase-range probes; ``None`` for no limit.
+        Finite positive seconds for the whole solve, a wall-clock promise:
+        from :meth:`started` on, every stage (each round's build and solve,
+        the leximin levels, the incentive rounds, the phase ranges, the
+        infeasibility explanation) is given what is left (:meth:`budget`),
+        and a stage reached after the deadline is skipped and named in the
+        plan's ``cut``; ``None`` for no limit.
     credibility : Mapping[str, float]
         Instrument id -> snapback credibility overriding the nominal value;
         when given with ``require_ic``, the game loop is not run (the caller
@@ -133,6 +144,9 @@ class Request:
     two_sided : bool
         With ``require_ic``: also keep every coalition member in the deal
         (``require_ic="both"``; :mod:`solver.coalition`).
+    deadline : float or None
+        The :func:`time.perf_counter` instant the time limit ends, set by
+        :meth:`started` (``None``: not started, or no limit).
     """
 
     backend: str = "highs"
@@ -144,6 +158,59 @@ class Request:
     explain: bool = True
     ranges: bool = False
     two_sided: bool = False
+    deadline: float | None = None
+
+    def started(self, now: float | None = None) -> Request:
+        """Return this request with its deadline set: ``time_limit`` seconds from ``now``.
+
+        Parameters
+        ----------
+        now : float, optional
+            A :func:`time.perf_counter` instant (default: now).
+
+        Returns
+        -------
+        Request
+            Unchanged without a time limit or when already started.
+        """
+        if self.time_limit is None or self.deadline is not None:
+            return self
+        start = time.perf_counter() if now is None else now
+        return replace(self, deadline=start + self.time_limit)
+
+    def left(self) -> float | None:
+        """Seconds left before the deadline (may be negative); ``None`` without a limit.
+
+        Returns
+        -------
+        float or None
+            ``time_limit`` itself when not :meth:`started`.
+        """
+        if self.deadline is None:
+            return self.time_limit
+        return self.deadline - time.perf_counter()
+
+    def expired(self) -> bool:
+        """Whether the deadline has passed (never without a time limit).
+
+        Returns
+        -------
+        bool
+            ``True`` once :meth:`left` is at most zero.
+        """
+        left = self.left()
+        return left is not None and left <= 0
+
+    def budget(self) -> float | None:
+        """The time limit to hand a stage now: what is left, at least :data:`MIN_STAGE_SECONDS`.
+
+        Returns
+        -------
+        float or None
+            ``None`` without a limit.
+        """
+        left = self.left()
+        return None if left is None else max(MIN_STAGE_SECONDS, left)
 
     def options(self, credibility: Mapping[str, float] | None = None) -> BuildOptions:
         """Return the build options of one round.
@@ -380,7 +447,7 @@ def run(model: LinearModel, request: Request) -> Solution:
     Solution
         The backend's mapped result (never raises for solver trouble).
     """
-    return run_backend(model, request.backend, time_limit=request.time_limit)
+    return run_backend(model, request.backend, time_limit=request.budget())
 
 
 def extract_schedule(built: Built, x: np.ndarray) -> Schedule:
@@ -442,12 +509,22 @@ def read_out(built: Built, sol: Solution, request: Request, t_build: float) -> P
     if sol.x is None or not sol.status.has_solution:
         expl: tuple[str, ...] = ()
         msg = sol.message
+        cut: tuple[str, ...] = ()
         if sol.status is Status.INFEASIBLE:
             msg = f"infeasible: no phasing satisfies every constraint ({sol.message})"
-            if request.explain:
-                expl = tuple(elastic_conflicts(s, built.options))
+            if request.explain and request.expired():
+                msg += "; explanation skipped: time limit reached"
+                cut = ("explanation",)
+            elif request.explain:
+                t1 = time.perf_counter()
+                limit = EXPLAIN_TIME_LIMIT
+                if request.left() is not None:
+                    limit = min(limit, request.budget() or limit)
+                expl = tuple(elastic_conflicts(s, built.options, time_limit=limit))
+                timings["explain"] = time.perf_counter() - t1
         elif sol.status is Status.TIME_LIMIT:
             msg = f"time limit reached before any feasible phasing was found ({sol.message})"
+            cut = ("solve",)
         return Plan(
             sol.status,
             msg,
@@ -456,6 +533,7 @@ def read_out(built: Built, sol: Solution, request: Request, t_build: float) -> P
             explanation=expl,
             nodes=sol.nodes,
             bound=sol.bound,
+            cut=cut,
             **request.labels(),
         )
     schedule = extract_schedule(built, sol.x)
@@ -477,6 +555,7 @@ def read_out(built: Built, sol: Solution, request: Request, t_build: float) -> P
         if objective is not None and bound is not None:
             bound -= objective - lmin
         objective = lmin
+    cut = ("solve",) if status is Status.FEASIBLE and request.expired() else ()
     return Plan(
         status,
         msg,
@@ -487,6 +566,7 @@ def read_out(built: Built, sol: Solution, request: Request, t_build: float) -> P
         timings=timings,
         violations=verdict.violations,
         nodes=sol.nodes,
+        cut=cut,
         **request.labels(),
     )
 
@@ -564,13 +644,14 @@ def leximin_round(
     cols = leximin.add_levels(model, built.vars.leverage)
     tiebreak = leximin.tiebreak_objective(built, model.num_vars)
     solver_ = level_solver(request.backend) if solve is None else solve
-    run_ = leximin.solve_levels(model, cols, tiebreak, solver_, time_limit=request.time_limit)
+    run_ = leximin.solve_levels(model, cols, tiebreak, solver_, time_limit=request.budget())
     plan = read_out(built, run_.solution, request, t_build)
     timings = {**plan.timings, "solve": run_.seconds}
     if plan.schedule is None:
         return replace(plan, timings=timings)
     levels = tuple(float(v) for v in np.sort(plan.schedule.values(built.scenario).leverage))
     status, message = run_.status, run_.message
+    cut = ("leximin levels",) if status is Status.FEASIBLE and request.expired() else ()
     if plan.status is Status.ERROR:
         status, message = plan.status, f"{plan.message}; {run_.message}"
     return replace(
@@ -582,6 +663,7 @@ def leximin_round(
         levels=levels,
         timings=timings,
         nodes=run_.nodes,
+        cut=cut,
     )
 
 
@@ -629,15 +711,26 @@ def add_ranges(
     -------
     Plan
         ``plan`` with ``phase_range`` and a ``ranges`` timing; its message
-        says when the ranges were skipped or stopped at the time limit (the
-        request's, or :data:`solver.ranges.RANGES_TIME_LIMIT` without one).
+        says when the ranges were skipped or stopped at the time limit (what
+        is left of the request's, or :data:`solver.ranges.RANGES_TIME_LIMIT`
+        without one).  Reached after the deadline, the stage is skipped:
+        no ranges, ``ranges_complete`` false and ``"ranges"`` in ``cut``;
+        stopped by it, the ranges found so far with ``ranges_complete``
+        false and ``"ranges"`` in ``cut``.
     """
     if plan.schedule is None:
         return plan
     if plan.status is not Status.OPTIMAL:
         return replace(plan, message=f"{plan.message}; phase ranges skipped: not proven optimal")
+    if request.expired():
+        return replace(
+            plan,
+            message=f"{plan.message}; phase ranges skipped: time limit reached",
+            ranges_complete=False,
+            cut=(*plan.cut, "ranges"),
+        )
     cred = request.credibility if credibility is None else credibility
-    limit = ranges.RANGES_TIME_LIMIT if request.time_limit is None else request.time_limit
+    limit = ranges.RANGES_TIME_LIMIT if request.time_limit is None else request.budget()
     found = ranges.phase_ranges(
         plan, require_ic=request.require_ic, credibility=cred, time_limit=limit
     )
@@ -648,6 +741,7 @@ def add_ranges(
         ranges_complete=found.complete,
         message=message,
         timings={**plan.timings, "ranges": found.seconds},
+        cut=plan.cut if found.complete or request.time_limit is None else (*plan.cut, "ranges"),
     )
 
 
@@ -711,6 +805,10 @@ def incentive_loop(
     notes: list[str] = []
     for rnd in range(1, MAX_IC_ROUNDS + 1):
         plan = solve_round(dict(cred))
+        if plan.schedule is None and plan.status is Status.TIME_LIMIT:
+            why = f"round {rnd}: time limit reached before an incentive-compatible plan was found"
+            cut = plan.cut if rnd == 1 else (f"incentive round {rnd}", *plan.cut)
+            return replace(plan, explanation=(*notes, why, *plan.explanation), cut=cut)
         if plan.schedule is None:
             why = f"round {rnd}: no incentive-compatible phasing"
             vetoed = cred or {
@@ -838,12 +936,17 @@ def solve_request(scenario: Scenario, request: Request) -> Plan:
         plan also has its phase ranges (:func:`add_ranges`).
     """
     used: list[dict[str, float]] = []
+    request = request.started()
 
     def round_(cred: dict[str, float]) -> Plan:
         used.append(cred)
+        if request.expired():
+            return time_cut(scenario, request, "build", {})
         t1 = time.perf_counter()
         built = build(scenario, request, cred)
         t_build = time.perf_counter() - t1
+        if request.expired():
+            return time_cut(scenario, request, "solve", {"build": t_build})
         return solve_built(built, request, t_build)
 
     # the loop reads only the check's verdicts and effective credibility (the
@@ -852,6 +955,38 @@ def solve_request(scenario: Scenario, request: Request) -> Plan:
     if request.ranges:
         plan = add_ranges(plan, request, used[-1] if used else None)
     return plan
+
+
+def time_cut(
+    scenario: Scenario, request: Request, stage: str, timings: Mapping[str, float]
+) -> Plan:
+    """The result of a round whose ``stage`` was reached after the deadline (and skipped).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    request : Request
+        The started request.
+    stage : str
+        The stage skipped (``"build"``, ``"solve"``).
+    timings : Mapping[str, float]
+        The seconds of the stages that ran.
+
+    Returns
+    -------
+    Plan
+        Status ``TIME_LIMIT``, no schedule, ``cut`` naming ``stage``.
+    """
+    return Plan(
+        Status.TIME_LIMIT,
+        f"time limit of {request.time_limit:g} s reached before the {stage} stage; "
+        "no plan was found",
+        scenario,
+        timings=dict(timings),
+        cut=(stage,),
+        **request.labels(),
+    )
 
 
 def fix_schedule(built: Built, schedule: Schedule) -> LinearModel:

@@ -91,6 +91,10 @@ class Plan:
         Whether every range end is proven (``False``: the probes stopped at
         the time limit and the ranges are the phases found so far);
         ``None`` without ranges.
+    cut : tuple of str
+        The stages the time limit stopped or skipped, in order (for example
+        ``"solve"``, ``"incentive round 2"``, ``"ranges"``,
+        ``"explanation"``); empty when nothing was cut.
     """
 
     status: Status
@@ -109,6 +113,7 @@ class Plan:
     levels: tuple[float, ...] = ()
     phase_range: Mapping[str, tuple[int | None, int | None]] | None = None
     ranges_complete: bool | None = None
+    cut: tuple[str, ...] = ()
 
     @property
     def gap(self) -> float | None:
@@ -175,7 +180,8 @@ class Plan:
             ``levels`` (sorted leverages of a leximin plan, else ``[]``),
             ``phase_range``: item id -> ``[earliest, latest]`` (``null`` for
             never), or ``null`` when the ranges were not computed, and
-            ``phase_range_complete`` (``false``: stopped at the time limit).
+            ``phase_range_complete`` (``false``: stopped at the time limit)
+            and ``cut`` (the stages the time limit stopped or skipped).
         """
         never: list[str] = []
         if self.schedule is not None:
@@ -212,6 +218,7 @@ class Plan:
             if self.phase_range is None
             else {k: [lo, hi] for k, (lo, hi) in self.phase_range.items()},
             "phase_range_complete": self.ranges_complete,
+            "cut": list(self.cut),
         }
 
 
@@ -238,6 +245,7 @@ DOCUMENT_KEYS: tuple[str, ...] = (
     "levels",
     "phase_range",
     "phase_range_complete",
+    "cut",
 )
 """Top-level keys of the ``relief solve --json`` document (:meth:`Plan.to_dict`)."""
 

@@ -62,6 +62,7 @@ def solve(
     credibility: Mapping[str, float] | None = None,
     explain: bool = True,
     ranges: bool = False,
+    clock_start: float | None = None,
 ) -> Plan:
     """Find the best phasing of ``scenario``.
 
@@ -85,9 +86,12 @@ def solve(
         ``parameters.require_ic``.  ``"both"`` also keeps every coalition
         member in the deal (:mod:`solver.coalition`).
     time_limit : float, optional
-        Seconds for each round (for ``leverage``, the whole sequence of
-        levels: a level that runs out gives a ``FEASIBLE`` plan with a
-        message), and as much again for the phase ranges; finite and positive.
+        Seconds for the whole solve, finite and positive: every stage (each
+        build and solve, the leximin levels, the incentive rounds, the phase
+        ranges, the infeasibility explanation) gets what is left
+        (:class:`solver.pipeline.Request`).  A level that runs out gives a
+        ``FEASIBLE`` plan, no plan at all ``TIME_LIMIT``; ``Plan.cut`` names
+        the stages stopped or skipped.
     credibility : Mapping, optional
         Instrument id -> snapback credibility overriding the nominal values
         (every id must be one of the scenario's instruments).
@@ -98,6 +102,11 @@ def solve(
         plans within 1 % of the optimum (``Plan.phase_range``; see
         :func:`solver.ranges.phase_ranges`): a few hundred milliseconds on
         the default model, so off by default.
+
+    clock_start : float, optional
+        The :func:`time.perf_counter` instant the time limit counts from
+        (``relief solve`` passes its own start, so that reading the scenario
+        counts); default: now.
 
     Returns
     -------
@@ -128,7 +137,7 @@ def solve(
         explain=explain,
         ranges=ranges,
     )
-    return pipeline.solve_request(scenario, request)
+    return pipeline.solve_request(scenario, request.started(clock_start))
 
 
 def evaluate(scenario: Scenario, schedule: Schedule, *, objective: str | None = None) -> Plan:

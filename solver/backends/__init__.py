@@ -122,7 +122,10 @@ def run_backend(model: LinearModel, backend: str, *, time_limit: float | None = 
         Python API; ``"cbc"`` is PuLP's bundled CBC; ``"pulp-highs"`` is PuLP
         driving highspy.
     time_limit : float, optional
-        Wall-clock limit in seconds.
+        Wall-clock limit in seconds.  For a large model
+        (:func:`solver.backends.guard.needs_guard`) the call runs in a child
+        process that is killed shortly after the limit, because not every
+        backend stops in time on such models (:mod:`solver.backends.guard`).
 
     Returns
     -------
@@ -134,7 +137,13 @@ def run_backend(model: LinearModel, backend: str, *, time_limit: float | None = 
     ValueError
         For an unknown backend name.
     """
-    return solver_for(backend)(model, time_limit=time_limit)
+    solve = solver_for(backend)
+    if time_limit is not None:
+        from solver.backends.guard import needs_guard, solve_guarded
+
+        if needs_guard(model, time_limit, backend):
+            return solve_guarded(solve, model, time_limit, backend=backend)
+    return solve(model, time_limit=time_limit)
 
 
 def pulp_highs_available() -> bool:

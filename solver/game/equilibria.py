@@ -20,22 +20,38 @@ solved in one batched :func:`numpy.linalg.solve`; a vertex is identified by its
 set of tight constraints, so duplicates from degenerate bases collapse.  Every
 candidate is then *verified* on the original payoffs (best-response condition
 with :data:`~solver.game.tolerances.EQ_TOL`), so only true equilibria are
-returned.  The cost grows as ``C(m + n, m)``; games up to about 10 x 10 take
-well under a second.
+returned.  The cost grows as ``C(m + n, m) (m^3 + n^3)``
+(:func:`enumeration_work`); :func:`check_size` refuses games above
+:data:`MAX_WORK` before anything is allocated, and the bases are solved in
+chunks of :data:`CHUNK_BYTES`, so memory stays bounded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, islice
+from math import comb
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from solver.game.tolerances import EQ_TOL, PROB_TOL, SINGULAR_TOL, VERTEX_TOL
 
-MAX_BASES = 3_000_000
-"""Refuse games whose basis count ``C(m + n, m)`` exceeds this."""
+MAX_WORK = 5.0e8
+"""Refuse games whose enumeration work (:func:`enumeration_work`) exceeds this.
+
+The work is ``C(m + n, m) (m^3 + n^3)``: both polytopes have ``C(m + n, m)``
+bases (``m`` of ``m + n`` constraints for ``P``, ``n`` for ``Q``), and each
+basis of dimension ``d`` costs an SVD and a solve of a ``d x d`` system.
+Measured on the 2-core development machine (``docs/hardening.md``): 8 x 8
+(1.3e7) in 0.7 s, 10 x 10 (3.7e8) in about 9 s with 250 MB peak; 11 x 11
+(1.9e9) would take about 45 s and 12 x 12 (9.3e9) minutes.  So 10 x 10 is
+the largest square game accepted; 10 x 11 (8.2e8) is refused."""
+
+CHUNK_BYTES = 64 * 2**20
+"""Bases are solved in chunks whose ``d x d`` matrices take at most this many
+bytes, so the peak memory of :func:`polytope_vertices` is a few times this
+plus the vertices found, whatever the game's size."""
 
 
 @dataclass(frozen=True)
@@ -115,27 +131,78 @@ def polytope_vertices(H: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndar
     (3, 6)
     """
     c, d = H.shape
-    n_bases = _n_choose_k(c, d)
-    if n_bases > MAX_BASES:
-        raise ValueError(f"{n_bases} bases to try; at most {MAX_BASES} are supported")
-    idx = np.array(list(combinations(range(c), d)), dtype=np.intp).reshape(-1, d)
-    mats = H[idx]
-    sv = np.linalg.svd(mats, compute_uv=False)
-    ok = sv[:, -1] > SINGULAR_TOL * np.maximum(sv[:, 0], 1.0)
-    sol = np.linalg.solve(mats[ok], h[idx[ok]][..., None])[..., 0]
-    slack = h[None, :] - sol @ H.T
-    feasible = np.all(slack >= -VERTEX_TOL, axis=1)
-    sol, slack = sol[feasible], slack[feasible]
-    tight = np.abs(slack) <= VERTEX_TOL
+    chunk = max(1, CHUNK_BYTES // (8 * max(1, d * d)))
+    bases = combinations(range(c), d)
+    sols, tights = [], []
+    while True:
+        block = list(islice(bases, chunk))
+        if not block:
+            break
+        idx = np.array(block, dtype=np.intp).reshape(-1, d)
+        mats = H[idx]
+        sv = np.linalg.svd(mats, compute_uv=False)
+        ok = sv[:, -1] > SINGULAR_TOL * np.maximum(sv[:, 0], 1.0)
+        sol = np.linalg.solve(mats[ok], h[idx[ok]][..., None])[..., 0]
+        slack = h[None, :] - sol @ H.T
+        feasible = np.all(slack >= -VERTEX_TOL, axis=1)
+        sols.append(sol[feasible])
+        tights.append(np.abs(slack[feasible]) <= VERTEX_TOL)
+    sol = np.concatenate(sols) if sols else np.zeros((0, d))
+    tight = np.concatenate(tights) if tights else np.zeros((0, c), dtype=bool)
     _, first = np.unique(tight, axis=0, return_index=True)
     first = np.sort(first)
     return sol[first], tight[first]
 
 
-def _n_choose_k(n: int, k: int) -> int:
-    from math import comb
+def enumeration_work(m: int, n: int) -> int:
+    """The work of enumerating an ``m x n`` game's vertices: ``C(m + n, m) (m^3 + n^3)``.
 
-    return comb(n, k)
+    Parameters
+    ----------
+    m, n : int
+        The numbers of row and column strategies.
+
+    Returns
+    -------
+    int
+        Bases of both polytopes, each weighted by the cube of its dimension.
+
+    Examples
+    --------
+    >>> enumeration_work(2, 2), enumeration_work(12, 12)
+    (96, 9345563136)
+    """
+    return comb(m + n, m) * (m**3 + n**3)
+
+
+def check_size(m: int, n: int) -> None:
+    """Refuse a game whose enumeration work exceeds :data:`MAX_WORK` (before any allocation).
+
+    Parameters
+    ----------
+    m, n : int
+        The numbers of row and column strategies.
+
+    Raises
+    ------
+    ValueError
+        Naming the sizes, the bases, the work and the bound.
+
+    Examples
+    --------
+    >>> check_size(10, 10)
+    >>> check_size(10, 11)
+    Traceback (most recent call last):
+    ...
+    ValueError: a 10 x 11 game has 352716 bases per best-response polytope; enumerating them is 8.2e+08 units of work (C(m+n, m) (m^3 + n^3)), above the bound of 5e+08 (10 x 10 is the largest square game; docs/hardening.md)
+    """  # noqa: E501
+    work = enumeration_work(m, n)
+    if work > MAX_WORK:
+        raise ValueError(
+            f"a {m} x {n} game has {comb(m + n, m)} bases per best-response polytope; "
+            f"enumerating them is {work:.2g} units of work (C(m+n, m) (m^3 + n^3)), above "
+            f"the bound of {MAX_WORK:g} (10 x 10 is the largest square game; docs/hardening.md)"
+        )
 
 
 def best_response_polytopes(
@@ -235,6 +302,7 @@ def equilibria(A: ArrayLike, B: ArrayLike) -> Equilibria:
     """
     a, b = _as_payoffs(A, B)
     m, n = a.shape
+    check_size(m, n)
     (xv, xt), (yv, yt) = best_response_polytopes(a, b)
     degenerate = bool(np.any(xt.sum(axis=1) > m) or np.any(yt.sum(axis=1) > n))
     missing = (~xt).astype(np.int64) @ (~yt).astype(np.int64).T

@@ -54,6 +54,13 @@ MAX_SETS = 4000
 
 _TOO_MANY: list[int] = []  # cache marker: an interval with more than max_sets sets
 
+_CLOCK_EVERY = 1024
+"""Enumeration steps between two looks at the clock."""
+
+
+class OutOfTime(OverflowError):
+    """An enumeration stopped at its deadline (the test gives up; never cached)."""
+
 
 class FeasibleSets:
     """Maximal feasible sets of one instance, enumerated on demand and cached.
@@ -92,7 +99,7 @@ class FeasibleSets:
         self._cache: dict[tuple[int, int], list[int] | None] = {}
         self._arrays: dict[tuple[int, int], tuple[np.ndarray, np.ndarray] | None] = {}
 
-    def maximal(self, cands: int, forced: int) -> list[int] | None:
+    def maximal(self, cands: int, forced: int, deadline: float = math.inf) -> list[int] | None:
         """Maximal feasible subsets of ``cands`` that contain ``forced``.
 
         Parameters
@@ -101,6 +108,9 @@ class FeasibleSets:
             Bit mask of the jobs whose window covers the interval.
         forced : int
             Bit mask of the jobs that must run throughout it (a subset of ``cands``).
+        deadline : float, optional
+            A :func:`time.perf_counter` instant at which the enumeration
+            stops (:class:`OutOfTime`, not cached).
 
         Returns
         -------
@@ -111,12 +121,15 @@ class FeasibleSets:
         Raises
         ------
         OverflowError
-            When there are more than ``max_sets`` of them.
+            When there are more than ``max_sets`` of them, or
+            :class:`OutOfTime` at the deadline.
         """
         key = (cands, forced)
         if key not in self._cache:
             try:
-                self._cache[key] = self._enumerate(cands, forced)
+                self._cache[key] = self._enumerate(cands, forced, deadline)
+            except OutOfTime:
+                raise
             except OverflowError:
                 self._cache[key] = _TOO_MANY
         found = self._cache[key]
@@ -124,12 +137,16 @@ class FeasibleSets:
             raise OverflowError(f"more than {self.max_sets} maximal feasible sets")
         return found
 
-    def columns(self, cands: int, forced: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def columns(
+        self, cands: int, forced: int, deadline: float = math.inf
+    ) -> tuple[np.ndarray, np.ndarray] | None:
         """The sets of :meth:`maximal` as arrays: sizes, and all members in order.
 
         Parameters
         ----------
         cands, forced : int
+            As for :meth:`maximal`.
+        deadline : float, optional
             As for :meth:`maximal`.
 
         Returns
@@ -144,7 +161,7 @@ class FeasibleSets:
         """
         key = (cands, forced)
         if key not in self._arrays:
-            found = self.maximal(cands, forced)
+            found = self.maximal(cands, forced, deadline)
             if found is None:
                 self._arrays[key] = None
             else:
@@ -155,7 +172,7 @@ class FeasibleSets:
                 )
         return self._arrays[key]
 
-    def _enumerate(self, cands: int, forced: int) -> list[int] | None:
+    def _enumerate(self, cands: int, forced: int, deadline: float) -> list[int] | None:
         inst, comp = self.inst, self.compatible
         cap = inst.capacities
         dem = inst.demands
@@ -175,8 +192,12 @@ class FeasibleSets:
             j for j in inst.jobs if cands >> j & 1 and not forced >> j & 1 and fits(j, forced, use0)
         ]
         out: list[int] = []
+        steps = [0]
 
         def rec(i: int, chosen: int, use: list[int], skipped: list[int]) -> None:
+            steps[0] += 1
+            if steps[0] % _CLOCK_EVERY == 0 and time.perf_counter() > deadline:
+                raise OutOfTime
             if i == len(free):
                 if not any(fits(j, chosen, use) for j in skipped):  # maximal
                     out.append(chosen)
@@ -198,7 +219,11 @@ class FeasibleSets:
 
 
 def preemptive_refutes(
-    inst: RCPSPInstance, windows: Windows, *, sets: FeasibleSets | None = None
+    inst: RCPSPInstance,
+    windows: Windows,
+    *,
+    sets: FeasibleSets | None = None,
+    deadline: float = math.inf,
 ) -> bool:
     """Whether the preemptive feasible-set LP on ``windows`` is infeasible.
 
@@ -211,12 +236,16 @@ def preemptive_refutes(
         (e.g. from :func:`solver.rcpsp.propagate.propagate`).
     sets : FeasibleSets, optional
         Cache of feasible sets to reuse across calls on the same instance.
+    deadline : float, optional
+        A :func:`time.perf_counter` instant after which the test gives up
+        (the set enumeration and the LP both watch it).
 
     Returns
     -------
     bool
         ``True`` only when no schedule of makespan at most the horizon lies in
-        the windows; ``False`` when the LP is feasible or the test gave up.
+        the windows; ``False`` when the LP is feasible or the test gave up
+        (too many sets, or the deadline).
 
     Examples
     --------
@@ -244,7 +273,7 @@ def preemptive_refutes(
         for a, b in itertools.pairwise(pts):
             cands = sum(1 << j for j in real if es[j] <= a and b <= ls[j] + d[j])
             forced = sum(1 << j for j in real if ls[j] <= a and b <= es[j] + d[j])
-            found = sets.columns(cands, forced)
+            found = sets.columns(cands, forced, deadline)
             if found is None:
                 return True
             lengths.append(b - a)
@@ -253,7 +282,10 @@ def preemptive_refutes(
             members.append(found[1])
     except OverflowError:
         return False
-    return _lp_infeasible(inst, lengths, must_fill, sizes, members)
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return False
+    return _lp_infeasible(inst, lengths, must_fill, sizes, members, left)
 
 
 def _lp_infeasible(
@@ -262,6 +294,7 @@ def _lp_infeasible(
     must_fill: list[bool],
     sizes: list[np.ndarray],
     members: list[np.ndarray],
+    time_limit: float = math.inf,
 ) -> bool:
     """Whether HiGHS proves the feasible-set LP infeasible (built column-wise).
 
@@ -298,16 +331,19 @@ def _lp_infeasible(
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("presolve", "off")
+    if math.isfinite(time_limit):
+        h.setOptionValue("time_limit", float(time_limit))
     h.passModel(lp)
     h.run()
     return bool(h.getModelStatus() == highspy.HighsModelStatus.kInfeasible)
 
 
 def _refuted(inst: RCPSPInstance, horizon: int, es: list[int], ls: list[int],
-             sets: FeasibleSets, energetic: bool) -> Windows | None:  # fmt: skip
+             sets: FeasibleSets, energetic: bool,
+             deadline: float = math.inf) -> Windows | None:  # fmt: skip
     """Propagated windows from ``es``/``ls``, or ``None`` if propagation or the LP refutes."""
     w = propagate(inst, horizon, es=es, ls=ls, energetic=energetic)
-    if w is None or preemptive_refutes(inst, w, sets=sets):
+    if w is None or preemptive_refutes(inst, w, sets=sets, deadline=deadline):
         return None
     return w
 
@@ -356,13 +392,14 @@ def lp_shave(
     ((0, 0, 0, 5), (0, 3, 2, 5))
     """
     t0 = time.perf_counter()
+    deadline = math.inf if time_limit is None else t0 + time_limit
     cache = FeasibleSets(inst) if sets is None else sets
-    if preemptive_refutes(inst, windows, sets=cache):
+    if preemptive_refutes(inst, windows, sets=cache, deadline=deadline):
         return None
     horizon = windows.horizon
 
     def test(es: list[int], ls: list[int]) -> Windows | None:
-        return _refuted(inst, horizon, es, ls, cache, energetic)
+        return _refuted(inst, horizon, es, ls, cache, energetic, deadline)
 
     left = None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0))
     return shave_with(inst, windows, test, time_limit=left)
@@ -408,7 +445,7 @@ def preemptive_lower_bound(
     lb = start
     while lb < upper and time.perf_counter() < deadline:
         w = propagate(inst, lb)
-        if w is not None and not preemptive_refutes(inst, w, sets=sets):
-            break
+        if w is not None and not preemptive_refutes(inst, w, sets=sets, deadline=deadline):
+            break  # not refuted (or the test gave up at the deadline): lb stands
         lb += 1
     return lb

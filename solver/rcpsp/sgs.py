@@ -352,6 +352,7 @@ def heuristic_schedule(
     target: int | None = None,
     population: int = 40,
     stall: float | None = None,
+    sample_limit: float | None = None,
 ) -> RCPSPSchedule:
     """Best schedule from priority rules, sampling and a genetic algorithm, all justified.
 
@@ -382,6 +383,10 @@ def heuristic_schedule(
     stall : float, optional
         Also stop the genetic algorithm after this many seconds without a
         shorter schedule (the rest of ``time_limit`` is left unused).
+    sample_limit : float, optional
+        Seconds for the sampling passes alone (they also stop at
+        ``time_limit``), so that a time-limited caller can bound them without
+        starting the genetic algorithm.
 
     Returns
     -------
@@ -403,11 +408,14 @@ def heuristic_schedule(
     best = justify(inst, serial_sgs(inst, priority_order(inst, lft)), rev=rev)
     goal = lower_bound(inst) if target is None else target
     deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
+    sampling = (
+        deadline if sample_limit is None else min(deadline, time.perf_counter() + sample_limit)
+    )
     rank = {j: k for k, j in enumerate(topological_order(inst))}
     rank_list = [rank[j] for j in inst.jobs]
     pool: list[RCPSPSchedule] = [best]
     for _ in range(iterations):
-        if best.makespan <= goal or time.perf_counter() > deadline:
+        if best.makespan <= goal or time.perf_counter() > sampling:
             break
         cand = justify(inst, serial_sgs(inst, priority_order(inst, lft, rng=rng)), rev=rev)
         pool.append(cand)

@@ -359,14 +359,17 @@ def solve_rcpsp(
             f"unknown formulation {formulation!r}; choose one of {', '.join(RCPSP_FORMULATIONS)}"
         )
     limit = math.inf if time_limit is None else time_limit
-    first = heuristic_schedule(instance, seed=seed)
+    first = heuristic_schedule(
+        instance, seed=seed, sample_limit=None if time_limit is None else HEURISTIC_SHARE * limit
+    )
     lb, _ = destructive_lower_bound(instance, first.makespan)
     st = _Search(instance, formulation, backend, t0 + limit, first.starts, first.makespan, lb)
     sets = FeasibleSets(instance)
     st.lower = preemptive_lower_bound(
-        instance, st.lower, st.upper, sets=sets, time_limit=PREEMPTIVE_SHARE * limit
-    )
-    st.lp_destructive(time.perf_counter() + LP_SHARE * min(limit, 1e9))
+        instance, st.lower, st.upper, sets=sets, time_limit=min(PREEMPTIVE_SHARE * limit,
+                                                                max(0.0, st.left()))
+    )  # fmt: skip
+    st.lp_destructive(time.perf_counter() + min(LP_SHARE * min(limit, 1e9), max(0.0, st.left())))
     heur = first
     if st.lower < st.upper and time_limit is not None:
         heur = heuristic_schedule(
@@ -381,11 +384,14 @@ def solve_rcpsp(
         else:
             heur = first
     root = None
-    if root_lp:
+    if root_lp and st.left() > 0:
         w = propagate(instance, st.upper)
         wins = None if w is None else (w.es, w.ls)  # None would be a propagation bug
-        root = rcpsp_root_lp_bound(
-            build_rcpsp_model(instance, horizon=st.upper, formulation=formulation, windows=wins)
+        tim = build_rcpsp_model(instance, horizon=st.upper, formulation=formulation, windows=wins)
+        root = (
+            rcpsp_root_lp_bound(tim)
+            if time_limit is None
+            else lp_relaxation(tim, time_limit=max(0.05, st.left()))[1]
         )
         if math.isfinite(root):
             st.lower = max(st.lower, math.ceil(root - INT_TOL))

@@ -152,6 +152,7 @@ class _Numbers(NamedTuple):
     source_level: np.ndarray  # detection level per source
     up: np.ndarray  # raised milestones
     share_on: np.ndarray  # (n_d, n_d): c_e (b_e [f == e] - cap[e, f]) on z_f, member e
+    inline: dict[float, np.ndarray]  # level -> inline shares (filled by _inline)
 
 
 COEFFICIENT_SNAP = 1e-12
@@ -191,6 +192,7 @@ def _numbers(co: Coefficients, src: list[Source]) -> _Numbers:
         source_level=level,
         up=raised(co),
         share_on=share_on,
+        inline={},
     )
 
 
@@ -295,6 +297,23 @@ def _rho_row(
     )
 
 
+def _inline(co: Coefficients, nu: _Numbers, level: float) -> np.ndarray:
+    """Restored-cost shares on ``z[., k]`` of the unraised steps with detection ``<= level``.
+
+    Depends on the level only (not on the phase or the class), so it is computed
+    once per level: a 10,000-measure scenario has about 2,000 milestones and as
+    many classes per phase, but a few dozen distinct levels.
+    """
+    key = float(level)
+    got = nu.inline.get(key)
+    if got is None:
+        members = co.p <= key
+        members[np.asarray(nu.up, dtype=int)] = False
+        got = members.astype(float) @ nu.share_on if len(co.c) else np.zeros(0)
+        nu.inline[key] = got
+    return got
+
+
 def _class_rows(
     rows: RowCollector, co: Coefficients, z: np.ndarray, k: int, j: int, src: list[Source],
     nu: _Numbers, cols: Columns,
@@ -302,8 +321,7 @@ def _class_rows(
     """The covert row of one class source in phase ``k``."""
     d, _ = src[j]
     level = float(nu.source_level[j])
-    members = np.array([e not in nu.up and co.p[e] <= level for e in range(len(co.c))])
-    inline = members.astype(float) @ nu.share_on if len(co.c) else np.zeros(0)
+    inline = _inline(co, nu, level)
     comply = _value_terms(nu.comply, k, cols.agg)
     w = co.timeline.covert(level)
     zc = w.rho[k] * inline
