@@ -11,8 +11,10 @@ from typing import Any
 from solver.backends import BACKENDS
 from solver.bench.output import output_files
 from solver.bench.run import RELIEF_SIZES, psplib_jobs, relief_jobs, run_suite
-from solver.io import check_writable, ensure_folder, write_files
+from solver.io import check_writable, ensure_folder, sigterm_as_interrupt, write_files
 from solver.pipeline import FORMULATIONS
+
+EXIT_INTERRUPTED = 130
 
 DEFAULT_PSPLIB = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "psplib" / "j30"
 
@@ -51,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
     Returns
     -------
     int
-        0 when every row solved and passed its verifier, 1 otherwise.
+        0 when every row solved and passed its verifier, 1 otherwise, 130
+        when interrupted (Ctrl-C or SIGTERM): the running worker and its
+        temporary folder are removed and ``--out`` is left as it was (the
+        files are written all together at the end, by
+        :func:`solver.io.write_files`).
     """
     forms = _choices(args.formulations, FORMULATIONS, "--formulations")
     backs = _choices(args.backends, BACKENDS, "--backends")
@@ -63,14 +69,19 @@ def run(args: argparse.Namespace) -> int:
         jobs = psplib_jobs(Path(args.data), args.limit)
     out = ensure_folder(args.out)  # before the run: a bad --out fails at once
     check_writable(out / "results.csv")
-    rows = run_suite(
-        jobs,
-        formulations=forms,
-        backends=backs,
-        time_limit=args.time_limit,
-        progress=lambda line: print(line, file=sys.stderr, flush=True),
-    )
-    write_files(out, output_files(rows, f"relief bench --suite {args.suite}"))
+    try:
+        with sigterm_as_interrupt():
+            rows = run_suite(
+                jobs,
+                formulations=forms,
+                backends=backs,
+                time_limit=args.time_limit,
+                progress=lambda line: print(line, file=sys.stderr, flush=True),
+            )
+            write_files(out, output_files(rows, f"relief bench --suite {args.suite}"))
+    except KeyboardInterrupt:
+        print(f"interrupted: {out} is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
     bad = [r for r in rows if not r.get("verified")]
     print(
         f"{len(rows)} rows, {len(rows) - len(bad)} verified; wrote {out}/results.csv, "

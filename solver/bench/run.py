@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -74,19 +79,51 @@ def psplib_jobs(data: Path, limit: int) -> list[dict[str, Any]]:
     ]
 
 
-def _run_job(job: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
-    """Run one job in a fresh interpreter; rows for formulations that never reported say why."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "solver.bench.worker"], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    status = "error"
-    try:
-        out, err = proc.communicate(json.dumps(job), timeout=timeout)
-    except subprocess.TimeoutExpired:
+TEMP_PREFIX = "relief-bench-"
+"""Prefix of the private temporary folder each worker runs in (``TMPDIR``)."""
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """Kill a worker and everything it started (its own session: CBC too)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
         proc.kill()
-        out, err = proc.communicate()
-        status = "timeout"
+
+
+def _run_job(job: dict[str, Any], timeout: float) -> list[dict[str, Any]]:
+    """Run one job in a fresh interpreter; rows for formulations that never reported say why.
+
+    The worker runs in its own session with its own temporary folder (its
+    ``TMPDIR``, where PuLP writes its model and solution files).  However the
+    call ends (done, over ``timeout``, an exception, Ctrl-C or a SIGTERM
+    turned into :class:`solver.io.Terminated`), the worker's process group is
+    killed and the folder removed.
+    """
+    tmp = tempfile.mkdtemp(prefix=TEMP_PREFIX)
+    env = {**os.environ, "TMPDIR": tmp, "TMP": tmp, "TEMP": tmp}
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "solver.bench.worker"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            start_new_session=True,
+        )  # fmt: skip
+        status = "error"
+        try:
+            out, err = proc.communicate(json.dumps(job), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            out, err = proc.communicate()
+            status = "timeout"
+        finally:
+            if proc.returncode is None:  # interrupted: the worker must not outlive us
+                _kill_group(proc)
+                proc.wait()
+            for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     rows = [json.loads(line) for line in out.splitlines() if line.strip()]
     done = {r["formulation"] for r in rows}
     for f in job["formulations"]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -207,3 +209,62 @@ def test_a_game_just_below_the_bound_is_solved(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["equilibria"]  # every finite game has one
+
+
+# --- relief bench: atomic results, no temporaries, no worker left -------------------------
+
+
+def _workers_of(tmp_root: Path) -> list[Path]:
+    return sorted(tmp_root.glob("relief-bench-*"))
+
+
+def test_sigterm_of_a_bench_leaves_results_and_temporaries_as_they_were(tmp_path: Path) -> None:
+    from tests.unit.test_hardening_files import wait_for_sigterm_handler
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.csv").write_text("old results\n")
+    tmp_root = tmp_path / "tmp"
+    tmp_root.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp_root)}
+    cmd = [sys.executable, "-m", "solver.cli", "bench", "--suite", "relief", "--sizes", "large",
+           "--backends", "cbc", "--time-limit", "600", "--out", str(out)]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for_sigterm_handler(proc)
+    deadline = time.monotonic() + 120  # a hang guard, not a timing
+    while not _workers_of(tmp_root) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _workers_of(tmp_root), "the worker's temporary folder never appeared"
+    worker_tmp = _workers_of(tmp_root)[0]
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err.decode()
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert (out / "results.csv").read_text() == "old results\n"
+    assert sorted(p.name for p in out.iterdir()) == ["results.csv"]
+    assert not worker_tmp.exists() and _workers_of(tmp_root) == []
+    assert _processes_with(str(worker_tmp)) == []  # the worker and its CBC are gone
+
+
+def _processes_with(text: str) -> list[int]:
+    """Pids whose environment mentions ``text`` (the worker has it as TMPDIR)."""
+    found = []
+    for env in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if text.encode() in env.read_bytes():
+                found.append(int(env.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_bench_writes_every_file_at_once(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "solver.cli", "bench", "--suite", "relief", "--sizes", "small",
+           "--formulations", "step", "--backends", "highs", "--time-limit", "30", "--out",
+           str(out)]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["results.csv", "results.md", "root_gap.png", "time.png"]
+    assert (out / "results.csv").read_text().startswith("instance,")
