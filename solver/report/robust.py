@@ -53,7 +53,7 @@ def robust_entry(scenario: Scenario, path: str | Path) -> dict[str, Any]:
     """
     from solver.plan import load_schedule
     from solver.robust.batch import draw_worlds, evaluate_plan, shares_ci
-    from solver.robust.cli import _proposal
+    from solver.robust.cli import proposal_schedule
     from solver.robust.failures import failure_boxes
     from solver.robust.types import type_verdicts
     from solver.sensitivity import load_spec
@@ -78,7 +78,7 @@ def robust_entry(scenario: Scenario, path: str | Path) -> dict[str, Any]:
     plans: list[tuple[str, Any]] = [("robust plan", robust)]
     if nominal.schedule is not None:
         plans.append(("nominal optimum (both sides)", nominal.schedule))
-    proposal = _proposal(scenario)
+    proposal = proposal_schedule(scenario)
     if proposal is not None:
         plans.append(("proposal's phasing", proposal))
     rows = []

@@ -19,7 +19,7 @@ from typing import Any
 
 from solver.io import dumps_json
 
-__all__ = ["add_arguments", "robust_document", "run_robust"]
+__all__ = ["add_arguments", "proposal_schedule", "robust_document", "run_robust"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -174,7 +174,7 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
     if res.schedule is not None:
         plan = evaluate(scenario, res.schedule, objective=args.objective)
     nominal = solve(scenario, require_ic="both", ranges=False)
-    proposal = _proposal(scenario)
+    proposal = proposal_schedule(scenario)
     in_sample = None
     if res.schedule is not None and inside.n:
         in_sample = _share(res.schedule, scenario, inside)["share"]
@@ -235,8 +235,19 @@ def _types(scenario: Any, schedule: Any) -> list[dict[str, Any]]:
     return type_verdicts(scenario, schedule)
 
 
-def _proposal(scenario: Any) -> Any:
-    """The shipped proposal's plan when ``scenario`` is the shipped default, else ``None``."""
+def proposal_schedule(scenario: Any) -> Any:
+    """The shipped proposal's plan when ``scenario`` is the shipped default, else ``None``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario.
+
+    Returns
+    -------
+    Schedule or None
+        ``models/plans/proposal_2018.toml`` read against it.
+    """
     from solver.plan import load_schedule
     from solver.scenario import load_scenario
     from solver.shipped import MODELS_DIR, default_scenario_path

@@ -78,10 +78,14 @@ def test_bad_criterion_or_level(default, criterion: str, level: float) -> None: 
 
 def test_model_is_built_once_and_grows_by_one_world_block_per_world(default) -> None:  # type: ignore[no-untyped-def]
     s, worlds = default
-    m1, _ = robust_model(s, Worlds(worlds.paths, worlds.values[:1], 0))
-    m3, info = robust_model(s, Worlds(worlds.paths, worlds.values[:3], 0))
+    m1, _ = robust_model(s, Worlds(worlds.paths, worlds.values[:1], 0), types=False)
+    m3, info = robust_model(s, Worlds(worlds.paths, worlds.values[:3], 0), types=False)
     assert m3.num_vars - m1.num_vars == 2 * (info["world_columns"] + 1)  # + one works binary
     assert sum(m3.integer) - sum(m1.integer) == 2
+    # with the default's two target types every world is there twice, once per type
+    t1, _ = robust_model(s, Worlds(worlds.paths, worlds.values[:1], 0))
+    t3, _ = robust_model(s, Worlds(worlds.paths, worlds.values[:3], 0))
+    assert t3.num_vars - t1.num_vars == 2 * 2 * (info["world_columns"] + 1)
 
 
 def test_cli_robust_json(tmp_path: Path) -> None:
@@ -120,8 +124,16 @@ def test_cli_robust_json(tmp_path: Path) -> None:
     from solver.plan import load_schedule
 
     sch = load_schedule(plan_file, s)
-    again = evaluate_plan(s, sch, draw_worlds(s, load_spec(SPEC, s), 500, seed=12))
-    assert float(np.mean(again.works)) == pytest.approx(oos["share"])
+    worlds = draw_worlds(s, load_spec(SPEC, s), 500, seed=12)
+    from solver.robust.types import type_worlds
+
+    weighted = 0.0
+    for t in s.target_types:  # the default's types, each on top of every world
+        st, wt = type_worlds(s, t, worlds)
+        share = float(np.mean(evaluate_plan(st, sch, wt).works))
+        assert share == pytest.approx(oos["types"][t.id])
+        weighted += t.prior * share
+    assert weighted == pytest.approx(oos["share"])
 
 
 def test_cli_robust_refuses_the_same_seed_out_of_sample(tmp_path: Path) -> None:
