@@ -20,14 +20,27 @@ Actor ``a`` gains, in every year of phase ``t``,
 
 **Staying** from the end of phase ``k`` on, with the plan carried out, is worth
 ``V^stay_{a,k} = sum_{t>k} W^C[k,t] pi_{a,t}`` (the compliance weights of
-``docs/formulation.md``).  **Leaving** at the end of phase ``k`` ends its
-funding and its enforcement and costs it ``actors.exit_cost`` once (USD m:
-reputation, the partners' response).  A deal a member walks out of breaks:
-the target reverses openly what it can (as after the 2002 and 2019
-breakdowns), so the member keeps only the steps' irreversible part:
-``V^leave_{a,k} = G_k sum_d w_{a,d} (1 - s_{d,k}) z[d,k] - X_a``, with
-``s_{d,k}`` the restorable share (capped by superseding steps).  Its margin
-is ``V^stay - V^leave``.
+``docs/formulation.md``).  **Leaving** at the end of phase ``k`` costs it
+``actors.exit_cost`` once (USD m: reputation, the partners' response), and
+the deal goes on without it, instrument by instrument: from phase ``k + 1``
+on the relief it funds ends (as when it stops paying, below) and so does the
+relief granted through an instrument it alone decides
+(:func:`solver.credibility.deciders`); its share of each measure's pressure
+(``measures.enforced_by``) leaves the target's game; each snapback it takes
+part in is judged without it (:func:`solver.credibility.after_leaving`: not
+credible under "all", the others' pivotal gain under "any" and "majority";
+a commitment stays).  The target answers by its margins recomputed so, at
+every node from ``k`` on.  If it keeps complying, the member free-rides:
+``V^leave_{a,k} = sum_{t>k} W^C[k,t] w_a . z_t - X_a`` (step values, no
+funding, no enforcement), a margin of ``X_a - F_{a,k} - E^+_{a,k}`` (the
+funding and the enforcement still to come, below).  If it defects at the
+first failing node ``j``, it reverses openly what it can (as after the 2002
+and 2019 breakdowns): the member gets its step values in phases ``k+1..j``
+and only the irreversible part from then on, ``V^leave_{a,k} = sum_{k<t<=j}
+D[k,t] a_t w_a . z_t + D[k,j] G_j sum_d w_{a,d} (1 - s_{d,j}) z[d,j] - X_a``
+(``s_{d,j}`` the restorable share, capped by superseding steps; ``j = k`` is
+the former rule's value, the deal breaking at once).  Its margin is
+``V^stay - V^leave``.
 
 **Not enforcing** (staying in the deal but letting the measures it enforces
 lapse) saves the enforcement costs still to come and, once seen, costs the
@@ -57,24 +70,25 @@ sees the funding gone).
   complying, and reneging is worth ``V^stay_{a,k} + F_{a,k} - X_a``: the
   margin is ``P_{a,k} = X_a - F_{a,k}``, linear in the plan.
 * Otherwise the target defects at the first such node ``j`` and reverses
-  openly what it can (as after a member leaves): the member gets its step
+  openly what it can (as it may after a member leaves): the member gets its step
   values less its enforcement costs in phases ``k+1..j`` (paying nothing)
   and the irreversible part from then on, ``V^ren_{a,k} = sum_{k<t<=j}
   D[k,t] a_t (w_a . z_t - e_a . (1 - y_t)) + D[k,j] G_j sum_d w_{a,d} (1 -
   s_{d,j}) z[d,j] - X_a`` (``D`` the discount between phase ends, ``a_t``
-  the phase lengths; ``j = k`` gives the leave value), and the margin is
+  the phase lengths; ``j = k``: it reverses at once), and the margin is
   ``P_{a,k} = V^stay_{a,k} - V^ren_{a,k}``.
 
 A member *stays* in phase ``k`` when all three margins are non-negative
 (:func:`solver.tolerances.incentive_compatible`); its binding deviation is the
-smallest (``"leave"``, ``"stop_enforcing"``, ``"stop_paying"``; ties in that
-order).  Every margin is ``X_a`` plus a term independent of it, so each
-deviation has a threshold exit cost at which it stops tempting
-(:attr:`ActorValues.enforcement_threshold`, :attr:`ActorValues.renege_threshold`).
-The leave, enforcement and renege margins with the target complying are
-linear in the plan's state, so the same rows go into the MIP
-(:mod:`solver.formulation.rows.coalition`); the renege rows there are a
-sufficient condition (:attr:`ActorValues.renege_bound`).
+smallest (``"stop_enforcing"``, ``"stop_paying"``, ``"leave"``; ties in that
+order, the narrower deviation first).  Every margin is ``X_a`` plus a term
+independent of it, so each deviation has a threshold exit cost at which it
+stops tempting (:attr:`ActorValues.enforcement_threshold`,
+:attr:`ActorValues.renege_threshold`).  The leave margin with the target
+complying, ``X_a - F_{a,k} - E^+_{a,k}``, is linear in the plan's state and
+never above any of the three margins, whatever the target does; it is the
+MIP's one row per member and phase (:mod:`solver.formulation.rows.coalition`),
+a sufficient condition (:attr:`ActorValues.bound`).
 """
 
 from __future__ import annotations

@@ -4,8 +4,11 @@ Notation (solver/coalition.py, docs/game.md): one-year phases and beta = 0.9,
 so G = 9 and a flow pi_t counts 0.9^(t-k) at the end of phase k, the last
 phase's once more as the tail (times 9).  A member's flow is
 pi_t = w . z_t - c . h_t - e . (1 - y_t); staying is worth
-V^stay_k = sum_{t>k} W[k,t] pi_t, leaving G_k w.(1 - s) z_k - X (the deal breaks,
-the target restores what it can), not enforcing is worth X less than the
+V^stay_k = sum_{t>k} W[k,t] pi_t; leaving ends the relief the member funds (and
+that of instruments it alone decides), its enforcement and its part in the
+snapbacks, and the target answers: if it keeps complying, leaving is worth
+sum_{t>k} W[k,t] w.z_t - X (the member free-rides), if it defects at once, G_k w.(1 -
+s) z_k - X (it restores what it can).  Not enforcing is worth X less than the
 enforcement costs still to come (margin X - sum_{t>k} W[k,t] e.(1 - y_t)).
 """
 
