@@ -59,6 +59,7 @@ class Parameters:
     weights: Mapping[str, float] = field(default_factory=dict)
     require_ic: bool = False
     inspection_cost: float = 0.5
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Actor:
     snapback_cost: float = 0.0
     step_values: Mapping[str, float] = field(default_factory=dict)
     exit_cost: float = 0.0
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Instrument:
     credibility_override: bool = False
     capacity: int | None = None
     coordination_cost: float = 0.0
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ class Measure:
     enforcement_costs: Mapping[str, float] = field(default_factory=dict)
     enforced_by: Mapping[str, float] = field(default_factory=dict)
     transformation: float = 0.0
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def once(self) -> bool:
@@ -147,6 +151,7 @@ class Milestone:
     supersedes: tuple[str, ...] = ()
     raises_detection: Mapping[str, float] = field(default_factory=dict)
     transformation: float = 0.0
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -307,7 +312,12 @@ def _by_id(items: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def canonical_json(scenario: Scenario) -> str:
-    """Serialise ``scenario`` to canonical JSON (sorted keys, no path)."""
+    """Serialise ``scenario`` to canonical JSON (sorted keys, no path, no ``sources``)."""
     d = asdict(scenario)
     d.pop("source", None)
+    # Sources are provenance, not content: citing a number leaves the digest as it was.
+    d["parameters"].pop("sources", None)
+    for key in ("actors", "instruments", "measures", "milestones"):
+        for entry in d[key]:
+            entry.pop("sources", None)
     return json.dumps(d, sort_keys=True, default=list)

@@ -25,6 +25,7 @@ KINDS = (
     "list[number]",
     "window",
     "map[number]",
+    "map[str]",
     "number|list[number]",
 )
 
@@ -59,6 +60,17 @@ class Field:
     maximum: float | None = None
     exclusive: bool = False
     choices: tuple[str, ...] = ()
+
+
+SOURCES_DOC = (
+    "Number field name -> its source: an entry label of docs/sources.md (e.g. `econ: Kaesong`), "
+    'or `estimate` (optionally `estimate: <note>`); see "Sources of the numbers".'
+)
+
+
+def _sources() -> Field:
+    """The ``sources`` field of the sections whose numbers can be cited (:mod:`solver.sources`)."""
+    return Field("sources", "map[str]", SOURCES_DOC)
 
 
 INSTRUMENT_KINDS = (
@@ -183,6 +195,7 @@ PARAMETERS: tuple[Field, ...] = (
         False,
         0.0,
     ),
+    _sources(),
 )
 
 ACTOR: tuple[Field, ...] = (
@@ -236,6 +249,7 @@ ACTOR: tuple[Field, ...] = (
         False,
         0.0,
     ),
+    _sources(),
 )
 
 INSTRUMENT: tuple[Field, ...] = (
@@ -272,6 +286,7 @@ INSTRUMENT: tuple[Field, ...] = (
         False,
         0.0,
     ),
+    _sources(),
 )
 
 MEASURE: tuple[Field, ...] = (
@@ -344,6 +359,7 @@ MEASURE: tuple[Field, ...] = (
         -1.0,
         1.0,
     ),
+    _sources(),
 )
 
 MILESTONE: tuple[Field, ...] = (
@@ -403,6 +419,7 @@ MILESTONE: tuple[Field, ...] = (
         -1.0,
         1.0,
     ),
+    _sources(),
 )
 
 RESOURCE: tuple[Field, ...] = (
@@ -470,6 +487,7 @@ def _field_schema(f: Field) -> dict[str, Any]:
             "maxItems": 2,
         },
         "map[number]": {"type": "object", "additionalProperties": num},
+        "map[str]": {"type": "object", "additionalProperties": {"type": "string"}},
         "number|list[number]": {"oneOf": [num, {"type": "array", "items": num}]},
     }
     out = dict(kinds[f.kind])

@@ -35,6 +35,7 @@ from solver.schema import (
     TOP,
     Field,
 )
+from solver.sources import source_problems
 
 
 class Problems:
@@ -163,6 +164,11 @@ def _check_value(c: Problems, path: str, v: Any, f: Field) -> bool:
             c.add(path, v, "it must be a table of numbers")
             return False
         return all(_check_number(c, f"{path}.{key}", x, f) for key, x in v.items())
+    if k == "map[str]":
+        if not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()):
+            c.add(path, v, "it must be a table of strings")
+            return False
+        return True
     raise AssertionError(f"unhandled field kind {k}")  # pragma: no cover
 
 
@@ -188,7 +194,17 @@ def _check_table(
             continue
         if f.kind in ("table", "array") or _check_value(c, f"{prefix}{f.name}", obj[f.name], f):
             out[f.name] = obj[f.name]
+    if "sources" in out and not _check_sources(c, f"{prefix}sources", out["sources"], fields):
+        del out["sources"]
     return out
+
+
+def _check_sources(c: Problems, path: str, sources: Any, fields: tuple[Field, ...]) -> bool:
+    """Check a ``sources`` table's keys and tags (:mod:`solver.sources`); return validity."""
+    problems = source_problems(sources, fields)
+    for key, tag, rule in problems:
+        c.add(f"{path}.{key}", tag, rule)
+    return not problems
 
 
 def _entries(c: Problems, doc: Mapping[str, Any], key: str, fields: tuple[Field, ...]) -> list:
@@ -228,6 +244,7 @@ def _make_actor(row: Mapping[str, Any]) -> Actor:
         snapback_cost=float(row.get("snapback_cost", 0.0)),
         step_values={k: float(v) for k, v in row.get("step_values", {}).items()},
         exit_cost=float(row.get("exit_cost", 0.0)),
+        sources=dict(row.get("sources", {})),
     )
 
 
@@ -241,6 +258,7 @@ def _make_instrument(row: Mapping[str, Any]) -> Instrument:
         credibility_override=row.get("credibility_override", False),
         capacity=row.get("capacity"),
         coordination_cost=float(row.get("coordination_cost", 0.0)),
+        sources=dict(row.get("sources", {})),
     )
 
 
@@ -276,6 +294,7 @@ def _make_measure(row: Mapping[str, Any]) -> Measure:
         ends_with=row.get("ends_with"),
         snapback_instrument=row.get("snapback_instrument"),
         transformation=float(row.get("transformation", 0.0)),
+        sources=dict(row.get("sources", {})),
     )
 
 
@@ -296,6 +315,7 @@ def _make_milestone(row: Mapping[str, Any]) -> Milestone:
         supersedes=_tuple(row, "supersedes"),
         raises_detection={k: float(v) for k, v in row.get("raises_detection", {}).items()},
         transformation=float(row.get("transformation", 0.0)),
+        sources=dict(row.get("sources", {})),
     )
 
 
@@ -316,6 +336,7 @@ def _make_parameters(row: Mapping[str, Any]) -> Parameters:
         weights={k: float(v) for k, v in row.get("weights", {}).items()},
         require_ic=row.get("require_ic", False),
         inspection_cost=float(row.get("inspection_cost", 0.5)),
+        sources=dict(row.get("sources", {})),
     )
 
 

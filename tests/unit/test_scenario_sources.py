@@ -1,0 +1,134 @@
+"""The ``sources`` field of scenario entries (issue 15, "Sources in the data").
+
+Schema and validation of the field, the shipped label list against
+``docs/sources.md``, the migrated default models, ``relief validate --sources``
+and the report's estimate column and sources list.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from solver.scenario import ScenarioError, scenario_from_dict
+from solver.schema import SECTIONS, json_schema
+from solver.source_labels import LABELS
+from solver.sources import (
+    is_estimate,
+    labels_from_markdown,
+    labels_module,
+    tag_rule,
+)
+from tests.conftest import ROOT
+
+DOC: dict[str, Any] = {
+    "name": "cited",
+    "phases": 2,
+    "parameters": {"discount": 0.9, "sources": {"discount": "estimate: C0"}},
+    "actors": [{"id": "rok", "snapback_cost": 550, "sources": {"snapback_cost": "econ: Kaesong"}}],
+    "instruments": [
+        {
+            "id": "us",
+            "kind": "unilateral",
+            "credibility": 0.9,
+            "sources": {"credibility": "snapback"},
+        }
+    ],
+    "measures": [
+        {
+            "id": "R1",
+            "value": 110.0,
+            "reversibility": 0.3,
+            "instrument": "us",
+            "sources": {"value": "econ: Kaesong", "reversibility": "estimate"},
+        }
+    ],
+    "milestones": [
+        {
+            "id": "D1",
+            "value": 3.0,
+            "cost": 2.3,
+            "reversibility": 0.85,
+            "detection": 0.75,
+            "sources": {"value": "steps: Yongbyon freeze", "cost": "estimate: C1"},
+        }
+    ],
+}
+
+
+def _problems(doc: dict[str, Any]) -> list[str]:
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(doc, source="x.toml")
+    return err.value.problems
+
+
+# --- schema and validation -------------------------------------------------------
+
+
+def test_the_five_sections_have_a_sources_field_of_kind_map_str():
+    for section in ("parameters", "actors", "instruments", "measures", "milestones"):
+        (f,) = [f for f in SECTIONS[section] if f.name == "sources"]
+        assert f.kind == "map[str]" and not f.required
+    for section in ("", "resources", "target_types"):
+        assert "sources" not in {f.name for f in SECTIONS[section]}
+    props = json_schema()["properties"]["measures"]["items"]["properties"]
+    assert props["sources"]["additionalProperties"] == {"type": "string"}
+
+
+def test_sources_are_read_into_the_dataclasses_and_leave_the_digest_alone():
+    s = scenario_from_dict(DOC)
+    assert s.parameters.sources == {"discount": "estimate: C0"}
+    assert s.actor("rok").sources == {"snapback_cost": "econ: Kaesong"}
+    assert s.instrument("us").sources == {"credibility": "snapback"}
+    assert s.measure("R1").sources["value"] == "econ: Kaesong"
+    assert s.milestone("D1").sources["cost"] == "estimate: C1"
+    bare = copy.deepcopy(DOC)
+    for key in ("actors", "instruments", "measures", "milestones"):
+        bare[key][0].pop("sources")
+    bare["parameters"].pop("sources")
+    assert scenario_from_dict(bare).digest() == s.digest()
+
+
+def test_an_unknown_label_is_refused_with_did_you_mean():
+    doc = copy.deepcopy(DOC)
+    doc["measures"][0]["sources"]["value"] = "econ: kaesong"
+    (msg,) = _problems(doc)
+    assert msg.startswith("x.toml: measures[0] (R1).sources.value is 'econ: kaesong'; ")
+    assert "entry label of docs/sources.md (did you mean 'econ: Kaesong'?)" in msg
+
+
+def test_a_field_that_is_not_a_number_field_is_refused_with_did_you_mean():
+    doc = copy.deepcopy(DOC)
+    doc["milestones"][0]["sources"] = {"costs": "estimate", "name": "estimate"}
+    problems = _problems(doc)
+    assert len(problems) == 2
+    assert problems[0].startswith("x.toml: milestones[0] (D1).sources.costs is 'estimate'; ")
+    assert "(did you mean 'cost'?)" in problems[0]
+    assert "'name' is not a number field of this table" in problems[1]
+
+
+def test_sources_must_be_a_table_of_strings():
+    doc = copy.deepcopy(DOC)
+    doc["parameters"]["sources"] = {"discount": 0.8}
+    (msg,) = _problems(doc)
+    assert msg == "x.toml: parameters.sources is {'discount': 0.8}; it must be a table of strings"
+    doc["parameters"]["sources"] = "estimate"
+    assert "it must be a table of strings" in _problems(doc)[0]
+
+
+def test_tags_and_estimate_marks():
+    assert is_estimate("estimate") and is_estimate("estimate: C2")
+    assert not is_estimate("estimates") and not is_estimate("est: joint ventures")
+    assert tag_rule("est: joint ventures") is None and tag_rule("snapback") is None
+    assert tag_rule("steps") is not None  # a bare kind is not an entry
+    assert "did you mean" not in (tag_rule("zzz") or "")
+
+
+def test_the_shipped_labels_equal_docs_sources_md():
+    text = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    labels = labels_from_markdown(text)
+    assert list(LABELS) == labels, "run: python -c 'import solver.sources as s; s.regenerate()'"
+    path = ROOT / "solver" / "source_labels.py"
+    assert path.read_text(encoding="utf-8") == labels_module(labels)
