@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 
-from solver.scenario import ScenarioError, scenario_from_dict
+from solver import default_scenario_path
+from solver.scenario import ScenarioError, load_scenario, read_document, scenario_from_dict
 from solver.schema import SECTIONS, json_schema
 from solver.source_labels import LABELS
 from solver.sources import (
+    NUMBER_KINDS,
+    coverage,
     is_estimate,
     labels_from_markdown,
     labels_module,
@@ -132,3 +135,38 @@ def test_the_shipped_labels_equal_docs_sources_md():
     assert list(LABELS) == labels, "run: python -c 'import solver.sources as s; s.regenerate()'"
     path = ROOT / "solver" / "source_labels.py"
     assert path.read_text(encoding="utf-8") == labels_module(labels)
+
+
+# --- the migrated default models --------------------------------------------------
+
+MODELS = ("dprk_2018.toml", "dprk_2018_no_reverse_veto.toml")
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_every_number_of_every_measure_and_milestone_has_a_source_or_estimate(name):
+    doc = read_document(ROOT / "models" / name)
+    missing = []
+    for key in ("measures", "milestones"):
+        numbers = [f.name for f in SECTIONS[key] if f.kind in NUMBER_KINDS]
+        for row in doc[key]:
+            cited = row.get("sources", {})
+            missing += [f"{key}.{row['id']}.{n}" for n in numbers if n in row and n not in cited]
+    assert not missing
+    cov = coverage(doc)
+    assert cov.neither == []
+    assert len(cov.sourced) >= 40 and len(cov.estimates) >= 100
+
+
+def test_the_default_model_cites_known_tags():
+    s = load_scenario(default_scenario_path())
+    assert s.measure("R18").sources["value"] == "econ: Kaesong"
+    assert s.measure("R09").sources["value"] == "econ: textile exports 2016"
+    assert s.milestone("M03").sources == {
+        "value": "steps: Yongbyon freeze",
+        "cost": "estimate: C1",
+        "reversibility": "estimate: C4",
+        "detection": "estimate: C3",
+        "mandatory_by": "estimate",
+    }
+    assert s.actor("rok").sources["snapback_cost"] == "econ: Kaesong"
+    assert s.parameters.sources["discount"] == "estimate: C0"
