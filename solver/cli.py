@@ -113,7 +113,24 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"{len(s.measures)} measures ({len(bundles)} bundles), {len(s.milestones)} milestones, "
         f"{len(s.actors)} actors, {len(s.instruments)} instruments"
     )
+    if args.sources:
+        _report_sources(args.scenario)
     return EXIT_OK
+
+
+def _report_sources(path: str) -> None:
+    """``relief validate --sources``: warn about numbers with neither a source nor estimate."""
+    from solver.scenario import read_document
+    from solver.sources import coverage
+
+    cov = coverage(read_document(path))
+    for where in cov.neither:
+        print(f"warning: {path}: {where} has neither a source nor the estimate mark")
+    n = cov.counts()
+    print(
+        f"{path}: sources of {sum(n.values())} number fields: {n['sourced']} sourced, "
+        f"{n['estimates']} estimates, {n['neither']} neither"
+    )
 
 
 def _refuse_plan_as_scenario(path: str) -> None:
@@ -246,6 +263,12 @@ def _add_validate(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("scenario", nargs="?", help="scenario file (.toml or .json)")
     p.add_argument("--plan", metavar="PLAN", help="validate this plan file against SCENARIO")
+    p.add_argument(
+        "--sources",
+        action="store_true",
+        help="also warn about every number field with neither a source nor the estimate mark "
+        "(its entry's `sources` table), and count sourced / estimates / neither (exit 0)",
+    )
     p.set_defaults(func=_cmd_validate)
     return p
 

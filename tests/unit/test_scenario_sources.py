@@ -8,6 +8,8 @@ and the report's estimate column and sources list.
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -24,7 +26,7 @@ from solver.sources import (
     labels_module,
     tag_rule,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SMALL
 
 DOC: dict[str, Any] = {
     "name": "cited",
@@ -170,3 +172,54 @@ def test_the_default_model_cites_known_tags():
     }
     assert s.actor("rok").sources["snapback_cost"] == "econ: Kaesong"
     assert s.parameters.sources["discount"] == "estimate: C0"
+
+
+# --- relief validate --sources ----------------------------------------------------
+
+
+def _relief(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "solver.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_validate_sources_counts_the_default_model():
+    r = _relief("validate", "models/dprk_2018.toml", "--sources")
+    assert r.returncode == 0, r.stderr
+    assert "warning:" not in r.stdout
+    assert r.stdout.splitlines()[-1] == (
+        "models/dprk_2018.toml: sources of 184 number fields: 48 sourced, 136 estimates, 0 neither"
+    )
+
+
+def test_validate_sources_warns_about_numbers_with_neither(tmp_path):
+    text = SMALL.read_text().replace(
+        "discount = 0.8\n", 'discount = 0.8\nsources = { discount = "estimate" }\n', 1
+    )
+    text = text.replace(
+        'id = "R1"\nvalue = 10\n', 'id = "R1"\nvalue = 10\nsources = { value = "econ: Kaesong" }\n'
+    )
+    path = tmp_path / "cited.toml"
+    path.write_text(text)
+    r = _relief("validate", str(path), "--sources")
+    assert r.returncode == 0, r.stderr
+    warnings = [x for x in r.stdout.splitlines() if x.startswith("warning: ")]
+    assert (
+        f"warning: {path}: parameters.reciprocity has neither a source nor the estimate mark"
+        in (warnings)
+    )
+    assert not any(".R1.value " in w or "parameters.discount " in w for w in warnings)
+    last = r.stdout.splitlines()[-1]
+    assert last == f"{path}: sources of 27 number fields: 1 sourced, 1 estimates, 25 neither"
+    assert len(warnings) == 25
+    # without --sources, no warnings; a bad tag is an error either way
+    assert "warning:" not in _relief("validate", str(path)).stdout
+    path.write_text(text.replace('"econ: Kaesong"', '"econ: Kaesongg"'))
+    r = _relief("validate", str(path), "--sources")
+    assert r.returncode == 2
+    assert "measures[0] (R1).sources.value is 'econ: Kaesongg'" in r.stderr
+    assert "did you mean 'econ: Kaesong'?" in r.stderr
