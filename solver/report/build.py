@@ -25,6 +25,7 @@ from solver.report.collect import (
     comparison_rows,
     plan_section,
     provenance,
+    sources_used,
 )
 from solver.report.sensitivity import check_scenario, load_sensitivity, merge
 from solver.scenario import Scenario, ScenarioError, load_scenario
@@ -98,6 +99,7 @@ def assemble(
             "parameters": json.loads(json.dumps(asdict(p), default=list)),
         },
         "items": catalogue(scenario),
+        "sources": sources_used(scenario),
         "plans": plans,
         "comparison": None,
         "sensitivity": sensitivity,

@@ -62,6 +62,7 @@ def catalogue(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
                 "value": m.value,
                 "reversibility": m.reversibility,
                 "instrument": m.instrument,
+                "sources": dict(m.sources),
             }
             for m in scenario.measures
         ],
@@ -73,9 +74,46 @@ def catalogue(scenario: Scenario) -> dict[str, list[dict[str, Any]]]:
                 "value": d.value,
                 "reversibility": d.reversibility,
                 "detection": d.detection,
+                "sources": dict(d.sources),
             }
             for d in scenario.milestones
         ],
+    }
+
+
+def sources_used(scenario: Scenario) -> dict[str, Any]:
+    """The sources the scenario's ``sources`` tables cite, for the report's "Sources" list.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    dict
+        ``tags``: one ``{"tag", "fields"}`` per label of docs/sources.md used
+        (sorted by tag; ``fields`` the paths citing it, e.g.
+        ``measures.R18.value``); ``sourced`` and ``estimates``: how many
+        fields cite a label and how many are marked estimate.
+    """
+    from solver.sources import is_estimate
+
+    entries: list[tuple[str, Any]] = [("parameters", scenario.parameters)]
+    for key in ("actors", "instruments", "measures", "milestones"):
+        entries += [(f"{key}.{x.id}", x) for x in getattr(scenario, key)]
+    tags: dict[str, list[str]] = {}
+    estimates = 0
+    for path, entry in entries:
+        for name, tag in entry.sources.items():
+            if is_estimate(tag):
+                estimates += 1
+            else:
+                tags.setdefault(tag, []).append(f"{path}.{name}")
+    return {
+        "tags": [{"tag": tag, "fields": tags[tag]} for tag in sorted(tags)],
+        "sourced": sum(len(v) for v in tags.values()),
+        "estimates": estimates,
     }
 
 

@@ -142,7 +142,7 @@ def plan_section(doc: dict[str, Any]) -> Section | None:
         for it in doc["items"][kind]:
             phases = [p["assignments"][kind].get(it["id"]) or "never" for p in plans]
             rows.append([it["id"], it["name"], it[amount], it["reversibility"], *phases])
-    tables = [Table("Phase per item", cols, rows)]
+    tables = [_with_estimates(doc, Table("Phase per item", cols, rows))]
     for p in ranged:
         span_rows = []
         for kind in ("milestones", "measures"):
@@ -167,6 +167,47 @@ def plan_section(doc: dict[str, Any]) -> Section | None:
             if p.get("phase_range_complete") is False
         ]
     return Section("plan", "Phased plan", par, figure="plan", tables=tables)
+
+
+def estimate_fields(item: dict[str, Any]) -> list[str]:
+    """The fields of one report item whose ``sources`` entry is the estimate mark.
+
+    Examples
+    --------
+    >>> estimate_fields({"sources": {"value": "econ: Kaesong", "reversibility": "estimate"}})
+    ['reversibility']
+    """
+    from solver.sources import is_estimate
+
+    return [name for name, tag in (item.get("sources") or {}).items() if is_estimate(tag)]
+
+
+def _with_estimates(doc: dict[str, Any], table: Table) -> Table:
+    """``table`` (one row per milestone, then measure) with an ``estimates`` column.
+
+    Left as it is when no item of the scenario carries a ``sources`` table.
+    """
+    items = [*doc["items"]["milestones"], *doc["items"]["measures"]]
+    if not any(it.get("sources") for it in items):
+        return table
+    rows = [[*row, estimate_fields(it) or None] for row, it in zip(table.rows, items, strict=True)]
+    return Table(table.title, [*table.columns, "estimates"], rows, table.collapsed)
+
+
+def sources_section(doc: dict[str, Any]) -> Section | None:
+    """The labels of docs/sources.md the scenario cites, and how many numbers are estimates."""
+    src = doc.get("sources") or {}
+    if not src.get("tags") and not src.get("estimates"):
+        return None
+    par = [
+        f"{src['sourced']} fields of the scenario (numbers, windows, deadlines) cite an entry "
+        f"of docs/sources.md and {src['estimates']} are marked estimate, a judgement call that "
+        "no source backs (the column 'estimates' of the items table names them per item). "
+        "`relief validate SCENARIO --sources` lists the numbers with neither."
+    ]
+    rows = [[t["tag"], len(t["fields"]), t["fields"]] for t in src["tags"]]
+    table = Table("Sources cited", ["source (docs/sources.md)", "fields citing it", "fields"], rows)
+    return Section("sources", "Sources", par, tables=[table])
 
 
 def phases_section(doc: dict[str, Any]) -> Section | None:
@@ -428,7 +469,7 @@ def build_sections(doc: dict[str, Any]) -> list[Section]:
     Returns
     -------
     list of Section
-        Summary, plan, relief, leverage, comparison, sweeps, provenance.
+        Summary, plan, relief, leverage, comparison, sweeps, sources, provenance.
     """
     parts = [
         summary_section(doc),
@@ -440,6 +481,7 @@ def build_sections(doc: dict[str, Any]) -> list[Section]:
         _frontier(doc),
         _robust(doc),
         *sensitivity_sections(doc),
+        sources_section(doc),
         provenance_section(doc),
     ]
     return [s for s in parts if s is not None]

@@ -10,11 +10,14 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from solver import default_scenario_path
+from solver.report import build_report
+from solver.report.sections import build_sections
 from solver.scenario import ScenarioError, load_scenario, read_document, scenario_from_dict
 from solver.schema import SECTIONS, json_schema
 from solver.source_labels import LABELS
@@ -223,3 +226,46 @@ def test_validate_sources_warns_about_numbers_with_neither(tmp_path):
     assert r.returncode == 2
     assert "measures[0] (R1).sources.value is 'econ: Kaesongg'" in r.stderr
     assert "did you mean 'econ: Kaesong'?" in r.stderr
+
+
+# --- the report ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The default scenario's report (no sweep)."""
+    out = tmp_path_factory.mktemp("report")
+    return out, build_report(None, out_dir=out)
+
+
+def test_the_report_marks_estimates_per_item(report: tuple[Path, dict]) -> None:
+    out, doc = report
+    (plan,) = [s for s in build_sections(doc) if s.id == "plan"]
+    table = plan.tables[0]
+    assert table.title == "Phase per item" and table.columns[-1] == "estimates"
+    rows = {row[0]: row for row in table.rows}
+    assert rows["R18"][-1] == ["reversibility", "transformation"]
+    assert rows["M03"][-1] == ["cost", "reversibility", "detection", "mandatory_by"]
+    assert rows["R04"][-1] == ["reversibility"]
+    md = (out / "report.md").read_text()
+    assert "| estimates |" in md
+    assert "| R18 | Kaesong" in md and "| reversibility, transformation |" in md
+
+
+def test_the_report_lists_the_sources_used(report: tuple[Path, dict]) -> None:
+    out, doc = report
+    tags = {t["tag"]: t["fields"] for t in doc["sources"]["tags"]}
+    assert tags["econ: Kaesong"] == ["actors.rok.snapback_cost", "measures.R18.value"]
+    assert set(tags) <= set(LABELS)
+    assert doc["sources"]["estimates"] > 100
+    html = (out / "report.html").read_text()
+    assert '<section id="sources">' in html and "econ: Kaesong" in html
+    assert "## Sources" in (out / "report.md").read_text()
+
+
+def test_a_scenario_without_sources_gets_neither_column_nor_list(tmp_path: Path) -> None:
+    doc = build_report(SMALL, out_dir=tmp_path / "small")
+    sections = build_sections(doc)
+    assert "sources" not in [s.id for s in sections]
+    (plan,) = [s for s in sections if s.id == "plan"]
+    assert "estimates" not in plan.tables[0].columns
