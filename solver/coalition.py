@@ -531,14 +531,16 @@ class _Responses:
         v = self.target.v * np.maximum(0.0, 1.0 - sigma) if sigma.any() else self.target.v
         q = self.target.q
         kk = q.shape[1]
-        after = {i.id: after_leaving(s, i, a) for i in s.instruments if a in self.decide[i.id]}
+        rows: dict[str, list[float]] = {}  # each instrument's credibility without it
+        for inst in s.instruments:
+            c = after_leaving(s, inst, a) if a in self.decide[inst.id] else None
+            if c is not None:
+                rows[inst.id] = [c.effective_at(k) for k in range(1, kk + 1)]
         for i, m in enumerate(s.measures):
-            c = after.get(m.snapback)
-            if c is None:
-                continue
-            if q is self.target.q:
-                q = q.copy()
-            q[i] = [c.effective_at(k) for k in range(1, kk + 1)]
+            if m.snapback in rows:
+                if q is self.target.q:
+                    q = q.copy()
+                q[i] = rows[m.snapback]
         return self._first(self._good(ended, v, q))
 
 
