@@ -166,3 +166,18 @@ def test_installed_sensitivity_spec_finds_its_packaged_scenario(
     doc = strict(r.stdout)
     assert doc["scenario"]["source"] == str(models / "dprk_2018.toml")
     assert doc["completed"] == 2
+
+
+def test_installed_validate_sources_checks_tags_without_the_docs(
+    venv: Path, elsewhere: Path
+) -> None:
+    """The labels of docs/sources.md ship with the package (solver/source_labels.py)."""
+    models = _purelib(venv / "python") / "solver" / "models"
+    r = relief(venv, elsewhere, "validate", models / "dprk_2018.toml", "--sources")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1].endswith("48 sourced, 136 estimates, 0 neither")
+    bad = elsewhere / "bad.toml"
+    text = (models / "dprk_2018.toml").read_text(encoding="utf-8")
+    bad.write_text(text.replace('value = "econ: Kaesong"', 'value = "econ: Kaesongg"'))
+    r = relief(venv, elsewhere, "validate", bad)
+    assert r.returncode == 2 and "did you mean 'econ: Kaesong'?" in r.stderr
