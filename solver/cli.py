@@ -126,6 +126,8 @@ def _report_sources(path: str) -> None:
     cov = coverage(read_document(path))
     for where in cov.neither:
         print(f"warning: {path}: {where} has neither a source nor the estimate mark")
+    for where in cov.unset:
+        print(f"warning: {path}: {where} has a source but the entry does not set it")
     n = cov.counts()
     print(
         f"{path}: sources of {sum(n.values())} number fields: {n['sourced']} sourced, "

@@ -30,6 +30,13 @@ KINDS = (
 )
 
 
+#: Kinds whose values are data: ``relief validate --sources`` wants a source for each.
+NUMBER_KINDS = ("number", "list[number]", "map[number]", "number|list[number]")
+
+#: Kinds a ``sources`` table may name (integers and windows may be cited too).
+CITEABLE_KINDS = (*NUMBER_KINDS, "int", "window")
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a scenario section.
@@ -496,11 +503,15 @@ def _field_schema(f: Field) -> dict[str, Any]:
 
 
 def _object(fields: tuple[Field, ...]) -> dict[str, Any]:
+    props = {f.name: _field_schema(f) for f in fields}
+    if "sources" in props:  # keys: the fields a source may be given for (solver.sources)
+        names = [f.name for f in fields if f.kind in CITEABLE_KINDS]
+        props["sources"]["propertyNames"] = {"enum": names}
     return {
         "type": "object",
         "additionalProperties": False,
         "required": [f.name for f in fields if f.required],
-        "properties": {f.name: _field_schema(f) for f in fields},
+        "properties": props,
     }
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from solver.schema import SECTIONS, Field
+from solver.schema import CITEABLE_KINDS, NUMBER_KINDS, SECTIONS, Field
 
 __all__ = [
     "CITEABLE_KINDS",
@@ -46,12 +46,6 @@ __all__ = [
 
 ESTIMATE = "estimate"
 """The mark of a number that no source backs (optionally ``"estimate: <note>"``)."""
-
-NUMBER_KINDS = ("number", "list[number]", "map[number]", "number|list[number]")
-"""Field kinds whose values are data: ``relief validate --sources`` wants a source for each."""
-
-CITEABLE_KINDS = (*NUMBER_KINDS, "int", "window")
-"""Field kinds a ``sources`` table may name (integers and windows may be cited too)."""
 
 SOURCED_SECTIONS = ("parameters", "actors", "instruments", "measures", "milestones")
 """Sections whose entries may carry a ``sources`` table."""
@@ -249,11 +243,15 @@ class Coverage:
         ``(field path, mark)`` of fields marked estimate.
     neither : list of str
         Paths of the number fields with no entry in their ``sources`` table.
+    unset : list of str
+        Paths that a ``sources`` table cites but its entry does not set (a
+        default, or a field since removed).
     """
 
     sourced: list[tuple[str, str]] = field(default_factory=list)
     estimates: list[tuple[str, str]] = field(default_factory=list)
     neither: list[str] = field(default_factory=list)
+    unset: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Return ``{"sourced": n, "estimates": n, "neither": n}``."""
@@ -278,6 +276,7 @@ def _entry_coverage(cov: Coverage, path: str, row: Mapping[str, Any], fields: tu
             cov.estimates.append((where, tag))
         else:
             cov.sourced.append((where, tag))
+    cov.unset += [f"{path}.{name}" for name in sources if name not in row]
 
 
 def coverage(doc: Mapping[str, Any]) -> Coverage:

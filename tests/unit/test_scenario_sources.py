@@ -269,3 +269,34 @@ def test_a_scenario_without_sources_gets_neither_column_nor_list(tmp_path: Path)
     assert "sources" not in [s.id for s in sections]
     (plan,) = [s for s in sections if s.id == "plan"]
     assert "estimates" not in plan.tables[0].columns
+
+
+def test_coverage_names_sources_of_fields_the_entry_does_not_set():
+    doc = copy.deepcopy(DOC)
+    doc["measures"][0]["sources"]["weight"] = "estimate"
+    scenario_from_dict(doc)  # a default may be cited: valid
+    cov = coverage(doc)
+    assert cov.unset == ["measures.R1.weight"]
+    assert cov.counts() == {"sourced": 4, "estimates": 3, "neither": 2}
+    assert cov.neither == ["milestones.D1.reversibility", "milestones.D1.detection"]
+
+
+def test_the_json_schema_names_the_citeable_fields():
+    props = json_schema()["properties"]["milestones"]["items"]["properties"]
+    names = props["sources"]["propertyNames"]["enum"]
+    assert {"value", "cost", "reversibility", "detection", "raises_detection"} <= set(names)
+    assert "id" not in names and "requires" not in names and "sources" not in names
+
+
+def test_validate_sources_warns_about_a_source_of_an_unset_field(tmp_path):
+    path = tmp_path / "stale.toml"
+    path.write_text(
+        SMALL.read_text().replace(
+            'id = "R1"\nvalue = 10\n', 'id = "R1"\nvalue = 10\nsources = { weight = "estimate" }\n'
+        )
+    )
+    r = _relief("validate", str(path), "--sources")
+    assert r.returncode == 0, r.stderr
+    assert f"warning: {path}: measures.R1.weight has a source but the entry does not set it" in (
+        r.stdout.splitlines()
+    )
