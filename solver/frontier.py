@@ -289,7 +289,7 @@ def _judged(scenario: Scenario, request: pipeline.Request, eps: float, st: Statu
         return FrontierPoint(eps, st, None, None, None, False, ("no solution",), None, None)
     sch = pipeline.extract_schedule(built, sol.x)
     verdict = verify_plan(scenario, sch, require_ic=request.require_ic, two_sided=request.two_sided)
-    report = pipeline.judge(scenario, sch, thresholds=False)
+    report = pipeline.judge(scenario, sch, thresholds=False, fixes=False)
     return FrontierPoint(
         epsilon=eps,
         status=st,
@@ -444,6 +444,6 @@ def place(scenario: Scenario, schedule: Schedule, label: str) -> Placement:
         transformation=transformation_value(scenario, schedule),
         verified=verify_plan(scenario, schedule).ok,
         incentive_compatible=pipeline.judge(
-            scenario, schedule, thresholds=False
+            scenario, schedule, thresholds=False, fixes=False
         ).incentive_compatible,
     )

@@ -745,7 +745,9 @@ def add_ranges(
     )
 
 
-def judge(scenario: Scenario, plan: Plan | Schedule, *, thresholds: bool = True) -> ICReport:
+def judge(
+    scenario: Scenario, plan: Plan | Schedule, *, thresholds: bool = True, fixes: bool = True
+) -> ICReport:
     """The incentive verdict of a plan: the subgame-perfect check of every phase.
 
     Parameters
@@ -756,13 +758,16 @@ def judge(scenario: Scenario, plan: Plan | Schedule, *, thresholds: bool = True)
         A plan with a schedule, or a bare schedule.
     thresholds : bool, optional
         Also compute each phase's critical values (sweeps skip them).
+    fixes : bool, optional
+        Also work out the fixes of failing phases and defecting members
+        (sweeps and the incentive loop read only the verdicts).
 
     Returns
     -------
     ICReport
         See :func:`solver.game.check`.
     """
-    return check(scenario, plan, thresholds=thresholds)
+    return check(scenario, plan, thresholds=thresholds, fixes=fixes)
 
 
 def incentive_loop(
@@ -819,7 +824,7 @@ def incentive_loop(
                     f"{i} q={q:g}" for i, q in sorted(vetoed.items())
                 )
             return replace(plan, explanation=(*notes, why, *plan.explanation))
-        report = judge(scenario, plan, thresholds=thresholds)
+        report = judge(scenario, plan, thresholds=thresholds, fixes=False)
         if two_sided and report.target_compatible and not report.incentive_compatible:
             who = report.first_leaver
             notes.append(f"round {rnd}: the check finds a coalition member defecting: {who}")

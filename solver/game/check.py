@@ -253,6 +253,7 @@ def check(
     *,
     inspection_cost: float | None = None,
     thresholds: bool = True,
+    fixes: bool = True,
 ) -> ICReport:
     """Check a plan for subgame-perfect incentive compatibility, phase by phase.
 
@@ -270,6 +271,11 @@ def check(
         Compute each phase's critical detection, credibility and discount
         (``None`` when ``False``: sensitivity sweeps need only the verdicts
         and margins, and the discount bisection is half the check's time).
+    fixes : bool, optional
+        Also work out what would fix each failing phase and each member
+        tempted to defect (timing moves, paying on completion; the larger
+        part of the check's time when someone defects). ``False`` gives the
+        same verdicts and margins with empty fix lists (sweeps, the loop).
 
     Returns
     -------
@@ -311,7 +317,7 @@ def check(
         th = {"critical_detection": none, "critical_credibility": none, "critical_discount": none}
     _, actions = chain_phases(games, co, y, z)
     phases = [
-        _phase_record(g, th, actions[g.phase - 1], cred, inspection_cost, scenario, sched)
+        _phase_record(g, th, actions[g.phase - 1], cred, inspection_cost, scenario, sched, fixes)
         for g in games
     ]
     first = next((p.phase for p in phases if p.spe_action == "backslide"), None)
@@ -328,6 +334,9 @@ def check(
         target_compatible=target_ok,
         annuity=tuple(float(g) for g in co.timeline.annuity),
     )
+    leaver = report.first_leaver
+    if leaver is None or not fixes:
+        return report
     pay = tuple(
         fix
         for v in members
@@ -335,9 +344,6 @@ def check(
         for fix in [completion_fix(original, sched, v.actor)]
         if fix is not None
     )
-    leaver = report.first_leaver
-    if leaver is None:
-        return report
     return replace(
         report,
         coalition_fixes=tuple(timing_fixes(original, sched, leaver[1])),
@@ -353,6 +359,7 @@ def _phase_record(
     inspection_cost: float,
     scenario: Scenario,
     sched: Schedule,
+    fixes: bool = True,
 ) -> PhaseCheck:
     k = g.phase - 1
     vd = g.deviate_value()
@@ -381,7 +388,7 @@ def _phase_record(
         non_credible=non_cred,
         fixes=(),
     )
-    if ok:
+    if ok or not fixes:
         return rec
-    fixes = suggest_fixes(rec, g, cred, scenario, sched)
-    return PhaseCheck(**{**rec.__dict__, "fixes": tuple(fixes)})
+    found = suggest_fixes(rec, g, cred, scenario, sched)
+    return PhaseCheck(**{**rec.__dict__, "fixes": tuple(found)})

@@ -475,7 +475,7 @@ def evaluate_exact(scenario: Scenario, plan: Plan | Schedule, worlds: Worlds) ->
             family = v.split(":", 1)[0]
             if family in fails:
                 fails[family][i] = True
-        rep = check(variant, sch, thresholds=False)
+        rep = check(variant, sch, thresholds=False, fixes=False)
         t_margin[i] = [p.ic_margin for p in rep.phases]
         t_ok[i] = [p.incentive_compatible for p in rep.phases]
         names = tuple(v.actor for v in rep.coalition)

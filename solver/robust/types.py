@@ -129,7 +129,7 @@ def type_verdicts(s: Scenario, plan: Plan | Schedule) -> list[dict[str, Any]]:
     out = []
     for t in s.target_types:
         v = type_scenario(s, t)
-        rep = check(v, plan, thresholds=False)
+        rep = check(v, plan, thresholds=False, fixes=False)
         x = exposure(v, plan)
         k = int(np.argmax(x))
         out.append(

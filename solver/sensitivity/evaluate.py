@@ -131,7 +131,7 @@ def result_of(scenario: Scenario, plan: Plan) -> SampleResult:
     if plan.schedule is None or not plan.status.has_solution:
         return SampleResult(status=plan.status.value)
     lev = tuple(float(x) for x in plan.schedule.values(scenario).leverage)
-    report = judge(scenario, plan, thresholds=False)
+    report = judge(scenario, plan, thresholds=False, fixes=False)
     margins = tuple(float(ph.ic_margin) for ph in report.phases)
     sch = plan.schedule
     return SampleResult(
