@@ -713,6 +713,9 @@ MAX_MAGNITUDE = 1e9
 """Largest absolute value of a money amount or other magnitude (USD m, ratios, weights)."""
 
 MAX_DISCOUNT = 1.0 - 1e-6
+MIN_ANNUAL_DISCOUNT = 1e-6
+"""The least annual discount a per-phase ``discount`` may imply (``discount ** (1 /
+phase_years)``): below it the annual equivalent of a transfer overflows the solvers."""
 """Largest discount factor (per phase or per year)."""
 
 PHASE_YEARS_RANGE = (1.0 / 365.0, 100.0)
@@ -773,11 +776,24 @@ def _check_bounds(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -> 
             )
     years = p.phase_years if isinstance(p.phase_years, tuple) else (p.phase_years,)
     lo, hi = PHASE_YEARS_RANGE
+    bad_years = False
     for i, y in enumerate(years):
         if not lo <= y <= hi:
+            bad_years = True
             tail = f"[{i}]" if isinstance(p.phase_years, tuple) else ""
             c.add(
                 f"parameters.phase_years{tail}",
                 y,
                 "numeric bound: a phase must last between 1/365 and 100 years",
+            )
+    if p.annual_discount is None and not bad_years and years and 0.0 < p.discount < 1.0:
+        beta = p.discount ** (1.0 / float(years[0]))
+        if beta < MIN_ANNUAL_DISCOUNT:
+            c.add(
+                "parameters.discount",
+                p.discount,
+                f"numeric bound: per phase of {float(years[0]):g} years it is an annual "
+                f"discount of {beta:.3g}, below {MIN_ANNUAL_DISCOUNT:g} (a year then weighs "
+                "nothing; a transfer's annual equivalent v (1 - beta) / beta passes what the "
+                "solvers resolve); give a discount per phase closer to 1, or annual_discount",
             )
