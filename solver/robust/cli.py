@@ -39,6 +39,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "against the scenario's target types alone)",
     )
     g.add_argument(
+        "--types",
+        action="store_true",
+        help="cross every sampled world with the scenario's target types, weighted by their "
+        "priors (a copy of the world block per world and type; implied by --robust types, "
+        "--require-type and --max-exposure)",
+    )
+    g.add_argument(
         "--require-type",
         action="append",
         default=[],
@@ -89,14 +96,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _share(plan: Any, scenario: Any, worlds: Any) -> dict[str, Any]:
+def _share(plan: Any, scenario: Any, worlds: Any, types: bool = True) -> dict[str, Any]:
     """Share of ``worlds`` where ``plan`` works, with a 95 % interval (types weighted by prior)."""
     from solver.robust.batch import evaluate_plan, shares_ci
     from solver.robust.types import type_worlds
 
     if plan is None:
         return {"share": None, "ci": None, "worlds": worlds.n, "seed": worlds.seed}
-    if not scenario.target_types:
+    if not scenario.target_types or not types:
         works = evaluate_plan(scenario, plan, worlds).works
         hits = int(works.sum())
         lo, hi = shares_ci(hits, worlds.n)
@@ -148,6 +155,9 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
     check_seed = args.seed + 1 if args.check_seed is None else args.check_seed
     if check_seed == args.seed:
         raise ValueError(f"--check-seed {check_seed} equals --seed: out of sample needs new draws")
+    use_types = bool(
+        args.types or args.robust == "types" or args.require_type or args.max_exposure is not None
+    )
     if args.robust == "types":
         if not scenario.target_types:
             raise ValueError("--robust types: the scenario declares no [[target_types]]")
@@ -167,6 +177,7 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         criterion=args.criterion,
         level=args.level,
         time_limit=args.time_limit if args.time_limit is not None else 60.0,
+        types=use_types,
         require_types=tuple(args.require_type),
         max_exposure=args.max_exposure,
     )
@@ -177,7 +188,7 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
     proposal = proposal_schedule(scenario)
     in_sample = None
     if res.schedule is not None and inside.n:
-        in_sample = _share(res.schedule, scenario, inside)["share"]
+        in_sample = _share(res.schedule, scenario, inside, use_types)["share"]
     robust = {
         "spec": None if args.robust == "types" else str(args.robust),
         "criterion": args.criterion,
@@ -191,11 +202,15 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         "seconds": round(res.seconds, 3),
         "model": {"rows": res.rows, "columns": res.columns, "binaries": res.binaries},
         "in_sample": in_sample,
-        "out_of_sample": _share(res.schedule, scenario, outside),
+        "out_of_sample": _share(res.schedule, scenario, outside, use_types),
         "nominal": _share(
-            nominal.schedule if nominal.status.has_solution else None, scenario, outside
+            nominal.schedule if nominal.status.has_solution else None,
+            scenario,
+            outside,
+            use_types,
         ),
-        "proposal": None if proposal is None else _share(proposal, scenario, outside),
+        "proposal": None if proposal is None else _share(proposal, scenario, outside, use_types),
+        "types": use_types,
         "ceiling": None,
         "require_types": list(args.require_type),
         "max_exposure": args.max_exposure,
@@ -219,7 +234,7 @@ def _ceiling(
     lo, hi = shares_ci(int(reached.sum()), c)
     doc = {"share": float(reached.mean()), "ci": [lo, hi], "worlds": c, "seed": outside.seed}
     for name, plan in (("robust", robust), ("nominal", nominal.schedule)):
-        same = _share(plan, scenario, few)
+        same = _share(plan, scenario, few, types=False)
         doc[f"{name}_share"] = same["share"]
         if plan is not None and reached.any():
             from solver.robust.batch import evaluate_plan

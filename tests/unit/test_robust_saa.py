@@ -125,15 +125,33 @@ def test_cli_robust_json(tmp_path: Path) -> None:
 
     sch = load_schedule(plan_file, s)
     worlds = draw_worlds(s, load_spec(SPEC, s), 500, seed=12)
+    assert r["types"] is False  # without --types the worlds are the scenario's own
+    assert float(np.mean(evaluate_plan(s, sch, worlds).works)) == pytest.approx(oos["share"])
+
+
+def test_cli_robust_with_types_weighs_each_type_by_its_prior(tmp_path: Path) -> None:
+    cmd = [
+        sys.executable, "-m", "solver.cli", "solve", "--robust", str(SPEC), "--worlds", "6",
+        "--seed", "11", "--check-worlds", "300", "--types", "--json",
+    ]  # fmt: skip
+    out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    r = json.loads(out.stdout)["robust"]
+    assert r["types"] is True
+    (tmp_path / "robust.json").write_text(out.stdout)
+    from solver.plan import load_schedule
     from solver.robust.types import type_worlds
 
+    s = load_scenario(MODELS / "dprk_2018.toml")
+    sch = load_schedule(tmp_path / "robust.json", s)
+    worlds = draw_worlds(s, load_spec(SPEC, s), 300, seed=12)
     weighted = 0.0
     for t in s.target_types:  # the default's types, each on top of every world
         st, wt = type_worlds(s, t, worlds)
         share = float(np.mean(evaluate_plan(st, sch, wt).works))
-        assert share == pytest.approx(oos["types"][t.id])
+        assert share == pytest.approx(r["out_of_sample"]["types"][t.id])
         weighted += t.prior * share
-    assert weighted == pytest.approx(oos["share"])
+    assert weighted == pytest.approx(r["out_of_sample"]["share"])
 
 
 def test_cli_robust_refuses_the_same_seed_out_of_sample(tmp_path: Path) -> None:
