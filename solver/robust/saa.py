@@ -119,7 +119,7 @@ def robust_model(
     level: float = 0.1,
     two_sided: bool = True,
     template: StepTemplate | None = None,
-    types: bool = True,
+    types: bool = False,
     require_types: tuple[str, ...] = (),
     max_exposure: float | None = None,
 ) -> tuple[LinearModel, dict[str, Any]]:
@@ -142,7 +142,8 @@ def robust_model(
         ``two_sided`` (``info["template"]`` of an earlier call), to reuse.
     types : bool, optional
         Cross every world with the scenario's ``target_types``, weighted by
-        their priors (default ``True``; no effect without types).
+        their priors (default ``False``; implied by ``require_types``,
+        ``max_exposure`` and an empty ``worlds``; no effect without types).
     require_types : tuple of str, optional
         Types whose conditions hold hard in the scenario as written.
     max_exposure : float, optional
@@ -316,6 +317,8 @@ def _entries(
     """The scenario as written (hard), the types' own rows, then the weighted worlds."""
     from solver.robust.types import type_scenario, type_worlds
 
+    if require_types or max_exposure is not None or worlds.n == 0:
+        types = True
     kinds = s.target_types if types else ()
     known = {t.id for t in kinds}
     for wanted in require_types:
@@ -431,7 +434,7 @@ def solve_robust(
     two_sided: bool = True,
     backend: str = "highspy",
     time_limit: float | None = 60.0,
-    types: bool = True,
+    types: bool = False,
     require_types: tuple[str, ...] = (),
     max_exposure: float | None = None,
 ) -> RobustSolution:

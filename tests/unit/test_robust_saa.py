@@ -83,8 +83,8 @@ def test_model_is_built_once_and_grows_by_one_world_block_per_world(default) -> 
     assert m3.num_vars - m1.num_vars == 2 * (info["world_columns"] + 1)  # + one works binary
     assert sum(m3.integer) - sum(m1.integer) == 2
     # with the default's two target types every world is there twice, once per type
-    t1, _ = robust_model(s, Worlds(worlds.paths, worlds.values[:1], 0))
-    t3, _ = robust_model(s, Worlds(worlds.paths, worlds.values[:3], 0))
+    t1, _ = robust_model(s, Worlds(worlds.paths, worlds.values[:1], 0), types=True)
+    t3, _ = robust_model(s, Worlds(worlds.paths, worlds.values[:3], 0), types=True)
     assert t3.num_vars - t1.num_vars == 2 * 2 * (info["world_columns"] + 1)
 
 
