@@ -15,6 +15,7 @@ from solver.backends.base import (
     StatusTable,
     error_solution,
     model_trouble,
+    quiet_stdout,
     resolve_status,
 )
 from solver.model import LinearModel
@@ -96,23 +97,28 @@ def solve_highs(model: LinearModel, *, time_limit: float | None = None) -> Solut
     t0 = time.perf_counter()
 
     def run(opts: dict[str, object]) -> Any:
-        return milp(
-            sign * a["c"],
-            integrality=a["integrality"],
-            bounds=Bounds(a["lb"], a["ub"]),
-            constraints=constraints,
-            options=opts,
-        )
+        with quiet_stdout():  # HiGHS prints stray debug lines from C (breaking --json)
+            return milp(
+                sign * a["c"],
+                integrality=a["integrality"],
+                bounds=Bounds(a["lb"], a["ub"]),
+                constraints=constraints,
+                options=opts,
+            )
 
     try:
         res = run(options)
     except ValueError as exc:  # scipy's own input checks
         return error_solution("highs", f"HiGHS via scipy: {exc}", time.perf_counter() - t0)
     note = ""
-    if int(res.status) == 4 and "Solve error" in str(res.message):
+    if (int(res.status) == 4 and "Solve error" in str(res.message)) or (
+        int(res.status) == 2 and options.get("presolve", True)
+    ):
         # SciPy's HiGHS can fail inside its presolve on models the others solve
         # (seen on a random leximin level: presolve off solves it to the same
-        # optimum as highspy and CBC); try once more without it and say so.
+        # optimum as highspy and CBC), or call such a model infeasible (a leximin
+        # level whose floors the previous plan meets, all levels 0); try once
+        # more without presolve and say so.
         left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         if left is None or left > 0:
             retry_opts = {**options, "presolve": False}

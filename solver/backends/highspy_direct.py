@@ -193,7 +193,8 @@ def _solve_once(
         _set_start(h, np.asarray(start, dtype=float))
     if deadline is not None:
         _interrupt_at(h, deadline)
-    h.run()
+    with quiet_stdout():  # HiGHS prints stray debug lines from C (breaking --json)
+        h.run()
     return _read(h, model, time.perf_counter() - t0)
 
 
@@ -465,11 +466,14 @@ class HighsSession:
         t0 = time.perf_counter()
         if self._h.passModel(lp) == highspy.HighsStatus.kError:
             return _refused(model, time.perf_counter() - t0)
-        if self._h.run() == highspy.HighsStatus.kError and (
+        with quiet_stdout():  # stray debug lines from C would reach stdout
+            ran = self._h.run()
+        if ran == highspy.HighsStatus.kError and (
             self._h.getModelStatus() == highspy.HighsModelStatus.kNotset
         ):
             # HiGHS's thread pool is per process; an earlier instance started it with
             # more threads than this session's one, and HiGHS refuses to run.  Restart it.
             highspy.Highs.resetGlobalScheduler(True)
-            self._h.run()
+            with quiet_stdout():
+                self._h.run()
         return _read(self._h, model, time.perf_counter() - t0, self._expand)

@@ -163,7 +163,18 @@ def test_per_phase_years_and_annual_discount_are_bounded() -> None:
     ],
 )
 def test_numbers_on_the_bounds_are_accepted(path: tuple, value: object) -> None:
-    scenario_from_dict(_with(path, value))
+    doc = _with(path, value)
+    if path == ("parameters", "phase_years") and value == 1 / 365:
+        # a day-long phase needs a per-phase discount near 1: 0.8 a day would be an
+        # annual discount of 4e-36, refused below 1e-6 (the next test)
+        doc["parameters"]["discount"] = 0.9995
+    scenario_from_dict(doc)
+
+
+def test_a_per_phase_discount_implying_a_negligible_year_is_refused_with_the_rule() -> None:
+    doc = _with(("parameters", "phase_years"), 1 / 365)  # at the scenario's 0.8 a phase
+    with pytest.raises(ScenarioError, match=r"parameters\.discount is 0\.8; numeric bound"):
+        scenario_from_dict(doc)
 
 
 def test_relief_solve_refuses_a_huge_value_before_solving(tmp_path: Path, capsys) -> None:

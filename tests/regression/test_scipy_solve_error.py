@@ -68,3 +68,36 @@ def test_the_scipy_backend_recovers_from_a_presolve_solve_error():
     assert plan.status is Status.OPTIMAL, plan.message
     assert ref.status is Status.OPTIMAL
     assert plan.levels == pytest.approx(ref.levels, rel=1e-6)
+
+
+def _zero_levels_path():  # type: ignore[no-untyped-def]
+    from tests.conftest import ROOT
+
+    return ROOT / "tests" / "fixtures" / "scenarios" / "all_zero_levels.json"
+
+
+def test_scipy_infeasible_answer_on_a_zero_level_is_rechecked_without_presolve() -> None:
+    # Found by the property test after issue 12's members: every leximin level is 0, and
+    # SciPy's HiGHS with presolve calls level 4 infeasible although the previous plan
+    # meets every floor; without presolve it solves, like highspy and CBC.
+    from solver.scenario import load_scenario
+
+    s = load_scenario(_zero_levels_path())
+    plans = {b: solve(s, backend=b, explain=False) for b in ("highs", "highspy", "cbc")}
+    assert {b: p.status for b, p in plans.items()} == dict.fromkeys(plans, Status.OPTIMAL)
+    assert len({p.levels for p in plans.values()}) == 1
+
+
+def test_json_stdout_is_one_document_even_when_highs_prints_from_c(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the same solve makes HiGHS print "HighsMipSolverData::transformNewIntegerFeasibleSolution
+    # tmpSolver.run();" from C; stdout must still be exactly one JSON document
+    import json
+    import subprocess
+    import sys
+
+    for backend in ("highs", "highspy"):
+        cmd = [sys.executable, "-m", "solver.cli", "solve", str(_zero_levels_path()),
+               "--backend", backend, "--json"]  # fmt: skip
+        out = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["status"] == "optimal"
