@@ -21,11 +21,14 @@ __all__ = ["robust_entry", "robust_section"]
 
 
 def _spec_path(given: str, document: Path) -> Path:
+    """The spec a robust document names: as given, beside the document, or shipped."""
+    from solver.shipped import MODELS_DIR
+
     p = Path(given)
-    if p.exists() or p.is_absolute():
-        return p
-    beside = document.parent / p
-    return beside if beside.exists() else p
+    for candidate in (p, document.parent / p, MODELS_DIR / p.name):
+        if candidate.exists():
+            return candidate
+    return p
 
 
 def robust_entry(scenario: Scenario, path: str | Path) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 from typing import Any
 
 from solver.io import dumps_json
@@ -190,7 +191,7 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
     if res.schedule is not None and inside.n:
         in_sample = _share(res.schedule, scenario, inside, use_types)["share"]
     robust = {
-        "spec": None if args.robust == "types" else str(args.robust),
+        "spec": None if args.robust == "types" else str(Path(args.robust).resolve()),
         "criterion": args.criterion,
         "level": args.level if args.criterion in ("quantile", "cvar") else None,
         "worlds": inside.n,
