@@ -100,7 +100,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _share(plan: Any, scenario: Any, worlds: Any, types: bool = True) -> dict[str, Any]:
     """Share of ``worlds`` where ``plan`` works, with a 95 % interval (types weighted by prior)."""
     from solver.robust.batch import evaluate_plan, shares_ci
-    from solver.robust.types import type_worlds
+    from solver.robust.types import evaluate_by_type
 
     if plan is None:
         return {"share": None, "ci": None, "worlds": worlds.n, "seed": worlds.seed}
@@ -111,9 +111,8 @@ def _share(plan: Any, scenario: Any, worlds: Any, types: bool = True) -> dict[st
         return {"share": hits / worlds.n, "ci": [lo, hi], "worlds": worlds.n, "seed": worlds.seed}
     per_type = {}
     share = var = 0.0
-    for t in scenario.target_types:
-        st, wt = type_worlds(scenario, t, worlds)
-        p = float(evaluate_plan(st, plan, wt).works.mean())
+    for t, judged in evaluate_by_type(scenario, plan, worlds):
+        p = float(judged.works.mean())
         per_type[t.id] = p
         share += t.prior * p
         var += t.prior**2 * p * (1.0 - p) / worlds.n

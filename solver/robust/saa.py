@@ -103,12 +103,10 @@ def _variants(scenario: Scenario, worlds: Worlds) -> list[Scenario]:
     return [make(worlds.sample(i)) for i in range(worlds.n)]
 
 
-def _row_slices(model: LinearModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    rows, cols, vals = model.coo()
-    order = np.argsort(rows, kind="stable")
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    starts = np.searchsorted(rows, np.arange(model.num_rows + 1))
-    return starts, cols, vals, order
+def _row_slices(model: LinearModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row starts, columns and values of ``model``'s rows (its CSR matrix)."""
+    a = model.matrix()
+    return a.indptr, a.indices, a.data
 
 
 def robust_model(
@@ -183,7 +181,7 @@ def robust_model(
         if name in block_rows:
             r0, r1 = block_rows[name]
             world_row[r0:r1] = True
-    starts, cols, vals, _ = _row_slices(base)
+    starts, cols, vals = _row_slices(base)
     for r in range(base.num_rows):  # rows on the world's columns: the incentive rows
         if np.isin(cols[starts[r] : starts[r + 1]], world_cols).any():
             world_row[r] = True
@@ -217,7 +215,7 @@ def robust_model(
         variant, tag, weight, mode = entry.scenario, entry.tag, entry.weight, entry.mode
         co = coefficients(variant)
         world = _world_model(tpl, variant, co)
-        w_starts, w_cols, w_vals, _ = _row_slices(world)
+        w_starts, w_cols, w_vals = _row_slices(world)
         col_map = {}
         for j in world_cols:
             col_map[int(j)] = m.add_var(
@@ -241,7 +239,7 @@ def robust_model(
                 continue  # only the world's leverage (or exposure) counts
             if condition and mode == "weighted":
                 assert pick is not None
-                big_lo, big_hi = _big_m(m, coefs, lo, hi, world, co)
+                big_lo, big_hi = _big_m(m, coefs, lo, hi, co)
                 if math.isfinite(lo) and big_lo > 0:
                     m.add_row(
                         f"{base.row_names[r]} @{tag}",
@@ -268,7 +266,7 @@ def robust_model(
                     m.add_row(f"eta <= L @{tag}", {eta: 1.0, c: -1.0}, ub=0.0, group="robust")
             elif criterion == "quantile":
                 assert pick is not None
-                big = _lev_bound(variant, co)
+                big = _lev_bound(co)
                 for c in levels:
                     m.add_row(
                         f"eta <= L unless dropped @{tag}",
@@ -405,7 +403,7 @@ def _activity_range(m: LinearModel, coefs: dict[int, float]) -> tuple[float, flo
     return lo, hi
 
 
-def _lev_bound(s: Scenario, co: Any) -> float:
+def _lev_bound(co: Any) -> float:
     """A bound on ``|L_k|`` and every value in the world (USD m): all flows for all time."""
     g = float(np.max(co.timeline.annuity)) + float(sum(co.timeline.years))
     total = float(np.abs(co.v).sum() * 2 + np.abs(co.c).sum() * 2)
@@ -413,12 +411,12 @@ def _lev_bound(s: Scenario, co: Any) -> float:
 
 
 def _big_m(
-    m: LinearModel, coefs: dict[int, float], lo: float, hi: float, world: LinearModel, co: Any
+    m: LinearModel, coefs: dict[int, float], lo: float, hi: float, co: Any
 ) -> tuple[float, float]:
     """How far a condition row can be from holding (for the chance relaxation)."""
     amin, amax = _activity_range(m, coefs)
     if not (math.isfinite(amin) and math.isfinite(amax)):  # a leverage column: bound it
-        bound = _lev_bound(None, co)  # type: ignore[arg-type]
+        bound = _lev_bound(co)
         amin, amax = -bound, bound
     big_lo = (lo - amin) if math.isfinite(lo) else 0.0
     big_hi = (amax - hi) if math.isfinite(hi) else 0.0

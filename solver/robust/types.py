@@ -28,7 +28,14 @@ from solver.plan import Plan, Schedule
 from solver.scenario import Scenario
 from solver.scenario_types import TargetType
 
-__all__ = ["exposure", "render_types", "type_scenario", "type_verdicts", "type_worlds"]
+__all__ = [
+    "evaluate_by_type",
+    "exposure",
+    "render_types",
+    "type_scenario",
+    "type_verdicts",
+    "type_worlds",
+]
 
 
 def type_scenario(s: Scenario, t: TargetType) -> Scenario:
@@ -220,3 +227,33 @@ def type_worlds(s: Scenario, t: TargetType, worlds: Any) -> tuple[Scenario, Any]
             if a.path in index:
                 values[:, index[a.path]] *= float(factor)
     return type_scenario(s, t), Worlds(worlds.paths, values, worlds.seed)
+
+
+def evaluate_by_type(
+    s: Scenario, plan: Plan | Schedule, worlds: Any, *, engine: str = "auto"
+) -> list[tuple[TargetType, Any]]:
+    """The plan judged in ``worlds`` once per target type (the type's numbers on top).
+
+    Parameters
+    ----------
+    s : Scenario
+        The base scenario with its ``target_types``.
+    plan : Plan or Schedule
+        The plan, held fixed.
+    worlds : solver.robust.batch.Worlds
+        Sampled worlds of ``s``.
+    engine : str, optional
+        As in :func:`solver.robust.batch.evaluate_plan`.
+
+    Returns
+    -------
+    list of tuple
+        ``(type, PlanInWorlds)`` in the scenario's type order (empty without types).
+    """
+    from solver.robust.batch import evaluate_plan
+
+    out = []
+    for t in s.target_types:
+        st, wt = type_worlds(s, t, worlds)
+        out.append((t, evaluate_plan(st, plan, wt, engine=engine)))
+    return out

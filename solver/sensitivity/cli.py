@@ -249,15 +249,12 @@ def _run_plan(args: argparse.Namespace, scenario: Any, spec: Any) -> int:
 
 def _per_type(scenario: Any, schedule: Any, worlds: Any, engine: str) -> list[dict[str, Any]]:
     """Per target type, the plan's summary in the same worlds with the type's numbers."""
-    from solver.robust.batch import evaluate_plan
-    from solver.robust.types import type_worlds
+    from solver.robust.types import evaluate_by_type
 
-    out = []
-    for t in scenario.target_types:
-        st, wt = type_worlds(scenario, t, worlds)
-        summary = evaluate_plan(st, schedule, wt, engine=engine).summary()
-        out.append({"type": t.id, "prior": t.prior, **summary})
-    return out
+    return [
+        {"type": t.id, "prior": t.prior, **judged.summary()}
+        for t, judged in evaluate_by_type(scenario, schedule, worlds, engine=engine)
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
