@@ -24,10 +24,31 @@ run_sweep
 
 from __future__ import annotations
 
-from solver.sensitivity.evaluate import SampleResult, evaluate_batch
-from solver.sensitivity.paths import SampleApplier
-from solver.sensitivity.runner import METHODS, SweepResult, run_sweep
-from solver.sensitivity.spec import Param, Spec, apply_sample, load_spec, spec_from_dict
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from solver.sensitivity.evaluate import SampleResult, evaluate_batch
+    from solver.sensitivity.paths import SampleApplier
+    from solver.sensitivity.runner import METHODS, SweepResult, run_sweep
+    from solver.sensitivity.spec import Param, Spec, apply_sample, load_spec, spec_from_dict
+
+# The names load on first use (PEP 562): loading a scenario with target types
+# imports solver.sensitivity.paths, which runs this file first, and must not
+# pull in the sweep runner with SciPy's statistics (0.5 s of `relief solve`).
+_EXPORTS: dict[str, str] = {
+    "SampleResult": "solver.sensitivity.evaluate",
+    "evaluate_batch": "solver.sensitivity.evaluate",
+    "SampleApplier": "solver.sensitivity.paths",
+    "METHODS": "solver.sensitivity.runner",
+    "SweepResult": "solver.sensitivity.runner",
+    "run_sweep": "solver.sensitivity.runner",
+    "Param": "solver.sensitivity.spec",
+    "Spec": "solver.sensitivity.spec",
+    "apply_sample": "solver.sensitivity.spec",
+    "load_spec": "solver.sensitivity.spec",
+    "spec_from_dict": "solver.sensitivity.spec",
+}
 
 __all__ = [
     "METHODS",
@@ -42,3 +63,40 @@ __all__ = [
     "run_sweep",
     "spec_from_dict",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first access (:pep:`562`).
+
+    Parameters
+    ----------
+    name : str
+        The attribute asked for.
+
+    Returns
+    -------
+    Any
+        The object, cached in the module's namespace for the next access.
+
+    Raises
+    ------
+    AttributeError
+        When ``name`` is not a public name of the package.
+    """
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'solver.sensitivity' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """Return the module's names, the lazily imported public ones included.
+
+    Returns
+    -------
+    list of str
+        Sorted attribute names.
+    """
+    return sorted(set(globals()) | set(_EXPORTS))
