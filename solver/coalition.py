@@ -99,7 +99,7 @@ from typing import Any
 import numpy as np
 
 from solver.credibility import after_leaving, deciders
-from solver.payoffs import Coefficients, aggregates, coefficients, phase_values
+from solver.payoffs import Coefficients, aggregates, coefficients, phase_values, target_holds
 from solver.scenario_types import Scenario
 from solver.tolerances import incentive_compatible
 
@@ -397,7 +397,7 @@ def coalition_values(
     payoffs = actor_payoffs(s)
     if payoffs and target is None:
         target = coefficients(s)
-    responses = _Responses(s, target, y, z) if target is not None else None
+    responses = _Responses(s, target, y, z, payoffs) if target is not None else None
     out = []
     for p in payoffs:
         assert responses is not None
@@ -471,37 +471,50 @@ def coalition_values(
 
 
 class _Responses:
-    """The target's answer to one member's leaving or reneging, per node.
+    """The target's answer to each member's leaving or reneging, per node.
 
     The target's values at node ``j`` read the plan's aggregates of phases
     ``j`` on only, so a member's withdrawal from phase ``k + 1`` on is judged
     at every node ``j >= k`` by one evaluation with the withdrawal in every
-    phase; identical variants (a member whose leaving changes nothing in the
-    target's game) share one evaluation.
+    phase.  Every withdrawal of every member is one variant of the plan, and
+    all of them are judged in one vectorised evaluation
+    (:func:`solver.payoffs.target_holds`); identical variants (a member whose
+    leaving changes nothing in the target's game) are judged once.
     """
 
-    def __init__(self, s: Scenario, target: Coefficients, y: np.ndarray, z: np.ndarray) -> None:
-        self.s, self.target, self.y, self.z = s, target, y, z
+    def __init__(
+        self, s: Scenario, target: Coefficients, y: np.ndarray, z: np.ndarray, payoffs: list[Any]
+    ) -> None:
+        self.s, self.target = s, target
         self.decide = {i.id: tuple(a.id for a in deciders(s, i)[0]) for i in s.instruments}
-        self.seen: dict[tuple[bytes, bytes, bytes], np.ndarray] = {}
-
-    def _good(self, ended: np.ndarray, v: np.ndarray, q: np.ndarray) -> np.ndarray:
-        key = (ended.tobytes(), v.tobytes(), q.tobytes())
-        if key not in self.seen:
-            co = self.target if v is self.target.v and q is self.target.q else None
-            if co is None:
-                co = replace(self.target, v=v, q=q)
-            kk = co.phases
-            mask = np.repeat(ended[:, None], kk, axis=1) if ended.any() else None
-            pv = phase_values(co, self.y, self.z, mask)
-            self.seen[key] = np.array(
-                [
-                    incentive_compatible(float(c), float(c - m))
-                    for c, m in zip(pv.comply_value, pv.leverage, strict=True)
-                ],
-                dtype=bool,
+        variants = {}
+        for p in payoffs:
+            variants[("renege", p.actor)] = self._renege(p)
+            variants[("leave", p.actor)] = self._leave(p)
+        keys, rows = list(variants), []
+        seen: dict[tuple[bytes, bytes, bytes], int] = {}
+        for key in keys:
+            ended, v, q = variants[key]
+            sig = (ended.tobytes(), v.tobytes(), q.tobytes())
+            rows.append(seen.setdefault(sig, len(seen)))
+        uniq = list(
+            {
+                seen[(e.tobytes(), v.tobytes(), q.tobytes())]: (e, v, q)
+                for e, v, q in variants.values()
+            }.values()
+        )
+        if uniq:
+            good = target_holds(
+                target,
+                y,
+                z,
+                np.array([u[0] for u in uniq]),
+                np.array([u[1] for u in uniq]),
+                np.array([u[2] for u in uniq]),
             )
-        return self.seen[key]
+        else:
+            good = np.zeros((0, target.phases), dtype=bool)
+        self.good = {key: good[r] for key, r in zip(keys, rows, strict=True)}
 
     @staticmethod
     def _first(good: np.ndarray) -> Any:
@@ -511,19 +524,11 @@ class _Responses:
 
         return first
 
-    def renege(self, p: ActorPayoffs) -> Any:
-        """``k -> j``: the first node ``j >= k`` failing once ``p``'s funded relief ends."""
+    def _renege(self, p: ActorPayoffs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ended = (p.funding + p.once) > 0.0
-        return self._first(self._good(ended, self.target.v, self.target.q))
+        return ended, self.target.v, self.target.q
 
-    def leave(self, p: ActorPayoffs) -> Any:
-        """``k -> j``: the first node ``j >= k`` failing once ``p`` leaves (``None``: none).
-
-        Its relief ends (what it funds, what is granted through instruments it
-        alone decides), its share of each measure's pressure goes, and each
-        snapback it takes part in is judged without it
-        (:func:`solver.credibility.after_leaving`).
-        """
+    def _leave(self, p: ActorPayoffs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s, a = self.s, p.actor
         alone = np.array([self.decide[m.instrument] == (a,) for m in s.measures], dtype=bool)
         ended = ((p.funding + p.once) > 0.0) | alone
@@ -541,7 +546,21 @@ class _Responses:
                 if q is self.target.q:
                     q = q.copy()
                 q[i] = rows[m.snapback]
-        return self._first(self._good(ended, v, q))
+        return ended, v, q
+
+    def renege(self, p: ActorPayoffs) -> Any:
+        """``k -> j``: the first node ``j >= k`` failing once ``p``'s funded relief ends."""
+        return self._first(self.good[("renege", p.actor)])
+
+    def leave(self, p: ActorPayoffs) -> Any:
+        """``k -> j``: the first node ``j >= k`` failing once ``p`` leaves (``None``: none).
+
+        Its relief ends (what it funds, what is granted through instruments it
+        alone decides), its share of each measure's pressure goes, and each
+        snapback it takes part in is judged without it
+        (:func:`solver.credibility.after_leaving`).
+        """
+        return self._first(self.good[("leave", p.actor)])
 
 
 def _broken_values(tl: Any, gain: np.ndarray, kept: np.ndarray) -> np.ndarray:

@@ -46,6 +46,7 @@ import numpy as np
 from solver.credibility import credibility_table
 from solver.scenario_types import Scenario
 from solver.timeline import Timeline, Weights
+from solver.tolerances import IC_TOL
 
 __all__ = [
     "DEVIATIONS",
@@ -57,6 +58,7 @@ __all__ = [
     "deviation_classes",
     "phase_values",
     "state_matrices",
+    "target_holds",
 ]
 
 DEVIATIONS = ("stall", "overt", "covert")
@@ -536,23 +538,42 @@ def phase_values(
     """
     kk, n_d = co.phases, len(co.c)
     agg = aggregates(co, y, z, ended)
-    vc = co.timeline.comply.value(*_args(agg))
+    args = _args(agg)
+    tl = co.timeline
+    vc = tl.comply.value(*args)
+    # each weight set evaluated once for every deciding phase (class_values, the
+    # per-phase reference, evaluates them phase by phase: same values, same order)
+    whole = {"stall": tl.stall.value(*args), "overt": tl.overt.value(*args)}
+    covert: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     best = {kind: np.full(kk, -np.inf) for kind in DEVIATIONS}
     vd, det = np.zeros(kk), np.zeros(kk)
     kinds: list[str] = []
     rev: list[np.ndarray] = []
+    none = np.zeros(n_d, dtype=bool)
     for k in range(kk):
+        done = z[:, k] > 0.5 if n_d else none
+        options: list[tuple[float, str, float, np.ndarray]] = []
+        if stall_open(z, k):
+            options.append((float(whole["stall"][k]), "stall", 0.0, none))
+        if done.any():
+            options.append((float(whole["overt"][k]), "overt", 1.0, done))
+            for pi, mask in deviation_classes(agg.detection[:, k], done):
+                if pi not in covert:
+                    w = tl.covert(pi)
+                    covert[pi] = (w.value(*args), w.rho)
+                base, rho = covert[pi]
+                restored = float(co.c[mask] @ agg.share[mask, k])
+                options.append((float(base[k] + rho[k] * restored), "covert", pi, mask))
         top: tuple[float, str, float, np.ndarray] | None = None
-        for kind in DEVIATIONS:
-            for value, pi, mask in class_values(co, agg, z, k, kind):
-                best[kind][k] = max(best[kind][k], value)
-                if top is None or value > top[0] + 1e-12 * max(1.0, abs(top[0])):
-                    top = (value, kind, pi, mask)
+        for value, kind, pi, mask in options:
+            best[kind][k] = max(best[kind][k], value)
+            if top is None or value > top[0] + 1e-12 * max(1.0, abs(top[0])):
+                top = (value, kind, pi, mask)
         if top is None:  # nothing done, nothing left to refuse: no deviation at all
-            top = (float(vc[k]), "none", 0.0, np.zeros(n_d, dtype=bool))
+            top = (float(vc[k]), "none", 0.0, none)
         vd[k], det[k] = top[0], top[2]
         kinds.append(top[1])
-        rev.append(top[3] if n_d else np.zeros(0, dtype=bool))
+        rev.append(top[3])
     return PhaseValues(
         aggregates=agg,
         comply_value=vc,
@@ -565,3 +586,85 @@ def phase_values(
         reversed=tuple(rev),
         leverage=vc - vd,
     )
+
+
+def target_holds(
+    co: Coefficients,
+    y: np.ndarray,
+    z: np.ndarray,
+    ended: np.ndarray,
+    v: np.ndarray,
+    q: np.ndarray,
+) -> np.ndarray:
+    """Whether the target complies at every node, for many variants of one plan at once.
+
+    A variant withdraws some measures in every phase (``ended``, as
+    :func:`aggregates` reads it) and may change their values to the target
+    (``v``: a member's share of the pressure gone) and their snapback
+    credibility (``q``).  Nothing else differs between variants: the steps,
+    their costs, detection and restorable shares are the plan's, so every
+    variant has the same deviation classes and restored costs, and each
+    weight set is evaluated once for all of them.  Row ``i`` equals
+    ``incentive_compatible(V^C_k, V^D_k)`` of :func:`phase_values` on
+    ``replace(co, v=v[i], q=q[i])`` with ``ended[i]`` in every phase.
+
+    Parameters
+    ----------
+    co : Coefficients
+        Scenario coefficients.
+    y, z : numpy.ndarray
+        State matrices.
+    ended : numpy.ndarray
+        ``(n_var, n_m)`` boolean: measures withdrawn in every phase.
+    v : numpy.ndarray
+        ``(n_var, n_m)`` values to the target (USD m/yr; once for transfers).
+    q : numpy.ndarray
+        ``(n_var, n_m, K)`` snapback credibility.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_var, K)`` boolean: complying is a best response at node ``k``.
+    """
+    kk, n_m = co.phases, len(co.v)
+    y = y.reshape(n_m, kk)
+    z = z.reshape(len(co.c), kk)
+    base = aggregates(co, y, z)
+    keep = 1.0 - np.asarray(ended, dtype=float)  # (n_var, n_m)
+    vk = np.asarray(v, dtype=float) * keep
+    granted_now = np.diff(np.concatenate([np.zeros((n_m, 1)), y], axis=1), axis=1)
+    relief = vk @ base.active
+    transfers = (vk * co.once) @ granted_now
+    clawback = np.einsum("im,imk->ik", vk * co.r, np.asarray(q, dtype=float) * base.active)
+    cost = np.broadcast_to(base.cost, relief.shape)
+    restorable = np.broadcast_to(base.restorable, relief.shape)
+    tl = co.timeline
+
+    def value(w: Weights) -> np.ndarray:
+        return (
+            relief @ w.R.T
+            - cost @ w.C.T
+            + transfers @ w.O.T
+            - clawback @ w.Q.T
+            + restorable @ w.B.T
+        )
+
+    vc = value(tl.comply)
+    vd = np.full(relief.shape, -np.inf)
+    stall, overt = value(tl.stall), value(tl.overt)
+    covert: dict[float, np.ndarray] = {}
+    for k in range(kk):
+        done = z[:, k] > 0.5 if z.size else np.zeros(0, dtype=bool)
+        if stall_open(z, k):
+            vd[:, k] = np.maximum(vd[:, k], stall[:, k])
+        if not done.any():
+            continue
+        vd[:, k] = np.maximum(vd[:, k], overt[:, k])
+        for pi, mask in deviation_classes(base.detection[:, k], done):
+            w = tl.covert(pi)
+            if pi not in covert:
+                covert[pi] = value(w)
+            restored = float(co.c[mask] @ base.share[mask, k])
+            vd[:, k] = np.maximum(vd[:, k], covert[pi][:, k] + w.rho[k] * restored)
+    vd = np.where(np.isneginf(vd), vc, vd)  # no deviation at all: complying is all there is
+    return vd <= vc + IC_TOL * np.maximum(1.0, np.abs(vc))

@@ -422,3 +422,37 @@ def test_two_sided_rows_are_the_members_margins(doc, data):
             want.extend(v.bound)
     scale = max(1.0, float(np.abs(want).max(initial=0.0)))
     assert np.allclose(slack, want, rtol=1e-9, atol=1e-7 * scale)
+
+
+@SETTINGS
+@given(scenarios(), st.data())
+def test_vectorised_target_answers_equal_phase_values(doc, data):
+    """payoffs.target_holds judges many variants of a plan at once (measures withdrawn, values
+    scaled, credibility changed); each row must be phase_values' verdict on that variant."""
+    from dataclasses import replace
+
+    from solver.payoffs import coefficients, phase_values, target_holds
+    from solver.tolerances import incentive_compatible
+
+    s = scenario_from_dict(doc)
+    co = coefficients(s)
+    n_m, kk = len(co.v), co.phases
+    y = np.array(data.draw(st.lists(st.booleans(), min_size=n_m * kk, max_size=n_m * kk)), float)
+    z = np.array(
+        data.draw(st.lists(st.booleans(), min_size=len(co.c) * kk, max_size=len(co.c) * kk)), float
+    )
+    y = np.maximum.accumulate(y.reshape(n_m, kk), axis=1)  # once granted, held
+    z = np.maximum.accumulate(z.reshape(len(co.c), kk), axis=1)
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    ended = rng.random((4, n_m)) < 0.4
+    v = co.v * rng.choice([0.0, 0.5, 1.0], size=(4, n_m))
+    q = np.clip(co.q + rng.choice([-1.0, 0.0, 0.5], size=(4, n_m, 1)), 0.0, 1.0)
+    got = target_holds(co, y, z, ended, v, q)
+    for i in range(4):
+        mask = np.repeat(ended[i][:, None], kk, axis=1)
+        pv = phase_values(replace(co, v=v[i], q=q[i]), y, z, mask)
+        want = [
+            incentive_compatible(float(c), float(c - m))
+            for c, m in zip(pv.comply_value, pv.leverage, strict=True)
+        ]
+        assert got[i].tolist() == want
