@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solver.credibility import credibility_table
+from solver.credibility import Credibility, credibility_table
 from solver.scenario_types import Scenario
 from solver.timeline import Timeline, Weights
 from solver.tolerances import IC_TOL
@@ -200,7 +200,11 @@ def _chain_caps(s: Scenario) -> np.ndarray:
 
 
 def coefficients(
-    scenario: Scenario, *, credibility: Mapping[str, float] | None = None, nominal: bool = False
+    scenario: Scenario,
+    *,
+    credibility: Mapping[str, float] | None = None,
+    nominal: bool = False,
+    table: Mapping[str, Credibility] | None = None,
 ) -> Coefficients:
     """Extract the payoff coefficients of ``scenario``.
 
@@ -214,6 +218,9 @@ def coefficients(
     nominal : bool, optional
         Use each instrument's nominal credibility instead of the effective
         one (the game module builds its snapback choices on it).
+    table : Mapping, optional
+        ``credibility_table(scenario)`` when the caller has it already (the
+        same derivation, not repeated).
 
     Returns
     -------
@@ -221,7 +228,8 @@ def coefficients(
         Arrays in the scenario's measure and milestone order.
     """
     kk = scenario.phases
-    table = credibility_table(scenario)
+    if table is None:
+        table = credibility_table(scenario)
     over = dict(credibility or {})
 
     def q_of(inst: str) -> list[float]:

@@ -300,14 +300,15 @@ def check(
         inspection_cost = scenario.parameters.inspection_cost
     y, z = sched.matrices(scenario)
     original = scenario
-    co = coefficients(scenario, nominal=True)  # the members' values need no credibility
-    members = coalition_values(scenario, co, y, z)
+    cred = credibility_table(scenario)
+    co = coefficients(scenario, nominal=True, table=cred)  # members need no credibility
+    members = coalition_values(scenario, co, y, z, target=coefficients(scenario, table=cred))
     # a member that would not enforce takes its share of the measures' pressure
     # with it: the target's game sees the scenario without that share
     scenario = enforced_scenario(scenario, members)
     if scenario is not original:
-        co = coefficients(scenario, nominal=True)
-    cred = credibility_table(scenario)
+        cred = credibility_table(scenario)
+        co = coefficients(scenario, nominal=True, table=cred)
     games = phase_games(co, y, z, [m.snapback for m in scenario.measures], cred)
     eff = {i: c.effective for i, c in cred.items()}
     if thresholds:

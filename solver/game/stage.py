@@ -35,7 +35,7 @@ import numpy as np
 
 from solver.credibility import Credibility
 from solver.game.tolerances import DECISION_TOL
-from solver.payoffs import DEVIATIONS, Aggregates, Coefficients, aggregates, class_values
+from solver.payoffs import Aggregates, Coefficients, aggregates, deviation_classes, stall_open
 from solver.timeline import Weights, phase_hazard
 from solver.tolerances import incentive_compatible
 
@@ -135,10 +135,11 @@ class PhaseGame:
         detection first).
         """
         choice = self._spe_choice if snapback is None else snapback
-        best = self.options[0]
+        best, top = self.options[0], self.options[0].value(choice)
         for o in self.options[1:]:
-            if o.value(choice) > best.value(choice) + 1e-12 * max(1.0, abs(best.value(choice))):
-                best = o
+            value = o.value(choice)
+            if value > top + 1e-12 * max(1.0, abs(top)):
+                best, top = o, value
         return best
 
     def deviate_value(self, snapback: dict[str, bool] | None = None) -> float:
@@ -194,6 +195,22 @@ def _weights(co: Coefficients, kind: str, pi: float) -> Weights:
     return tl.stall if kind == "stall" else tl.overt if kind == "overt" else tl.covert(pi)
 
 
+def _options(
+    co: Coefficients, agg: Aggregates, z: np.ndarray, k: int
+) -> list[tuple[str, float, np.ndarray]]:
+    """``(kind, pi, reversed_mask)`` of every deviation at node ``k``, in
+    :func:`solver.payoffs.class_values`' order (without evaluating them)."""
+    n_d = len(co.c)
+    out: list[tuple[str, float, np.ndarray]] = []
+    if stall_open(z, k):
+        out.append(("stall", 0.0, np.zeros(n_d, dtype=bool)))
+    done = z[:, k] > 0.5 if z.size else np.zeros(0, dtype=bool)
+    if done.any():
+        out.append(("overt", 1.0, done))
+        out.extend(("covert", pi, rev) for pi, rev in deviation_classes(agg.detection[:, k], done))
+    return out
+
+
 def phase_games(
     co: Coefficients,
     y: np.ndarray,
@@ -229,28 +246,32 @@ def phase_games(
     no_claw = np.zeros(co.phases)
     years = [*tl.years[1:], tl.years[-1]]
     games = []
+    bases: dict[tuple[str, float], np.ndarray] = {}  # each weight set evaluated once
     for k in range(co.phases):
         options = []
-        for kind in DEVIATIONS:
-            for _, pi, mask in class_values(co, agg, z, k, kind):
-                w = _weights(co, kind, pi)
-                restored = float(co.c[mask] @ agg.share[mask, k]) if mask.any() else 0.0
-                base = w.value(agg.relief, agg.cost, agg.transfers, no_claw, agg.restorable)
-                base_k = float(base[k] + w.rho[k] * restored)
-                loss = {i: float(w.Q[k] @ q) for i, q in by_inst.items() if w.Q[k] @ q != 0}
-                options.append(
-                    Option(
-                        kind=kind,
-                        detection=pi,
-                        detection_next=phase_hazard(pi, years[k])
-                        if kind == "covert"
-                        else (1.0 if kind == "overt" else 0.0),
-                        reverses=tuple(bool(x) for x in mask),
-                        base=base_k,
-                        loss=loss,
-                        restored_value=float(co.u[mask] @ agg.share[mask, k]),
-                    )
+        for kind, pi, mask in _options(co, agg, z, k):
+            w = _weights(co, kind, pi)
+            restored = float(co.c[mask] @ agg.share[mask, k]) if mask.any() else 0.0
+            if (kind, pi) not in bases:
+                bases[kind, pi] = w.value(
+                    agg.relief, agg.cost, agg.transfers, no_claw, agg.restorable
                 )
+            base = bases[kind, pi]
+            base_k = float(base[k] + w.rho[k] * restored)
+            loss = {i: float(w.Q[k] @ q) for i, q in by_inst.items() if w.Q[k] @ q != 0}
+            options.append(
+                Option(
+                    kind=kind,
+                    detection=pi,
+                    detection_next=phase_hazard(pi, years[k])
+                    if kind == "covert"
+                    else (1.0 if kind == "overt" else 0.0),
+                    reverses=tuple(bool(x) for x in mask),
+                    base=base_k,
+                    loss=loss,
+                    restored_value=float(co.u[mask] @ agg.share[mask, k]),
+                )
+            )
         if not options:  # nothing done and nothing left to refuse
             none = tuple(False for _ in range(len(co.c)))
             options.append(Option("none", 0.0, 0.0, none, float(vc[k]), {}, 0.0))
