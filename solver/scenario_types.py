@@ -119,6 +119,7 @@ class Measure:
     enforcement_costs: Mapping[str, float] = field(default_factory=dict)
     enforced_by: Mapping[str, float] = field(default_factory=dict)
     transformation: float = 0.0
+    unconditional: bool = False
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -244,8 +245,14 @@ class Scenario:
 
         A measure whose reversibility is below
         ``parameters.reversibility_threshold`` may not be granted before
-        ``parameters.irreversible_from``.
+        ``parameters.irreversible_from``.  An ``unconditional`` measure is
+        given from the first phase or not at all: ``(1, 1)`` (the
+        irreversibility rule guards relief given *for* steps; unconditional
+        relief is given whatever the target does, so it has no later phase to
+        wait for; ``docs/formulation.md``, "Unconditional relief").
         """
+        if m.unconditional:
+            return 1, 1
         lo, hi = m.phase_window or (1, self.phases)
         p = self.parameters
         if m.reversibility < p.reversibility_threshold:
@@ -320,4 +327,9 @@ def canonical_json(scenario: Scenario) -> str:
     for key in ("actors", "instruments", "measures", "milestones"):
         for entry in d[key]:
             entry.pop("sources", None)
+    # A measure that is not unconditional is what every measure was before the flag:
+    # scenarios that do not use it keep their digest.
+    for entry in d["measures"]:
+        if not entry.get("unconditional"):
+            entry.pop("unconditional", None)
     return json.dumps(d, sort_keys=True, default=list)

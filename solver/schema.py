@@ -33,8 +33,8 @@ KINDS = (
 #: Kinds whose values are data: ``relief validate --sources`` wants a source for each.
 NUMBER_KINDS = ("number", "list[number]", "map[number]", "number|list[number]")
 
-#: Kinds a ``sources`` table may name (integers and windows may be cited too).
-CITEABLE_KINDS = (*NUMBER_KINDS, "int", "window")
+#: Kinds a ``sources`` table may name (integers, windows and flags may be cited too).
+CITEABLE_KINDS = (*NUMBER_KINDS, "int", "window", "bool")
 
 
 @dataclass(frozen=True)
@@ -365,6 +365,13 @@ MEASURE: tuple[Field, ...] = (
         False,
         -1.0,
         1.0,
+    ),
+    Field(
+        "unconditional",
+        "bool",
+        "Given from phase 1 whatever the target does, and kept whatever it does: enters its "
+        "comply and deviate payoffs alike (no leverage); needs reversibility = 0, no window "
+        "but [1, 1], no condition on steps, no snapback or end.",
     ),
     _sources(),
 )

@@ -294,6 +294,7 @@ def _make_measure(row: Mapping[str, Any]) -> Measure:
         ends_with=row.get("ends_with"),
         snapback_instrument=row.get("snapback_instrument"),
         transformation=float(row.get("transformation", 0.0)),
+        unconditional=row.get("unconditional", False),
         sources=dict(row.get("sources", {})),
     )
 
@@ -572,11 +573,110 @@ def check_semantics(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -
                 d.transformation,
                 "it is a share of the step's cost to the target, which is 0; set cost or drop it",
             )
+    _check_unconditional(s, labels["measures"], c)
     _check_item_ids(s, labels, c)
     _check_bounds(s, labels, c)
     _check_cycles(s, c)
     if not c.problems:
         _check_chains(s, labels["milestones"], c)
+
+
+UNCONDITIONAL_RULE = (
+    "an unconditional measure is given from phase 1 and kept whatever the target does "
+    "(docs/scenario.md, unconditional)"
+)
+"""The reason every refusal of :func:`_check_unconditional` starts with."""
+
+
+def _check_unconditional(s: Scenario, labels: list[str], c: Problems) -> None:
+    """An ``unconditional`` measure has nothing that ties it to the target's conduct.
+
+    Refused on such a measure: a ``reversibility`` other than 0 (a snapback
+    would take it back after a deviation), a ``phase_window`` other than
+    ``[1, 1]`` and a ``mandatory_by`` other than 1 (relief promised for a later
+    phase is relief a deviation before it forfeits), a ``snapback_instrument``,
+    an ``ends_with`` (compliance would end the flow and a stall keep it),
+    ``requires_milestones`` / ``after_milestones`` (conditions on steps),
+    ``after_measures`` (a later phase), ``requires_measures`` naming a measure
+    that is not unconditional, ``consent`` of an actor with
+    ``consent_requires``, and a ``bundle`` with a measure that is not
+    unconditional.
+    """
+    by_id = {m.id: m for m in s.measures}
+    actors = {a.id: a for a in s.actors}
+    for m, lb in zip(s.measures, labels, strict=True):
+        if not m.unconditional:
+            continue
+        why = UNCONDITIONAL_RULE
+        if m.reversibility != 0.0:
+            c.add(
+                f"{lb}.reversibility",
+                m.reversibility,
+                f"{why}, so no snapback claws it back; set reversibility = 0",
+            )
+        if m.phase_window is not None and m.phase_window != (1, 1):
+            c.add(
+                f"{lb}.phase_window",
+                list(m.phase_window),
+                f"{why}; relief promised for a later phase is lost by a deviation before "
+                "it, i.e. conditional; drop phase_window (or give [1, 1])",
+            )
+        if m.mandatory_by is not None and m.mandatory_by != 1:
+            c.add(
+                f"{lb}.mandatory_by",
+                m.mandatory_by,
+                f"{why}: in phase 1 or not at all; set mandatory_by = 1 or drop it",
+            )
+        if m.snapback_instrument is not None:
+            c.add(
+                f"{lb}.snapback_instrument",
+                m.snapback_instrument,
+                f"{why}, so nothing snaps it back; drop snapback_instrument",
+            )
+        if m.ends_with is not None:
+            c.add(
+                f"{lb}.ends_with",
+                m.ends_with,
+                f"{why}; a flow that ends with an event would stop if the target complies "
+                "and run on if it stalls; drop ends_with",
+            )
+        for key in ("requires_milestones", "after_milestones"):
+            if getattr(m, key):
+                c.add(
+                    f"{lb}.{key}",
+                    list(getattr(m, key)),
+                    f"{why}, not conditioned on its steps; drop {key} (or unconditional)",
+                )
+        if m.after_measures:
+            c.add(
+                f"{lb}.after_measures",
+                list(m.after_measures),
+                f"{why}: in phase 1, so it cannot come strictly after another measure",
+            )
+        tied = [x for x in m.requires_measures if x in by_id and not by_id[x].unconditional]
+        if tied:
+            c.add(
+                f"{lb}.requires_measures",
+                list(m.requires_measures),
+                f"{why}; it can require only unconditional measures, and {', '.join(tied)} is not",
+            )
+        for a in m.consent:
+            if a in actors and actors[a].consent_requires:
+                c.add(
+                    f"{lb}.consent",
+                    list(m.consent),
+                    f"{why}; {a} consents only after {', '.join(actors[a].consent_requires)} "
+                    "(consent_requires), which conditions it on steps",
+                )
+        if m.bundle is not None:
+            other = [x.id for x in s.measures if x.bundle == m.bundle and not x.unconditional]
+            if other:
+                c.add(
+                    f"{lb}.bundle",
+                    m.bundle,
+                    f"{why}; a bundle is granted together, so every measure of it must be "
+                    f"unconditional, and {', '.join(other)} is not",
+                )
 
 
 def _check_target_types(s: Scenario, labels: list[str], c: Problems) -> None:
@@ -601,6 +701,9 @@ def _check_target_types(s: Scenario, labels: list[str], c: Problems) -> None:
                 if not in_bounds(a.field, value):
                     c.add(where, value, f"{a.path} must be {bounds_text(a.field)}")
                     break
+                if _unconditional_reversibility(s, a.section, a.id, a.field.name) and value:
+                    c.add(where, value, f"{a.path} must stay 0: {UNCONDITIONAL_RULE}")
+                    break
         for path, factor in t.scale.items():
             try:
                 parse_path(path, s, wildcard=True)
@@ -621,6 +724,13 @@ def _check_target_types(s: Scenario, labels: list[str], c: Problems) -> None:
             [t.prior for t in s.target_types],
             f"the priors must sum to 1 (they sum to {total:.6g})",
         )
+
+
+def _unconditional_reversibility(s: Scenario, section: str, ident: str | None, name: str) -> bool:
+    """Whether the path ``section.ident.name`` is the reversibility of an unconditional measure."""
+    if section != "measures" or name != "reversibility":
+        return False
+    return any(m.id == ident and m.unconditional for m in s.measures)
 
 
 def _check_item_ids(s: Scenario, labels: Mapping[str, list[str]], c: Problems) -> None:

@@ -166,6 +166,8 @@ def _check_balances(s: Scenario, sch: Schedule, out: list[str], require_ic: bool
     pv = phase_values(co, y, z)
     agg = pv.aggregates
     eq = co.annual_equivalent()
+    # relief given for steps: an unconditional measure pays for none (participation, pace, balance)
+    eq = eq * np.array([0.0 if m.unconditional else 1.0 for m in s.measures])
     # what the target holds: a flow in force (not ended by its event), a transfer received
     held_now = np.where(co.once[:, None], y, agg.active) if y.size else y
     for k in range(1, s.phases + 1):

@@ -195,7 +195,7 @@ def test_validate_sources_counts_the_default_model():
     assert r.returncode == 0, r.stderr
     assert "warning:" not in r.stdout
     assert r.stdout.splitlines()[-1] == (
-        "models/dprk_2018.toml: sources of 184 number fields: 48 sourced, 136 estimates, 0 neither"
+        "models/dprk_2018.toml: sources of 184 number fields: 49 sourced, 135 estimates, 0 neither"
     )
 
 

@@ -17,6 +17,28 @@ from solver.payoffs import Coefficients
 from solver.scenario import Scenario
 
 
+def in_exchange(s: Scenario) -> np.ndarray:
+    """Per measure, 1 when it is relief given for steps, 0 when it is ``unconditional``.
+
+    The participation, relief-pace and irreversibility-balance rows weigh the
+    relief the target gets *for* its steps against those steps; relief given
+    whatever it does pays for none of them, so these rows count it at 0
+    (``docs/formulation.md``, "Unconditional relief").  The zero keeps the
+    row's pattern, so the rows of a template keep their shape.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_m,)`` of 0.0 and 1.0, in file order.
+    """
+    return np.array([0.0 if m.unconditional else 1.0 for m in s.measures], dtype=float)
+
+
 def cohesion_block(
     s: Scenario, co: Coefficients | None, y: np.ndarray, z: np.ndarray, *, names: bool
 ) -> RowBlock:
@@ -67,7 +89,8 @@ def progress_block(
 
     ``min_k <= sum_d u_d (z[d,k] - z[d,k-1]) <= max_k`` and
     ``sum_m e_m (y[m,k] - y[m,k-1]) >= min_relief_k``, where set, with ``e_m``
-    the measure's annual equivalent (:meth:`~solver.payoffs.Coefficients.annual_equivalent`).
+    the measure's annual equivalent (:meth:`~solver.payoffs.Coefficients.annual_equivalent`);
+    an unconditional measure counts 0 in the relief pace (:func:`in_exchange`).
 
     Parameters
     ----------
@@ -102,7 +125,7 @@ def progress_block(
         if p.min_relief and p.min_relief[k - 1] > 0:
             floor = p.min_relief[k - 1]
             rows.add(
-                *phase_change(y, co.annual_equivalent(), k),
+                *phase_change(y, co.annual_equivalent() * in_exchange(s), k),
                 floor,
                 INF,
                 f"relief in phase {k}: new relief >= {floor:g} USD m/yr" if names else "",
@@ -116,7 +139,8 @@ def participation_block(
     """Participation: ``sum_m e_m h[m,k] >= alpha sum_d c_d z[d,k]`` for every phase.
 
     ``h[m,k]`` says the target holds measure ``m`` in phase ``k`` (a flow in
-    force, a transfer received) and ``e_m`` is its annual equivalent (USD m/yr).
+    force, a transfer received) and ``e_m`` is its annual equivalent (USD m/yr);
+    an unconditional measure pays for no step and counts 0 (:func:`in_exchange`).
 
     Parameters
     ----------
@@ -136,7 +160,7 @@ def participation_block(
     """
     alpha = s.parameters.reciprocity
     kk = s.phases
-    vals = np.concatenate([co.annual_equivalent(), -alpha * co.c])
+    vals = np.concatenate([co.annual_equivalent() * in_exchange(s), -alpha * co.c])
     return RowBlock(
         "participation",
         [np.concatenate([y[:, k], z[:, k]]) for k in range(kk)],
@@ -155,7 +179,8 @@ def reversibility_block(
     """Irreversibility balance ``sum_m e_m (1-r_m) y <= rho sum_d c_d (1-b_dk) z`` per phase.
 
     ``e_m`` is the annual equivalent (a transfer cannot be clawed back:
-    ``r = 0``) and ``b_dk`` the restorable share in phase ``k``, capped by the
+    ``r = 0``; an unconditional measure counts 0, :func:`in_exchange`) and
+    ``b_dk`` the restorable share in phase ``k``, capped by the
     done steps that supersede ``d``: ``c_d (1 - b_dk) z_d = c_d (1 - b_d) z_d +
     sum_e c_d cap[d,e] z_e`` (``z_e <= z_d`` by precedence).
 
@@ -180,7 +205,7 @@ def reversibility_block(
         return RowBlock("reversibility", [], [], [], [], [] if names else None)
     kk = s.phases
     steps = co.c * (1 - co.b) + co.c @ co.cap
-    vals = np.concatenate([co.annual_equivalent() * (1 - co.r), -rho * steps])
+    vals = np.concatenate([co.annual_equivalent() * (1 - co.r) * in_exchange(s), -rho * steps])
     return RowBlock(
         "reversibility",
         [np.concatenate([y[:, k], z[:, k]]) for k in range(kk)],
