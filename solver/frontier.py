@@ -381,6 +381,18 @@ def trade_off(
         f"{points} points by the epsilon-constraint method, "
         f"smallest leverage from {lo:,.1f} to {hi:,.1f} USD m"
     )
+    plans = {
+        (tuple(sorted(p.schedule.measures.items())), tuple(sorted(p.schedule.milestones.items())))
+        for p in found
+        if p.schedule is not None
+    }
+    if len(plans) == 1 and len(found) > 1:
+        msg += (
+            "; one plan has both the largest smallest leverage and the largest "
+            "transformation value (no trade-off on these axes)"
+        )
+    elif len(plans) > 1:
+        msg += f"; {len(plans)} distinct plans"
     if not every:
         msg += "; some points were not proven optimal (time limit?)"
     return Frontier(

@@ -155,6 +155,7 @@ def test_leverage_and_the_frontier_leave_it_out():
     g = trade_off(scenario_from_dict(_conditional()), points=3)
     assert [p.schedule.measures["F"] for p in g.points] == [None, 2, 2]
     assert [p.min_leverage for p in g.points] == pytest.approx([30.0, 40.0, 40.0])
+    assert g.message.endswith("; 2 distinct plans")
 
 
 def test_unconditional_aid_pays_for_no_step():
@@ -203,6 +204,8 @@ def test_default_model_frontier_never_grants_the_food_aid():
     assert len(f.points) == 7 and f.status.value == "optimal"
     assert [p.schedule.measures["R26"] for p in f.points] == [None] * 7
     assert all(p.verified and p.target_compatible for p in f.points)
+    # with the aid unconditional the two goals do not pull apart on the default model
+    assert "one plan has both the largest smallest leverage and the largest" in f.message
 
 
 def test_a_scenario_without_the_flag_keeps_its_digest():
