@@ -111,6 +111,7 @@ __all__ = [
     "coalition_values",
     "completion_fix",
     "enforced_scenario",
+    "instrument_fixes",
     "paid_on_completion",
     "timing_fixes",
 ]
@@ -773,3 +774,110 @@ def completion_fix(s: Scenario, schedule: Any, actor: str) -> dict[str, Any] | N
         ),
         "target_weakest": float(f"{pv.leverage.min():.9g}"),
     }
+
+
+def instrument_fixes(
+    s: Scenario, schedule: Any, actor: str, *, limit: int = 3
+) -> list[dict[str, Any]]:
+    """Other instruments, or another funder, that keep ``actor`` in the deal in every phase.
+
+    A member is tempted by what its withdrawal takes away from the deal and
+    what it saves: the relief it funds, the relief granted through an
+    instrument it alone decides, the snapbacks it takes part in.  For every
+    measure it funds or whose granting or snapback instrument it decides,
+    each change below is tried on a copy of the scenario (the plan
+    unchanged):
+
+    * ``"instrument"``: grant the measure through another instrument of the
+      scenario (its snapback follows unless set apart);
+    * ``"snapback"``: re-impose it through another instrument;
+    * ``"funder"``: another member pays for it (the same ``actor_costs``).
+
+    A change is kept when the member then stays in every phase, every member
+    that stayed before still does, and the plan still meets every constraint
+    it met before (as :func:`timing_fixes`).  Changes that keep the target
+    compatible come first, then those leaving its weakest margin highest.
+    They are what-ifs for the analyst, who judges whether the instrument can
+    carry the measure (the deciders are given).
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario.
+    schedule : Schedule
+        The plan.
+    actor : str
+        The member that would defect.
+    limit : int, optional
+        How many changes to return.
+
+    Returns
+    -------
+    list of dict
+        ``{"measure", "change" ("instrument", "snapback" or "funder"),
+        "from", "to", "deciders" (of the new instrument; for a funder, the
+        new funder), "member_margin", "target_compatible", "target_weakest"}``
+        (margins in USD m).
+    """
+    from solver.verify import verify_plan
+
+    met = _broken(verify_plan(s, schedule, require_ic=False).violations)
+    y, z = schedule.matrices(s)
+    before = {v.actor: all(v.stays) for v in coalition_values(s, coefficients(s), y, z)}
+    decide = {i.id: tuple(a.id for a in deciders(s, i)[0]) for i in s.instruments}
+    members = [p.actor for p in actor_payoffs(s)]
+    found = []
+    for n, m in enumerate(s.measures):
+        funds = m.actor_costs.get(actor, 0.0) > 0.0
+        if not (
+            funds or actor in decide.get(m.instrument, ()) or actor in decide.get(m.snapback, ())
+        ):
+            continue
+        variants: list[tuple[str, str, str, Any]] = []
+        for inst in s.instruments:
+            if inst.id != m.instrument:
+                variants.append(
+                    ("instrument", m.instrument, inst.id, replace(m, instrument=inst.id))
+                )
+            if inst.id != m.snapback and actor not in decide[inst.id]:
+                variants.append(
+                    ("snapback", m.snapback, inst.id, replace(m, snapback_instrument=inst.id))
+                )
+        if funds:
+            for other in members:
+                if other != actor:
+                    costs = {k: c for k, c in m.actor_costs.items() if k != actor}
+                    costs[other] = costs.get(other, 0.0) + m.actor_costs[actor]
+                    variants.append(("funder", actor, other, replace(m, actor_costs=costs)))
+        for change, was, to, alt_m in variants:
+            alt = replace(s, measures=(*s.measures[:n], alt_m, *s.measures[n + 1 :]))
+            ya, za = schedule.matrices(alt)
+            values = coalition_values(alt, coefficients(alt), ya, za)
+            stays = {v.actor: all(v.stays) for v in values}
+            if (
+                not stays.get(actor, True)
+                or (change == "funder" and not stays.get(to, True))
+                or any(ok and not stays.get(a, True) for a, ok in before.items())
+            ):
+                continue
+            if not _broken(verify_plan(alt, schedule, require_ic=False).violations) <= met:
+                continue
+            mine = next((v for v in values if v.actor == actor), None)
+            pv = phase_values(coefficients(enforced_scenario(alt, values)), ya, za)
+            found.append(
+                {
+                    "measure": m.id,
+                    "change": change,
+                    "from": was,
+                    "to": to,
+                    "deciders": [to] if change == "funder" else list(decide[to]),
+                    "member_margin": None if mine is None else float(f"{mine.margin.min():.9g}"),
+                    "target_compatible": all(
+                        incentive_compatible(float(c), float(c - x))
+                        for c, x in zip(pv.comply_value, pv.leverage, strict=True)
+                    ),
+                    "target_weakest": float(f"{pv.leverage.min():.9g}"),
+                }
+            )
+    found.sort(key=lambda f: (not f["target_compatible"], -f["target_weakest"]))
+    return found[:limit]

@@ -18,6 +18,7 @@ from solver.coalition import (
     coalition_values,
     completion_fix,
     enforced_scenario,
+    instrument_fixes,
     timing_fixes,
 )
 from solver.credibility import Credibility, credibility_table
@@ -103,6 +104,10 @@ class ICReport:
     payment_fixes : tuple of dict
         For every member tempted to stop paying: the plan judged with the
         flows it funds paid on completion (:func:`solver.coalition.completion_fix`).
+    instrument_fixes : tuple of dict
+        For the first member to defect: another granting or snapback
+        instrument, or another funder, for one measure, that keeps it in
+        (:func:`solver.coalition.instrument_fixes`).
     """
 
     scenario: str
@@ -117,6 +122,7 @@ class ICReport:
     annuity: tuple[float, ...] = ()
     coalition_fixes: tuple[dict[str, Any], ...] = ()
     payment_fixes: tuple[dict[str, Any], ...] = ()
+    instrument_fixes: tuple[dict[str, Any], ...] = ()
 
     @property
     def first_leaver(self) -> tuple[int, str, str] | None:
@@ -182,6 +188,7 @@ class ICReport:
                 if v.renege_threshold is not None
             },
             "payment_fixes": list(self.payment_fixes),
+            "instrument_fixes": list(self.instrument_fixes),
         }
 
     def render(self) -> str:
@@ -349,6 +356,7 @@ def check(
         report,
         coalition_fixes=tuple(timing_fixes(original, sched, leaver[1])),
         payment_fixes=pay,
+        instrument_fixes=tuple(instrument_fixes(original, sched, leaver[1])),
     )
 
 

@@ -63,6 +63,23 @@ def _coalition_lines(report: ICReport) -> list[str]:
             f"  timing: grant {f['measure']} {when} (not {was}): the member then stays "
             f"(smallest margin {f['member_margin']:,.1f}); {side}"
         )
+    for f in report.instrument_fixes:
+        if f["change"] == "funder":
+            what = f"{f['to']} pays for {f['measure']} instead of {f['from']}"
+        else:
+            verb = "grant" if f["change"] == "instrument" else "snap back"
+            who = ", ".join(f["deciders"]) or "nobody"
+            what = f"{verb} {f['measure']} through {f['to']} (decided by {who}), not {f['from']}"
+        side = (
+            "the target stays compatible"
+            if f["target_compatible"]
+            else f"but the target's weakest margin is {f['target_weakest']:,.1f}"
+        )
+        margin = (
+            "" if f["member_margin"] is None else f" (smallest margin {f['member_margin']:,.1f})"
+        )
+        label = "another funder" if f["change"] == "funder" else "another instrument"
+        out.append(f"  {label}: {what}: the member then stays{margin}; {side}")
     for v in report.coalition:
         need = v.enforcement_threshold
         if need is not None:

@@ -566,3 +566,35 @@ def test_the_batched_engine_answers_a_leaver_as_the_check_does(doc):
     assert (b.member_ok == e.member_ok).all() and (b.target_ok == e.target_ok).all()
     assert b.member_margin == pytest.approx(e.member_margin, rel=1e-7, abs=1e-6)
     assert 0 < b.member_ok.all(axis=(1, 2)).sum() < worlds.n  # the verdict varies
+
+
+# --- another funder ------------------------------------------------------------------
+#
+# The donor case above (F3 costing the donor 100 a year, so it stops paying after
+# phase 2), with a patron whose exit cost is 1,000 and no other stake.
+# * F3 paid by the patron: the donor pays only F1's 5 a year (held in every phase),
+#   so it could save 0.9 * 5 + 0.81 * 5 * 10 = 45 at the end of phase 1, 0.9 * 5 *
+#   10 = 45 and 9 * 5 = 45 later: every margin is 400 - 45 = 355 (the target keeps
+#   complying without F1: it still has F3).  The patron would save 0.81 * 100 * 10
+#   = 810, then 900 and 900: margins of 100 at least, so it keeps paying.
+# * F1 paid by the patron: the donor pays F3's 100 a year in phase 3 only, flows
+#   (30, 60, -40); without F3 the target, left with 20 a year for steps costing 30,
+#   reverses at once (everything restorable: the donor keeps nothing, -400).
+#   V^stay = (0.9 * 60 + 0.81 * (-40) * 10, 0.9 * (-40) * 10, 9 * (-40)) = (-270,
+#   -360, -360): margins at least -360 + 400 = 40.  Holding F3 hostage keeps it in.
+# Nothing changes for the target (same relief): weakest margin 306 both times.  The
+# one instrument leaves no other instrument to try.
+def test_another_funder_with_a_higher_exit_cost_keeps_the_donor_in():
+    doc = _donor(100.0)
+    doc["actors"].append({"id": "patron", "exit_cost": 1000.0})
+    r = check(scenario_from_dict(doc), PLAN)
+    assert r.first_leaver == (2, "donor", "stop_paying")
+    got = {f["measure"]: f for f in r.instrument_fixes}
+    assert set(got) == {"F1", "F3"}
+    for fix in got.values():
+        assert fix["change"] == "funder" and (fix["from"], fix["to"]) == ("donor", "patron")
+        assert fix["target_compatible"] and fix["target_weakest"] == pytest.approx(306.0)
+    assert got["F3"]["member_margin"] == pytest.approx(355.0)
+    assert got["F1"]["member_margin"] == pytest.approx(40.0)
+    assert r.to_dict()["instrument_fixes"] == list(r.instrument_fixes)
+    assert "another funder: patron pays for F3 instead of donor" in r.render()
