@@ -826,7 +826,7 @@ def instrument_fixes(
     before = {v.actor: all(v.stays) for v in coalition_values(s, coefficients(s), y, z)}
     decide = {i.id: tuple(a.id for a in deciders(s, i)[0]) for i in s.instruments}
     members = [p.actor for p in actor_payoffs(s)]
-    found = []
+    found: list[dict[str, Any]] = []
     for n, m in enumerate(s.measures):
         funds = m.actor_costs.get(actor, 0.0) > 0.0
         if not (
