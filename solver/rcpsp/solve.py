@@ -29,11 +29,15 @@ from solver.rcpsp.sgs import heuristic_schedule
 from solver.tolerances import INT_TOL
 from solver.verify import Verification
 
-__all__ = ["BACKENDS", "RCPSPResult", "solve_rcpsp", "verify_schedule"]
+__all__ = ["BACKENDS", "ENGINES", "RCPSPResult", "solve_rcpsp", "verify_schedule"]
 
 BACKENDS: tuple[str, ...] = tuple(REGISTRY)
 """Backends :func:`solve_rcpsp` accepts: every one in :data:`solver.backends.REGISTRY`;
 only ``"highspy"`` receives the MIP start."""
+
+ENGINES: tuple[str, ...] = ("mip", "cpsat")
+"""Engines :func:`solve_rcpsp` accepts: ``"mip"`` (the time-indexed formulations
+and a MIP backend) and ``"cpsat"`` (the interval model of :mod:`solver.rcpsp.cpsat`)."""
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,13 @@ class RCPSPResult:
     formulation, backend : str
         What was used.
     nodes : int or None
-        Branch-and-bound nodes, when the backend reports them.
+        Branch-and-bound nodes, when the backend reports them (CP-SAT: its branches).
     message : str
         The backend's message, with its raw status.
+    engine : str
+        One of :data:`ENGINES`.
+    workers : int or None
+        CP-SAT's search workers (``None`` for the MIP engine).
     """
 
     status: Status
@@ -78,6 +86,8 @@ class RCPSPResult:
     backend: str
     nodes: int | None
     message: str
+    engine: str = "mip"
+    workers: int | None = None
 
     @property
     def gap(self) -> float:
@@ -91,7 +101,8 @@ class RCPSPResult:
         -------
         dict
             ``status``, ``makespan``, ``lower_bound``, ``seconds`` first, then the
-            root LP bound, formulation, backend, nodes and the schedule.
+            root LP bound, engine, formulation, backend, workers, nodes, the
+            message and the schedule.
         """
         return {
             "status": self.status.value,
@@ -99,9 +110,12 @@ class RCPSPResult:
             "lower_bound": self.lower_bound,
             "seconds": round(self.seconds, 3),
             "root_lp_bound": self.root_lp_bound,
+            "engine": self.engine,
             "formulation": self.formulation,
             "backend": self.backend,
+            "workers": self.workers,
             "nodes": self.nodes,
+            "message": self.message,
             "schedule": list(self.schedule),
         }
 
@@ -313,6 +327,8 @@ def solve_rcpsp(
     time_limit: float | None = None,
     root_lp: bool = True,
     seed: int | None = 0,
+    engine: str = "mip",
+    workers: int | None = None,
 ) -> RCPSPResult:
     """Minimize the makespan of ``instance``.
 
@@ -331,7 +347,13 @@ def solve_rcpsp(
     root_lp : bool, optional
         Whether to solve the LP relaxation for :attr:`RCPSPResult.root_lp_bound`.
     seed : int or None, optional
-        Seed of the heuristic's randomized passes.
+        Seed of the heuristic's randomized passes (and of CP-SAT).
+    engine : {"mip", "cpsat"}, optional
+        ``"cpsat"`` solves the interval model of :mod:`solver.rcpsp.cpsat`
+        instead (``formulation``, ``backend`` and ``root_lp`` then do not apply).
+    workers : int, optional
+        CP-SAT's search workers (default: the machine's cores); only with
+        ``engine="cpsat"``.
 
     Returns
     -------
@@ -341,7 +363,7 @@ def solve_rcpsp(
     Raises
     ------
     ValueError
-        For an unknown formulation or backend.
+        For an unknown engine, formulation or backend, or ``workers`` without CP-SAT.
 
     Examples
     --------
@@ -351,6 +373,14 @@ def solve_rcpsp(
     >>> res.status.value, res.makespan, res.lower_bound
     ('optimal', 5, 5)
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "cpsat":
+        from solver.rcpsp.cpsat import solve_rcpsp_cpsat
+
+        return solve_rcpsp_cpsat(instance, time_limit=time_limit, workers=workers, seed=seed)
+    if workers is not None:
+        raise ValueError("workers applies to the CP-SAT engine only (engine='cpsat')")
     t0 = time.perf_counter()
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
