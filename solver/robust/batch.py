@@ -1020,6 +1020,8 @@ def _world_families(
     once = np.array([m.once for m in s.measures], dtype=bool)
     beta = x.beta[:, None]
     eq = np.where(once[None, :], x.v * (1.0 - beta) / beta, x.v)  # (n, M) USD m/yr
+    # unconditional relief is not given for steps: participation and the balance skip it
+    eq = eq * np.array([0.0 if m.unconditional else 1.0 for m in s.measures])
     need = x.reciprocity[:, None] * cost
     participation = ~_leq(need, eq @ held).all(axis=1)
     if x.ratio is not None:
