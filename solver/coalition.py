@@ -107,6 +107,7 @@ __all__ = [
     "DEVIATION_NAMES",
     "ActorPayoffs",
     "ActorValues",
+    "Withdrawn",
     "actor_payoffs",
     "coalition_values",
     "completion_fix",
@@ -114,6 +115,7 @@ __all__ = [
     "instrument_fixes",
     "paid_on_completion",
     "timing_fixes",
+    "unravel",
 ]
 
 DEVIATION_NAMES = {
@@ -351,6 +353,76 @@ class ActorValues:
         return out
 
 
+@dataclass(frozen=True)
+class Withdrawn:
+    """The deal after some members' withdrawals (chained play, :func:`unravel`).
+
+    Attributes
+    ----------
+    ended : numpy.ndarray
+        Per measure, whether a withdrawal ended it (what a member that
+        stopped paying or left funded, what a leaver alone decided).
+    v : numpy.ndarray
+        Per measure, its value to the target (USD m/yr; once for transfers)
+        without the pressure the members that stopped enforcing or left
+        carried (``(1 - sum sigma) v``).
+    q : numpy.ndarray
+        ``(n_m, K)`` snapback credibility without the leavers
+        (:func:`solver.credibility.after_leaving`).
+    actors : frozenset of str
+        Every member that withdrew (not judged again).
+    left : frozenset of str
+        Those that left the deal (no longer deciders of anything).
+    """
+
+    ended: np.ndarray
+    v: np.ndarray
+    q: np.ndarray
+    actors: frozenset[str] = frozenset()
+    left: frozenset[str] = frozenset()
+
+
+def withdraw(
+    s: Scenario, target: Coefficients, prior: Withdrawn | None, actor: str, deviation: str
+) -> Withdrawn:
+    """The deal once ``actor`` makes ``deviation`` after the withdrawals ``prior``.
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario.
+    target : Coefficients
+        The target's coefficients with nobody withdrawn (effective credibility).
+    prior : Withdrawn or None
+        The withdrawals before it.
+    actor : str
+        The member.
+    deviation : {"stop_enforcing", "stop_paying", "leave"}
+        What it does (the effects of :func:`coalition_values`' deviations).
+
+    Returns
+    -------
+    Withdrawn
+        The deal after it.
+    """
+    if prior is None:
+        prior = Withdrawn(np.zeros(len(target.v), dtype=bool), target.v, target.q)
+    (p,) = [x for x in actor_payoffs(s) if x.actor == actor]
+    ended, v, q = prior.ended.copy(), prior.v, prior.q
+    if deviation in ("stop_paying", "leave"):
+        ended |= (p.funding + p.once) > 0.0
+    if deviation in ("stop_enforcing", "leave"):
+        sigma = np.array([m.enforced_by.get(actor, 0.0) for m in s.measures], dtype=float)
+        v = v * np.maximum(0.0, 1.0 - sigma)
+    left = prior.left
+    if deviation == "leave":
+        resp = _Responses(s, target, target.v[:0], target.v[:0], [], prior)
+        e2, _, q = resp._leave(p)
+        ended |= e2
+        left = left | {actor}
+    return Withdrawn(ended, v, q, prior.actors | {actor}, left)
+
+
 def coalition_values(
     s: Scenario,
     co: Coefficients,
@@ -358,6 +430,7 @@ def coalition_values(
     z: np.ndarray,
     *,
     target: Coefficients | None = None,
+    prior: Withdrawn | None = None,
 ) -> list[ActorValues]:
     """Each judged member's stay, leave, enforcement and renege values along the plan ``(y, z)``.
 
@@ -373,6 +446,12 @@ def coalition_values(
         The coefficients the target's response to a member's leaving or
         reneging is judged with (default: ``coefficients(s)``, the effective
         snapback credibility).
+    prior : Withdrawn, optional
+        Withdrawals already made (chained play, :func:`unravel`): their
+        measures are withdrawn, their pressure and snapback roles gone, for
+        every member's values and the target's answers; the members that
+        withdrew are not judged again.  Only the nodes from the last
+        withdrawal on mean anything then.
 
     Returns
     -------
@@ -394,11 +473,14 @@ def coalition_values(
     agg = aggregates(co, y, z)
     held = np.where(co.once[:, None], y, agg.active)
     paid_now = np.diff(np.concatenate([np.zeros((len(co.v), 1)), y], axis=1), axis=1)
+    if prior is not None:  # what the earlier withdrawals ended is neither held nor paid
+        keep = 1.0 - prior.ended.astype(float)[:, None]
+        held, paid_now = held * keep, paid_now * keep
     tl = co.timeline
-    payoffs = actor_payoffs(s)
+    payoffs = [p for p in actor_payoffs(s) if prior is None or p.actor not in prior.actors]
     if payoffs and target is None:
         target = coefficients(s)
-    responses = _Responses(s, target, y, z, payoffs) if target is not None else None
+    responses = _Responses(s, target, y, z, payoffs, prior) if target is not None else None
     out = []
     for p in payoffs:
         assert responses is not None
@@ -484,10 +566,24 @@ class _Responses:
     """
 
     def __init__(
-        self, s: Scenario, target: Coefficients, y: np.ndarray, z: np.ndarray, payoffs: list[Any]
+        self,
+        s: Scenario,
+        target: Coefficients,
+        y: np.ndarray,
+        z: np.ndarray,
+        payoffs: list[Any],
+        prior: Withdrawn | None = None,
     ) -> None:
+        self.gone: frozenset[str] = frozenset()
+        self.before = np.zeros(len(target.v), dtype=bool)
+        if prior is not None:  # judge every answer on the deal as the earlier moves left it
+            target = replace(target, v=prior.v, q=prior.q)
+            self.gone, self.before = prior.left, prior.ended
         self.s, self.target = s, target
-        self.decide = {i.id: tuple(a.id for a in deciders(s, i)[0]) for i in s.instruments}
+        self.decide = {
+            i.id: tuple(a.id for a in deciders(s, i)[0] if a.id not in self.gone)
+            for i in s.instruments
+        }
         variants = {}
         for p in payoffs:
             variants[("renege", p.actor)] = self._renege(p)
@@ -526,20 +622,20 @@ class _Responses:
         return first
 
     def _renege(self, p: ActorPayoffs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        ended = (p.funding + p.once) > 0.0
+        ended = ((p.funding + p.once) > 0.0) | self.before
         return ended, self.target.v, self.target.q
 
     def _leave(self, p: ActorPayoffs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s, a = self.s, p.actor
         alone = np.array([self.decide[m.instrument] == (a,) for m in s.measures], dtype=bool)
-        ended = ((p.funding + p.once) > 0.0) | alone
+        ended = ((p.funding + p.once) > 0.0) | alone | self.before
         sigma = np.array([m.enforced_by.get(a, 0.0) for m in s.measures], dtype=float)
         v = self.target.v * np.maximum(0.0, 1.0 - sigma) if sigma.any() else self.target.v
         q = self.target.q
         kk = q.shape[1]
         rows: dict[str, list[float]] = {}  # each instrument's credibility without it
         for inst in s.instruments:
-            c = after_leaving(s, inst, a) if a in self.decide[inst.id] else None
+            c = after_leaving(s, inst, a, self.gone) if a in self.decide[inst.id] else None
             if c is not None:
                 rows[inst.id] = [c.effective_at(k) for k in range(1, kk + 1)]
         for i, m in enumerate(s.measures):
@@ -881,3 +977,92 @@ def instrument_fixes(
             )
     found.sort(key=lambda f: (not f["target_compatible"], -f["target_weakest"]))
     return found[:limit]
+
+
+def unravel(
+    s: Scenario, co: Coefficients, y: np.ndarray, z: np.ndarray, target: Coefficients
+) -> list[dict[str, Any]]:
+    """Chained play: who withdraws after the first member does, and whether the target follows.
+
+    The first member to defect (earliest node, then the largest shortfall)
+    makes its binding deviation; every remaining member is then judged again
+    on the deal it leaves (:func:`coalition_values` with ``prior``: the
+    relief it ended, the pressure and the snapback roles it took with it),
+    at that node and after, and so is the target (its margins recomputed,
+    every remaining member enforcing).  At a node the members move first.
+    The next withdrawal is the earliest of those, and so on, until nobody
+    else withdraws or the target defects (the deal then breaks).
+
+    Parameters
+    ----------
+    s : Scenario
+        The scenario.
+    co : Coefficients
+        Its coefficients (nominal credibility: the members' values).
+    y, z : numpy.ndarray
+        The plan's state matrices.
+    target : Coefficients
+        The target's coefficients (effective credibility).
+
+    Returns
+    -------
+    list of dict
+        One ``{"phase", "actor", "deviation", "deviation_name", "margin"}``
+        per withdrawal in order (``margin`` in USD m, the member's shortfall
+        as a negative number), then, if the target defects, ``{"phase",
+        "actor": "target", "deviation": its kind ("stall", "overt",
+        "covert"), "deviation_name", "margin"}``; empty when every member stays.
+    """
+    kk = s.phases
+    y = y.reshape(len(co.v), kk)
+    z = z.reshape(len(co.c), kk)
+    prior: Withdrawn | None = None
+    node = 0
+    events: list[dict[str, Any]] = []
+    while True:
+        values = coalition_values(s, co, y, z, target=target, prior=prior)
+        tempted = [
+            (k, float(v.margin[k]), v.actor, v.deviation[k])
+            for v in values
+            for k in range(node, kk)
+            if not v.stays[k]
+        ]
+        if not tempted and prior is None:
+            return events
+        if prior is None:
+            good = target_holds(
+                target, y, z, np.zeros((1, len(co.v)), bool), target.v[None], target.q[None]
+            )[0]
+        else:
+            good = target_holds(target, y, z, prior.ended[None], prior.v[None], prior.q[None])[0]
+        bad = [j for j in range(node, kk) if not good[j]]
+        first = min(tempted) if tempted else None
+        if first is not None and (not bad or first[0] <= bad[0]):
+            k, margin, actor, how = first
+            events.append(
+                {
+                    "phase": k + 1,
+                    "actor": actor,
+                    "deviation": how,
+                    "deviation_name": DEVIATION_NAMES[how],
+                    "margin": float(f"{margin:.9g}"),
+                }
+            )
+            prior = withdraw(s, target, prior, actor, how)
+            node = k
+            continue
+        if bad:
+            j = bad[0]
+            ended = None if prior is None else np.repeat(prior.ended[:, None], kk, axis=1)
+            co_t = target if prior is None else replace(target, v=prior.v, q=prior.q)
+            pv = phase_values(co_t, y, z, ended)
+            events.append(
+                {
+                    "phase": j + 1,
+                    "actor": "target",
+                    "deviation": pv.deviation[j],
+                    "deviation_name": pv.deviation[j],
+                    "margin": float(f"{pv.leverage[j]:.9g}"),
+                }
+            )
+        return events

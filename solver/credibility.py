@@ -225,7 +225,9 @@ def snapback_credibility(scenario: Scenario, instrument: Instrument) -> Credibil
     )
 
 
-def after_leaving(scenario: Scenario, instrument: Instrument, actor: str) -> Credibility | None:
+def after_leaving(
+    scenario: Scenario, instrument: Instrument, actor: str, gone: frozenset[str] = frozenset()
+) -> Credibility | None:
     """The credibility of ``instrument``'s snapback once ``actor`` has left the deal.
 
     A member outside the deal takes no part in a snapback: under the "all"
@@ -243,6 +245,10 @@ def after_leaving(scenario: Scenario, instrument: Instrument, actor: str) -> Cre
         The instrument.
     actor : str
         The leaving actor's id.
+    gone : frozenset of str, optional
+        Actors that have left before it (chained play): they take no part
+        either, and if one of them was needed under "all" the snapback is
+        already not credible.
 
     Returns
     -------
@@ -264,7 +270,8 @@ def after_leaving(scenario: Scenario, instrument: Instrument, actor: str) -> Cre
     actors, rule = deciders(scenario, instrument)
     if instrument.credibility_override or actor not in {a.id for a in actors}:
         return None
-    gains = {a.id: net_gain(a, instrument) for a in actors if a.id != actor}
+    out = gone | {actor}
+    gains = {a.id: net_gain(a, instrument) for a in actors if a.id not in out}
     if rule == "all":
         pivotal: str | None = actor
         gain = -math.inf

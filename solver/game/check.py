@@ -20,6 +20,7 @@ from solver.coalition import (
     enforced_scenario,
     instrument_fixes,
     timing_fixes,
+    unravel,
 )
 from solver.credibility import Credibility, credibility_table
 from solver.game.fixes import suggest_fixes
@@ -108,6 +109,11 @@ class ICReport:
         For the first member to defect: another granting or snapback
         instrument, or another funder, for one measure, that keeps it in
         (:func:`solver.coalition.instrument_fixes`).
+    unravelling : tuple of dict
+        Chained play from the first member's withdrawal on: who withdraws
+        next on the deal it leaves, and whether the target then defects
+        (:func:`solver.coalition.unravel`; empty when every member stays, or
+        when the check ran without fixes).
     """
 
     scenario: str
@@ -123,6 +129,7 @@ class ICReport:
     coalition_fixes: tuple[dict[str, Any], ...] = ()
     payment_fixes: tuple[dict[str, Any], ...] = ()
     instrument_fixes: tuple[dict[str, Any], ...] = ()
+    unravelling: tuple[dict[str, Any], ...] = ()
 
     @property
     def first_leaver(self) -> tuple[int, str, str] | None:
@@ -189,6 +196,7 @@ class ICReport:
             },
             "payment_fixes": list(self.payment_fixes),
             "instrument_fixes": list(self.instrument_fixes),
+            "unravelling": list(self.unravelling),
         }
 
     def render(self) -> str:
@@ -357,6 +365,15 @@ def check(
         coalition_fixes=tuple(timing_fixes(original, sched, leaver[1])),
         payment_fixes=pay,
         instrument_fixes=tuple(instrument_fixes(original, sched, leaver[1])),
+        unravelling=tuple(
+            unravel(
+                original,
+                coefficients(original, nominal=True),
+                y,
+                z,
+                coefficients(original),
+            )
+        ),
     )
 
 

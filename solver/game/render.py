@@ -51,6 +51,18 @@ def _coalition_lines(report: ICReport) -> list[str]:
         out.append(
             f"First to defect: {actor} would {what} after phase {phase} (short by {gap:,.1f}){pay}."
         )
+    if len(report.unravelling) > 1 or (
+        report.unravelling and report.unravelling[-1]["actor"] != "target"
+    ):
+        steps = []
+        for e in report.unravelling:
+            if e["actor"] == "target":
+                steps.append(f"the target then defects after phase {e['phase']} ({e['deviation']})")
+            else:
+                steps.append(f"{e['actor']} would {e['deviation_name']} after phase {e['phase']}")
+        if report.unravelling[-1]["actor"] != "target":
+            steps.append("the target keeps complying with what is left")
+        out.append("Chained play: " + "; then ".join(steps) + ".")
     for f in report.coalition_fixes:
         when = "never" if f["to"] is None else f"in phase {f['to']}"
         was = "never" if f["from"] is None else f"phase {f['from']}"

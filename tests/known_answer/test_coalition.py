@@ -598,3 +598,71 @@ def test_another_funder_with_a_higher_exit_cost_keeps_the_donor_in():
     assert got["F1"]["member_margin"] == pytest.approx(40.0)
     assert r.to_dict()["instrument_fixes"] == list(r.instrument_fixes)
     assert "another funder: patron pays for F3 instead of donor" in r.render()
+
+
+# --- chained play ----------------------------------------------------------------------
+#
+# Two one-year phases, beta 0.9 (G = 9).  Step A (phase 1, cost 10, fully restorable,
+# seen at once).  Relief F1 and F2, 20 a year each from phase 1, paid by donors D1 (c1
+# a year) and D2 (c2 a year); each values A at 30 a year; exit costs 0.  Every flow is
+# fully reversible and credibly snapped back, so an open reversal is worth 0 to the
+# target, and no later step leaves no stall.  Complying from node 1 is worth
+# 0.9 * (R - 10) * (1 + 9) = 9 (R - 10): the target complies with one flow (90) and
+# defects at once with none (-90 < 0).
+# * Alone, each donor can stop paying and the target still complies on the other flow:
+#   margin X - F = -9 c (the funding to come, 0.9 * c * 10 at node 1, 9 c at node 2).
+#   Both are tempted; D1 first when c1 > c2.
+# * Chained: once D1 has stopped, D2 stopping leaves no relief and the target
+#   reverses at once; D2 keeps nothing (A fully restorable), so its margin is its
+#   stay value 9 (30 - c2).  With c2 = 5: 225, it keeps paying and the target keeps
+#   complying on F2.  With c2 = 40: -90, it stops too, and the target defects after
+#   phase 1 by an open reversal (its margin -90).
+def _two_donors(c1, c2):
+    return {
+        "name": "two donors",
+        "phases": 2,
+        "parameters": {"discount": 0.9, "reciprocity": 0.0},
+        "actors": [
+            {"id": "us", "snapback_gain": 10.0},
+            {"id": "d1", "step_values": {"A": 30.0}},
+            {"id": "d2", "step_values": {"A": 30.0}},
+        ],
+        "instruments": [EXEC],
+        "measures": [
+            _flow("F1", 20, actor_costs={"d1": c1}),
+            _flow("F2", 20, actor_costs={"d2": c2}),
+        ],
+        "milestones": [_step("A", 10)],
+    }
+
+
+TWO = Schedule(measures={"F1": 1, "F2": 1}, milestones={"A": 1})
+
+
+def test_chained_play_the_second_donor_keeps_paying_once_the_first_has_stopped():
+    r = check(scenario_from_dict(_two_donors(10.0, 5.0)), TWO)
+    alone = {v.actor: v for v in r.coalition}
+    assert alone["d1"].margin == pytest.approx([-90.0, -90.0])
+    assert alone["d2"].margin == pytest.approx([-45.0, -45.0])
+    assert r.first_leaver == (1, "d1", "stop_paying")
+    assert [(e["phase"], e["actor"], e["deviation"]) for e in r.unravelling] == [
+        (1, "d1", "stop_paying")
+    ]
+    assert r.unravelling[0]["margin"] == pytest.approx(-90.0)
+    assert r.to_dict()["unravelling"] == list(r.unravelling)
+    text = r.render()
+    assert "Chained play: d1 would stop paying after phase 1" in text
+    assert "the target keeps complying with what is left" in text
+
+
+def test_chained_play_the_deal_unravels_when_the_second_donor_pays_too_much():
+    r = check(scenario_from_dict(_two_donors(50.0, 40.0)), TWO)
+    got = [(e["phase"], e["actor"], e["deviation"]) for e in r.unravelling]
+    assert got == [(1, "d1", "stop_paying"), (1, "d2", "stop_paying"), (1, "target", "overt")]
+    assert [e["margin"] for e in r.unravelling] == pytest.approx([-450.0, -90.0, -90.0])
+    assert "the target then defects after phase 1 (overt)" in r.render()
+
+
+def test_chained_play_is_empty_when_every_member_stays():
+    r = check(scenario_from_dict(_donor(90.0)), PLAN)
+    assert r.incentive_compatible and r.unravelling == ()
