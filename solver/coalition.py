@@ -889,6 +889,10 @@ def instrument_fixes(
     * ``"snapback"``: re-impose it through another instrument;
     * ``"funder"``: another member pays for it (the same ``actor_costs``).
 
+    Only what can help is tried: instrument and snapback changes when the
+    member's binding deviation is to leave (they change what its leaving
+    takes away), another funder when it is to stop paying (whatever the
+    instrument, the relief it funds ends with its funding).
     A change is kept when the member then stays in every phase, every member
     that stayed before still does, and the plan still meets every constraint
     it met before (as :func:`timing_fixes`).  Changes that keep the target
@@ -919,9 +923,20 @@ def instrument_fixes(
 
     met = _broken(verify_plan(s, schedule, require_ic=False).violations)
     y, z = schedule.matrices(s)
-    before = {v.actor: all(v.stays) for v in coalition_values(s, coefficients(s), y, z)}
+    values0 = coalition_values(s, coefficients(s), y, z)
+    before = {v.actor: all(v.stays) for v in values0}
     decide = {i.id: tuple(a.id for a in deciders(s, i)[0]) for i in s.instruments}
     members = [p.actor for p in actor_payoffs(s)]
+    mine0 = next((v for v in values0 if v.actor == actor), None)
+    # what tempts it decides what can help: an instrument only changes what its
+    # leaving takes away; stopping paying ends the relief it funds whatever the
+    # instrument, so only another funder helps there; nothing here helps a member
+    # tempted to stop enforcing
+    binding = (
+        set()
+        if mine0 is None
+        else {d for d, ok in zip(mine0.deviation, mine0.stays, strict=True) if not ok}
+    )
     found: list[dict[str, Any]] = []
     for n, m in enumerate(s.measures):
         funds = m.actor_costs.get(actor, 0.0) > 0.0
@@ -930,7 +945,7 @@ def instrument_fixes(
         ):
             continue
         variants: list[tuple[str, str, str, Any]] = []
-        for inst in s.instruments:
+        for inst in s.instruments if "leave" in binding else ():
             if inst.id != m.instrument:
                 variants.append(
                     ("instrument", m.instrument, inst.id, replace(m, instrument=inst.id))
@@ -939,7 +954,7 @@ def instrument_fixes(
                 variants.append(
                     ("snapback", m.snapback, inst.id, replace(m, snapback_instrument=inst.id))
                 )
-        if funds:
+        if funds and "stop_paying" in binding:
             for other in members:
                 if other != actor:
                     costs = {k: c for k, c in m.actor_costs.items() if k != actor}
