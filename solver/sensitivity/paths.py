@@ -118,10 +118,21 @@ def parse_path(path: str, scenario: Scenario, *, wildcard: bool = False) -> list
     section, ident, name = parts
     fld = _number_field(ENTITY_SECTIONS[section], name, section)
     ids = [x.id for x in getattr(scenario, section)]
+    # an unconditional measure's reversibility is 0 by definition: never varied
+    fixed = (
+        {m.id for m in scenario.measures if m.unconditional}
+        if section == "measures" and name == "reversibility"
+        else set()
+    )
     if ident == "*" and wildcard:
-        return [Address(section, i, fld) for i in ids]
+        return [Address(section, i, fld) for i in ids if i not in fixed]
     if ident not in ids:
         raise KeyError(f"the scenario has no {section[:-1]} {ident!r}{_suggest(ident, ids)}")
+    if ident in fixed:
+        raise KeyError(
+            f"measure {ident!r} is unconditional, so its reversibility is 0 by definition (an "
+            "unconditional measure is given from phase 1 and kept whatever the target does)"
+        )
     return [Address(section, ident, fld)]
 
 

@@ -39,6 +39,11 @@ def test_shipped_spec_covers_estimates(scenario):
             r"the scenario has no measure 'R99' \(did you mean",
         ),
         (
+            {"path": "measures.R26.reversibility", "range": [0, 0.5]},
+            r"measures\.R26\.reversibility'; measure 'R26' is unconditional, so its "
+            r"reversibility is 0 by definition",
+        ),
+        (
             {"path": "milestones.M03.detecton", "range": [0, 1]},
             r"milestones has no field 'detecton' \(did you mean 'detection'\?\)",
         ),
