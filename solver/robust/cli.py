@@ -3,7 +3,8 @@
 ::
 
     relief solve [SCENARIO] --robust SPEC [--worlds N] [--criterion chance|quantile|cvar|worst]
-                 [--level A] [--seed S] [--check-worlds M] [--check-seed T] [--json] [--out FILE]
+                 [--level A] [--seed S] [--check-worlds M] [--check-seed T] [--ceiling C]
+                 [--as-written hard|soft] [--screen] [--pool-worlds K] [--json] [--out FILE]
 
 The plan is chosen on ``N`` worlds drawn with seed ``S`` (in sample), then
 judged, with the nominal optimum (both sides required) and the shipped
@@ -89,6 +90,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "share where some plan works (slow: about a tenth of a second a world; default 0, off)",
     )
     g.add_argument(
+        "--as-written",
+        choices=("hard", "soft"),
+        default="hard",
+        help="hard: the plan must work in the scenario as written too (default); soft: only its "
+        "design rules bind (the plan may fail on the analyst's own numbers)",
+    )
+    g.add_argument(
+        "--screen",
+        action="store_true",
+        help="chance: solve every in-sample world alone first; worlds no plan reaches are dropped "
+        "(exact), their plans join the candidate pool, and the in-sample ceiling is reported "
+        "(about a tenth of a second a world)",
+    )
+    g.add_argument(
+        "--pool-worlds",
+        type=int,
+        default=None,
+        metavar="K",
+        help="chance: the one-world optima of the first K in-sample worlds join the candidate "
+        "pool beside the nominal optimum and the proposal (default 10)",
+    )
+    g.add_argument(
         "--check-seed",
         type=int,
         default=None,
@@ -144,7 +167,7 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         criterion, worlds, in-sample figure and out-of-sample shares.
     """
     from solver.robust.batch import draw_worlds
-    from solver.robust.saa import solve_robust
+    from solver.robust.saa import POOL_WORLDS, solve_robust
     from solver.sensitivity import load_spec
     from solver.solve import evaluate, solve
 
@@ -171,6 +194,10 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         spec = load_spec(args.robust, scenario)
         inside = draw_worlds(scenario, spec, args.worlds, args.seed)
         outside = draw_worlds(scenario, spec, args.check_worlds, check_seed)
+    if args.pool_worlds is not None and args.pool_worlds < 0:
+        raise ValueError(f"--pool-worlds {args.pool_worlds} must be >= 0")
+    nominal = solve(scenario, require_ic="both", ranges=False)
+    proposal = proposal_schedule(scenario)
     res = solve_robust(
         scenario,
         inside,
@@ -180,14 +207,19 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         types=use_types,
         require_types=tuple(args.require_type),
         max_exposure=args.max_exposure,
+        nominal=args.as_written,
+        pool=[
+            ("nominal", nominal.schedule if nominal.status.has_solution else None),
+            ("proposal", proposal),
+        ],
+        pool_worlds=POOL_WORLDS if args.pool_worlds is None else args.pool_worlds,
+        screen=args.screen,
     )
     plan = None
     if res.schedule is not None:
         plan = evaluate(scenario, res.schedule, objective=args.objective)
-    nominal = solve(scenario, require_ic="both", ranges=False)
-    proposal = proposal_schedule(scenario)
-    in_sample = None
-    if res.schedule is not None and inside.n:
+    in_sample = res.in_sample
+    if in_sample is None and res.schedule is not None and inside.n:
         in_sample = _share(res.schedule, scenario, inside, use_types)["share"]
     robust = {
         "spec": None if args.robust == "types" else str(Path(args.robust).resolve()),
@@ -195,6 +227,7 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         "level": args.level if args.criterion in ("quantile", "cvar") else None,
         "worlds": inside.n,
         "seed": inside.seed,
+        "as_written": args.as_written,
         "status": res.status,
         "objective": res.objective,
         "bound": res.bound,
@@ -202,6 +235,13 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
         "seconds": round(res.seconds, 3),
         "model": {"rows": res.rows, "columns": res.columns, "binaries": res.binaries},
         "in_sample": in_sample,
+        "incumbent": res.incumbent,
+        "chosen": res.chosen,
+        "pool": list(res.pool),
+        "in_sample_ceiling": res.ceiling,
+        "screened_out": res.screened_out,
+        "merged": res.merged,
+        "timings": res.timings,
         "out_of_sample": _share(res.schedule, scenario, outside, use_types),
         "nominal": _share(
             nominal.schedule if nominal.status.has_solution else None,
@@ -224,23 +264,37 @@ def robust_document(args: argparse.Namespace, scenario: Any) -> tuple[Any, dict[
 def _ceiling(
     args: argparse.Namespace, scenario: Any, outside: Any, robust: Any, nominal: Any
 ) -> dict[str, Any]:
-    """The ceiling on the first ``--ceiling`` out-of-sample worlds, with both plans there."""
-    from solver.robust.batch import Worlds, shares_ci
+    """The ceilings on the first ``--ceiling`` out-of-sample worlds, with both plans there.
+
+    ``share``/``ci`` are the ceiling under the solve's own ``--as-written``
+    rule; ``hard`` and ``soft`` give both: some plan works in the world and in
+    the scenario as written (the ceiling of a plan for the analyst's own
+    numbers), and some plan works in the world.
+    """
+    from solver.robust.batch import Worlds, evaluate_plan, shares_ci
     from solver.robust.saa import ceiling
 
     c = min(args.ceiling, outside.n)
     few = Worlds(outside.paths, outside.values[:c], outside.seed)
-    reached = ceiling(scenario, few)
-    lo, hi = shares_ci(int(reached.sum()), c)
-    doc = {"share": float(reached.mean()), "ci": [lo, hi], "worlds": c, "seed": outside.seed}
+    reached = {mode: ceiling(scenario, few, nominal=mode) for mode in ("hard", "soft")}
+    doc: dict[str, Any] = {"worlds": c, "seed": outside.seed, "as_written": args.as_written}
+    for mode, hit in reached.items():
+        lo, hi = shares_ci(int(hit.sum()), c)
+        doc[mode] = {"share": float(hit.mean()), "ci": [lo, hi]}
+    doc["share"] = doc[args.as_written]["share"]
+    doc["ci"] = doc[args.as_written]["ci"]
     for name, plan in (("robust", robust), ("nominal", nominal.schedule)):
-        same = _share(plan, scenario, few, types=False)
-        doc[f"{name}_share"] = same["share"]
-        if plan is not None and reached.any():
-            from solver.robust.batch import evaluate_plan
-
-            works = evaluate_plan(scenario, plan, few).works
-            doc[f"{name}_of_ceiling"] = float((works & reached).sum() / reached.sum())
+        doc[f"{name}_share"] = _share(plan, scenario, few, types=False)["share"]
+        if plan is None:
+            continue
+        works = evaluate_plan(scenario, plan, few).works
+        for mode, hit in reached.items():
+            if not hit.any():
+                continue
+            of = float((works & hit).sum() / hit.sum())
+            doc[f"{name}_of_{mode}_ceiling"] = of
+            if mode == args.as_written:
+                doc[f"{name}_of_ceiling"] = of
     return doc
 
 
@@ -349,8 +403,24 @@ def render_robust(r: dict[str, Any]) -> str:
         f"Robust plan: criterion {r['criterion']} {against}, {r['status']}, {gap}, "
         f"{r['seconds']:.1f} s",
     ]
+    if r.get("as_written") == "soft":
+        lines.append("  the scenario as written is not imposed (--as-written soft)")
+    inc = r.get("incumbent")
+    if inc is not None:
+        share = "" if inc["in_sample"] is None else f", works in {100 * inc['in_sample']:.1f} %"
+        lines.append(
+            f"  candidate pool: best {inc['source']}{share} in sample "
+            f"({len(r.get('pool') or [])} plans; the MIP's start)"
+        )
+    if r.get("chosen") == "pool":
+        lines.append("  the pool's plan works in more in-sample worlds than the MIP's: it is kept")
     if r["in_sample"] is not None:
         lines.append(f"  in sample it works in {100 * r['in_sample']:.1f} % of the worlds")
+    if r.get("in_sample_ceiling") is not None:
+        lines.append(
+            f"  screened: some plan works in {100 * r['in_sample_ceiling']:.1f} % of the in-sample "
+            f"worlds ({r['screened_out']} dropped)"
+        )
     lines.append(judged)
     lines += [
         line("robust plan", out),
@@ -361,10 +431,17 @@ def render_robust(r: dict[str, Any]) -> str:
         lines.append(render_types(r["target_types"]).rstrip("\n"))
     c = r.get("ceiling")
     if c:
-        lines.append(line(f"ceiling (first {c['worlds']})", c))
-        if "robust_of_ceiling" in c:
-            lines.append(
-                f"  the robust plan works in {100 * c['robust_of_ceiling']:.1f} % of the worlds "
-                f"where some plan works (nominal: {100 * c.get('nominal_of_ceiling', 0):.1f} %)"
-            )
+        for mode, what in (("hard", "as written too"), ("soft", "alone")):
+            if mode not in c:
+                continue
+            lines.append(line(f"ceiling {mode} (first {c['worlds']})", c[mode]))
+            key = f"robust_of_{mode}_ceiling"
+            if key in c:
+                lines.append(
+                    f"  the robust plan works in {100 * c[key]:.1f} % of the worlds where some "
+                    f"plan works {what} (nominal: "
+                    f"{100 * c.get(f'nominal_of_{mode}_ceiling', 0):.1f} %)"
+                )
+        if "hard" not in c:  # a document from before the two ceilings
+            lines.append(line(f"ceiling (first {c['worlds']})", c))
     return "\n".join(lines)

@@ -120,3 +120,62 @@ def test_enumeration_agrees_with_the_hand_reasoning() -> None:
                     if evaluate_exact(s, sch, WORLDS).works.all():
                         both.add(_key(sch))
     assert both == {_plan(1, 1, 1), _plan(2, 2, 2)}
+
+
+# --- the candidate pool, the scenario as written soft, merging and screening ---------------
+
+BOTH_PHASE_2 = Schedule(measures={"A": 2, "B": 2}, milestones={"M": 2, "N": None})
+OPTIMA = [
+    Schedule(measures={"A": 1, "B": None}, milestones={"M": 1, "N": None}),
+    Schedule(measures={"A": 2, "B": 1}, milestones={"M": 1, "N": None}),
+]
+
+
+def test_pool_incumbent_is_the_best_pool_plan_that_works_as_written() -> None:
+    s = scenario_from_dict(DOC)
+    pool = [("world 1", OPTIMA[0]), ("world 2", OPTIMA[1]), ("both", BOTH_PHASE_2)]
+    res = solve_robust(s, WORLDS, pool=pool, pool_worlds=0)
+    shares = {p["source"]: p["in_sample"] for p in res.pool}
+    # each world's optimum works in its own world only; {A, B, M} in phase 2 in both
+    assert shares == {"world 1": 0.5, "world 2": 0.5, "both": 1.0}
+    assert res.incumbent is not None and res.incumbent["source"] == "both"
+    assert res.incumbent["objective"] == pytest.approx(1.0)
+    assert res.in_sample == pytest.approx(1.0) and res.objective == pytest.approx(1.0)
+    # without the plan for both worlds, the best that fits world 1 (as written) is its optimum:
+    # world 2's optimum breaks participation there, so it cannot start the MIP
+    res = solve_robust(s, WORLDS, pool=pool[:2], pool_worlds=0)
+    assert res.incumbent is not None and res.incumbent["source"] == "world 1"
+    assert res.incumbent["objective"] == pytest.approx(0.5)
+    assert res.in_sample == pytest.approx(1.0)  # the MIP still finds the plan for both
+
+
+def test_as_written_soft_drops_the_analysts_own_numbers() -> None:
+    """M costs 30 as written: no plan covers it (A and B bring 25), so no plan works there.
+
+    Held hard, the robust solve has no plan; soft, the two sampled worlds are as before (they
+    set M's cost to 20 and 10) and the plans that work in both are the hand-derived ones.
+    """
+    doc = {**DOC, "milestones": [dict(DOC["milestones"][0], cost=30), DOC["milestones"][1]]}
+    s = scenario_from_dict(doc)
+    hard = solve_robust(s, WORLDS)
+    assert hard.status == "infeasible" and hard.schedule is None
+    soft = solve_robust(s, WORLDS, nominal="soft")
+    assert soft.status == "optimal" and soft.objective == pytest.approx(1.0)
+    assert soft.schedule is not None
+    assert _key(soft.schedule) in {_plan(1, 1, 1), _plan(2, 2, 2)}
+    assert evaluate_exact(s, soft.schedule, WORLDS).works.all()
+
+
+def test_identical_worlds_are_merged_and_unreachable_worlds_screened_out() -> None:
+    s = scenario_from_dict(DOC)
+    # world 2 twice, and a world where M costs 100: more than all the relief on the menu
+    values = np.vstack([WORLDS.values, WORLDS.values[1], [20, 5, 0, 0.5, 100, 20]])
+    worlds = Worlds(PATHS, values)
+    res = solve_robust(s, worlds, screen=True)
+    assert res.merged == 1 and res.screened_out == 1
+    assert res.ceiling == pytest.approx(0.75)  # some plan works in three of the four
+    assert res.objective == pytest.approx(0.75) and res.in_sample == pytest.approx(0.75)
+    assert res.schedule is not None and _key(res.schedule) in {_plan(1, 1, 1), _plan(2, 2, 2)}
+    plain = solve_robust(s, worlds, merge=False, pool_worlds=0)
+    assert plain.merged == 0 and plain.objective == pytest.approx(0.75)
+    assert plain.binaries == res.binaries + 2  # one world block merged, one screened out

@@ -16,8 +16,8 @@ scenario as written; *tactical* believes it keeps R if it reneges
 * The least exposure to the tactical type: M must be done by phase 2, and in
   its phase participation needs relief held >= 10 USD m/yr: T alone brings 8,
   so R is granted by then, and ``X = 20 - 10 = 10`` at least (T adds its 8).
-  So a bound of 12 removes T (R@2, M@2, X = 10 after phase 2 and 0 after
-  phase 1), and a bound of 9 leaves no plan.
+  So a bound of 12 removes T (R and M in the same phase, 1 or 2, both
+  optimal: X = 10), and a bound of 9 leaves no plan.
 """
 
 from __future__ import annotations
@@ -90,8 +90,8 @@ def test_exposure_bound_binds() -> None:
     assert max(r["exposure"] for r in type_verdicts(s, free.schedule)) == pytest.approx(18.0)
     bound = solve_robust(s, NONE, require_types=("strategic",), max_exposure=12.0)
     assert bound.status == "optimal" and bound.schedule is not None
-    assert dict(bound.schedule.measures) == {"R": 2, "T": None}
-    assert dict(bound.schedule.milestones) == {"M": 2}
+    phase = bound.schedule.milestones["M"]
+    assert phase in (1, 2) and dict(bound.schedule.measures) == {"R": phase, "T": None}
     tactical = {r["type"]: r for r in type_verdicts(s, bound.schedule)}["tactical"]
     assert tactical["exposure"] == pytest.approx(10.0)
     none = solve_robust(s, NONE, require_types=("strategic",), max_exposure=9.0)
