@@ -1,32 +1,46 @@
-"""Two goals, one plan: the trade-off between minimum leverage and transformation (issue 17).
+"""Two goals, one plan: the trade-off between leverage and transformation (issue 17).
 
 The founding proposal wants relief that both holds the target to its steps
 (leverage) and encourages marketization and integration (transformation,
 :mod:`solver.transformation`).  The two pull apart: leverage defers relief
 (every dollar held back is a dollar the target can still lose), while relief
 that reaches markets serves the second goal the earlier it comes.  This module
-traces the **Pareto frontier** between the smallest leverage ``Lmin`` (USD m)
-and the transformation value ``T`` (USD m) by the **epsilon-constraint
-method** over the step MIP (Haimes, Lasdon and Wismer 1971; with the
-lexicographic second stage of Mavrotas 2009, so that every point is efficient):
+traces the **Pareto frontier** between a leverage measure ``Lambda`` and the
+transformation value ``T`` (USD m) by the **epsilon-constraint method** over
+the step MIP (Haimes, Lasdon and Wismer 1971; with the lexicographic second
+stage of Mavrotas 2009, so that every point is efficient).  The leverage
+measure is one of :data:`LEVERAGE_GOALS`:
 
-1. the *leverage anchor*: maximise ``Lmin`` (``L*``), then ``T`` with
-   ``Lmin >= L*``;
-2. the *transformation anchor*: maximise ``T`` (``T*``), then ``Lmin`` with
+* ``leverage`` (the default): the smallest leverage ``Lmin = min_k L_k``;
+* ``leverage_total``: the total leverage ``sum_k L_k``, one term per decision
+  the target takes (``docs/formulation.md``, "The frontier": why the plain
+  sum).  It sees what the smallest leverage cannot: a plan that pays for
+  transformation with the leverage of phases that do not bind.
+
+The points:
+
+1. the *leverage anchor*: maximise ``Lambda`` (``L*``), then ``T`` with
+   ``Lambda >= L*``;
+2. the *transformation anchor*: maximise ``T`` (``T*``), then ``Lambda`` with
    ``T >= T*`` (``L_T``);
 3. for ``N`` floors ``eps_i`` evenly spaced from ``L_T`` to ``L*`` (the two
-   anchors at the ends): maximise ``T`` subject to ``Lmin >= eps_i`` (``T_i``),
-   then ``Lmin`` subject to ``T >= T_i`` and ``Lmin >= eps_i``.
+   anchors at the ends): maximise ``T`` subject to ``Lambda >= eps_i``
+   (``T_i``), then ``Lambda`` subject to ``T >= T_i`` and ``Lambda >= eps_i``.
 
-Each stage is then closed by the model's deterministic tie-breaks with both
-values held (so a point's schedule does not depend on the solver's choice
-among ties); every value is held at ``v - LEVEL_TOL max(1, |v|)``, the
-backends' own gap (:func:`solver.leximin.level_floor`).  Every point's
-schedule is re-checked by the independent verifier
-(:func:`solver.verify.verify_plan`) and judged by the subgame-perfect check
-(:func:`solver.pipeline.judge`), and its ``Lmin`` and ``T`` are recomputed
-from the schedule (:mod:`solver.payoffs`, :mod:`solver.transformation`), not
-read from the MIP.
+On the total axis a third stage maximises ``Lmin`` with both values held (the
+sum is blind to how the leverage is spread, so among plans equal on both
+goals the one whose weakest phase is strongest is taken); with
+``hold_smallest`` every stage also holds ``Lmin`` at its best value, so the
+curve is what transformation costs in the other phases' leverage with the
+weakest phase as strong as it can be.  Each point is then
+closed by the model's deterministic tie-breaks with every value held (so a
+point's schedule does not depend on the solver's choice among ties); every
+value is held at ``v - LEVEL_TOL max(1, |v|)``, the backends' own gap
+(:func:`solver.leximin.level_floor`).  Every point's schedule is re-checked
+by the independent verifier (:func:`solver.verify.verify_plan`) and judged by
+the subgame-perfect check (:func:`solver.pipeline.judge`), and its ``Lmin``,
+``sum_k L_k`` and ``T`` are recomputed from the schedule
+(:mod:`solver.payoffs`, :mod:`solver.transformation`), not read from the MIP.
 """
 
 from __future__ import annotations
@@ -51,8 +65,10 @@ from solver.transformation import transformation_value
 from solver.verify import verify_plan
 
 __all__ = [
+    "AXIS_LABELS",
     "DEFAULT_POINTS",
     "GOALS",
+    "LEVERAGE_GOALS",
     "Frontier",
     "FrontierPoint",
     "Placement",
@@ -62,7 +78,17 @@ __all__ = [
 ]
 
 GOALS: tuple[str, str] = ("leverage", "transformation")
-"""The two goals of a frontier (``relief solve --frontier leverage,transformation``)."""
+"""The default goals of a frontier (``relief solve --frontier leverage,transformation``)."""
+
+LEVERAGE_GOALS: tuple[str, str] = ("leverage", "leverage_total")
+"""The leverage measures a frontier can put against transformation: the smallest
+leverage ``min_k L_k`` and the total leverage ``sum_k L_k`` (USD m)."""
+
+AXIS_LABELS: dict[str, str] = {
+    "leverage": "smallest leverage",
+    "leverage_total": "total leverage",
+}
+"""How text and figures name each leverage measure."""
 
 DEFAULT_POINTS = 7
 """Points of a frontier unless told otherwise (both anchors included)."""
@@ -74,12 +100,14 @@ def parse_goals(text: str) -> tuple[str, str]:
     Parameters
     ----------
     text : str
-        ``"leverage,transformation"`` (either order).
+        A leverage measure of :data:`LEVERAGE_GOALS` and ``transformation``,
+        in either order: ``"leverage,transformation"``,
+        ``"leverage_total,transformation"``.
 
     Returns
     -------
     tuple of str
-        :data:`GOALS`.
+        ``(measure, "transformation")``, the leverage measure first.
 
     Raises
     ------
@@ -90,18 +118,22 @@ def parse_goals(text: str) -> tuple[str, str]:
     --------
     >>> parse_goals("transformation, leverage")
     ('leverage', 'transformation')
+    >>> parse_goals("leverage_total,transformation")
+    ('leverage_total', 'transformation')
     >>> parse_goals("leverage,speed")
     Traceback (most recent call last):
     ...
-    ValueError: --frontier is 'leverage,speed'; the frontier is between leverage and transformation: give --frontier leverage,transformation
+    ValueError: --frontier is 'leverage,speed'; the frontier is between a leverage measure (leverage: the smallest, leverage_total: the sum over phases) and transformation: give --frontier leverage,transformation or --frontier leverage_total,transformation
     """  # noqa: E501
     names = sorted(x.strip() for x in text.split(","))
-    if names != sorted(GOALS):
-        raise ValueError(
-            f"--frontier is {text!r}; the frontier is between leverage and transformation: "
-            "give --frontier leverage,transformation"
-        )
-    return GOALS
+    for measure in LEVERAGE_GOALS:
+        if names == sorted((measure, "transformation")):
+            return measure, "transformation"
+    raise ValueError(
+        f"--frontier is {text!r}; the frontier is between a leverage measure "
+        "(leverage: the smallest, leverage_total: the sum over phases) and transformation: "
+        "give --frontier leverage,transformation or --frontier leverage_total,transformation"
+    )
 
 
 @dataclass(frozen=True)
@@ -111,14 +143,20 @@ class FrontierPoint:
     Attributes
     ----------
     epsilon : float
-        The floor on the smallest leverage the point was solved with (USD m).
+        The floor on the frontier's leverage measure the point was solved
+        with (USD m): the smallest leverage, or the total on the
+        ``leverage_total`` axis.
     status : Status
         ``OPTIMAL`` when every stage of the point was; else the first stage's
         status that was not.
     schedule : Schedule or None
         The plan (``None`` without a solution).
-    min_leverage, transformation : float or None
-        ``min_k L_k`` and ``T`` recomputed from the schedule (USD m).
+    min_leverage : float or None
+        ``min_k L_k`` recomputed from the schedule (USD m).
+    total_leverage : float or None
+        ``sum_k L_k`` recomputed from the schedule (USD m).
+    transformation : float or None
+        ``T`` recomputed from the schedule (USD m).
     verified : bool
         The independent verifier accepts the schedule.
     violations : tuple of str
@@ -126,31 +164,64 @@ class FrontierPoint:
     target_compatible, incentive_compatible : bool or None
         The subgame-perfect check: the target in every phase; the target and
         every coalition member.
+    leverage : tuple of float
+        ``L_1, ..., L_K`` recomputed from the schedule (USD m); empty
+        without a schedule.
     """
 
     epsilon: float
     status: Status
     schedule: Schedule | None
     min_leverage: float | None
+    total_leverage: float | None
     transformation: float | None
     verified: bool
     violations: tuple[str, ...]
     target_compatible: bool | None
     incentive_compatible: bool | None
+    leverage: tuple[float, ...] = ()
 
-    def to_dict(self, scenario: Scenario) -> dict[str, Any]:
+    def value(self, measure: str) -> float | None:
+        """The point's value of a leverage measure of :data:`LEVERAGE_GOALS` (USD m).
+
+        Parameters
+        ----------
+        measure : str
+            ``"leverage"`` (the smallest) or ``"leverage_total"`` (the sum).
+
+        Returns
+        -------
+        float or None
+            ``min_leverage`` or ``total_leverage``.
+
+        Raises
+        ------
+        ValueError
+            For another name.
+        """
+        if measure == "leverage":
+            return self.min_leverage
+        if measure == "leverage_total":
+            return self.total_leverage
+        raise ValueError(f"leverage measure is {measure!r}; one of {', '.join(LEVERAGE_GOALS)}")
+
+    def to_dict(self, scenario: Scenario, axis: str = "leverage") -> dict[str, Any]:
         """The point as ``relief solve --frontier ... --json`` prints it.
 
         Parameters
         ----------
         scenario : Scenario
             The scenario (for the phases of the schedule).
+        axis : str, optional
+            The frontier's leverage measure (:data:`LEVERAGE_GOALS`), which
+            ``epsilon`` is the floor on.
 
         Returns
         -------
         dict
-            ``epsilon``, ``min_leverage``, ``transformation`` (USD m),
-            ``status``, ``verified``, ``violations``, ``target_compatible``,
+            ``axis``, ``epsilon``, ``min_leverage``, ``total_leverage``,
+            ``leverage`` (per phase), ``transformation`` (USD m), ``status``,
+            ``verified``, ``violations``, ``target_compatible``,
             ``incentive_compatible``, ``schedule`` (``measures`` and
             ``milestones``: id -> phase or ``null``) and ``phases`` (per phase
             the items granted and done in it).
@@ -167,8 +238,11 @@ class FrontierPoint:
                     }
                 )
         return {
+            "axis": axis,
             "epsilon": self.epsilon,
             "min_leverage": self.min_leverage,
+            "total_leverage": self.total_leverage,
+            "leverage": list(self.leverage),
             "transformation": self.transformation,
             "status": self.status.value,
             "verified": self.verified,
@@ -204,6 +278,8 @@ class Frontier:
         MIP solves.
     backend : str
         The backend used.
+    axis : str
+        The leverage measure (:data:`LEVERAGE_GOALS`) against transformation.
     """
 
     scenario: Scenario
@@ -213,15 +289,21 @@ class Frontier:
     seconds: float
     solves: int
     backend: str
+    axis: str = "leverage"
 
     def to_list(self) -> list[dict[str, Any]]:
         """The points as dicts (:meth:`FrontierPoint.to_dict`), the ``--json`` document."""
-        return [p.to_dict(self.scenario) for p in self.points]
+        return [p.to_dict(self.scenario, self.axis) for p in self.points]
 
 
 @dataclass
 class _Stages:
-    """The frontier's model: the step model with a transformation row, and its solver."""
+    """The frontier's model: the step model with its floor rows, and its solver.
+
+    ``lev`` is the leverage measure's objective vector; its floor is the
+    bound on ``Lmin`` (``lev_row`` is ``None``: the ``leverage`` axis, as
+    before the total axis existed) or the row ``lev_row`` (``sum_k L_k``).
+    """
 
     built: Built
     model: LinearModel
@@ -230,26 +312,38 @@ class _Stages:
     tie: np.ndarray
     row: int
     solve: Callable[[LinearModel], Solution]
+    lev_row: int | None = None
+    lmin: np.ndarray | None = None
+    held_min: float = -INF
     solves: int = 0
 
-    def run(self, goal: np.ndarray, lmin_floor: float, t_floor: float) -> Solution:
-        """Maximise ``goal`` with ``Lmin >= lmin_floor`` and ``T >= t_floor``."""
+    def run(self, goal: np.ndarray, lev_floor: float, t_floor: float,
+            lmin_floor: float = -INF) -> Solution:  # fmt: skip
+        """Maximise ``goal`` with the leverage measure, ``T`` and ``Lmin`` at their floors."""
         lmin = int(self.built.vars.lmin)  # type: ignore[arg-type]
         lb = list(self.model.lb)
-        lb[lmin] = lmin_floor
         row_lb = list(self.model.row_lb)
         row_lb[self.row] = t_floor
+        if self.lev_row is None:
+            lb[lmin] = lev_floor
+        else:
+            row_lb[self.lev_row] = lev_floor
+            lb[lmin] = max(lmin_floor, self.held_min)
         self.solves += 1
         return self.solve(self.model.copy(lb=lb, row_lb=row_lb, obj=goal))
 
-    def point(self, first: str, lmin_floor: float) -> tuple[Status, Solution]:
-        """Lexicographic: ``first`` goal, then the other, then the tie-breaks."""
-        tol, floors = leximin.LEVEL_TOL, {"lev": lmin_floor, "tra": -INF}
-        order = ("lev", "tra") if first == "leverage" else ("tra", "lev")
+    def point(self, first: str, lev_floor: float) -> tuple[Status, Solution]:
+        """Lexicographic: ``first`` goal, then the other, (``Lmin``,) then the tie-breaks."""
+        tol = leximin.LEVEL_TOL
+        floors = {"lev": lev_floor, "tra": -INF, "min": -INF}
+        order = ("tra", "lev") if first == "transformation" else ("lev", "tra")
+        stages = (*order, "min", "tie") if self.lmin is not None else (*order, "tie")
+        vecs = {"lev": self.lev, "tra": self.tra, "tie": self.tie, "min": self.lmin}
         status, sol = Status.OPTIMAL, None
-        for goal in (*order, "tie"):
-            vec = {"lev": self.lev, "tra": self.tra, "tie": self.tie}[goal]
-            got = self.run(vec, floors["lev"], floors["tra"])
+        for goal in stages:
+            vec = vecs[goal]
+            assert vec is not None
+            got = self.run(vec, floors["lev"], floors["tra"], floors["min"])
             if got.x is None:
                 return (got.status, sol) if sol is not None else (got.status, got)
             if got.status is not Status.OPTIMAL and status is Status.OPTIMAL:
@@ -262,44 +356,61 @@ class _Stages:
         return status, sol
 
 
-def _stages(scenario: Scenario, request: pipeline.Request, deadline: float | None) -> _Stages:
+def _stages(scenario: Scenario, request: pipeline.Request, deadline: float | None,
+            axis: str) -> _Stages:  # fmt: skip
     opts = BuildOptions(
         objective="maxmin", require_ic=request.require_ic, two_sided=request.two_sided
     )
     built = step.build(scenario, opts)
     model = built.model.copy(name=f"{built.model.name}-frontier")
-    n = model.num_vars
-    tra = transformation_vector(n, scenario, built.vars, coefficients(scenario))
+    tra = transformation_vector(model.num_vars, scenario, built.vars, coefficients(scenario))
     nz = {int(j): float(tra[j]) for j in np.flatnonzero(tra)}
     row = model.add_row("transformation floor", nz, lb=-INF, group="frontier")
+    lev_row, lmin = None, None
+    if axis == "leverage_total":
+        # the L_k columns are bounded above by their true values only, so
+        # sum_k L_k >= f holds exactly when the plan's total leverage does
+        cols = [int(j) for j in built.vars.leverage]  # type: ignore[union-attr]
+        lev_row = model.add_row(
+            "total leverage floor", dict.fromkeys(cols, 1.0), lb=-INF, group="frontier"
+        )
+    n = model.num_vars
     lev = np.zeros(n)
-    lev[int(built.vars.lmin)] = 1.0  # type: ignore[arg-type]
+    if lev_row is None:
+        lev[int(built.vars.lmin)] = 1.0  # type: ignore[arg-type]
+    else:
+        lev[[int(j) for j in built.vars.leverage]] = 1.0  # type: ignore[union-attr]
+        lmin = np.zeros(n)
+        lmin[int(built.vars.lmin)] = 1.0  # type: ignore[arg-type]
     tie = leximin.tiebreak_objective(built, n)
 
     def solve(m: LinearModel) -> Solution:
         left = None if deadline is None else max(1e-3, deadline - time.perf_counter())
         return run_backend(m, request.backend, time_limit=left)
 
-    return _Stages(built, model, lev, tra, tie, row, solve)
+    return _Stages(built, model, lev, tra, tie, row, solve, lev_row, lmin)
 
 
 def _judged(scenario: Scenario, request: pipeline.Request, eps: float, st: Status,
             sol: Solution, built: Built) -> FrontierPoint:  # fmt: skip
     if sol.x is None:
-        return FrontierPoint(eps, st, None, None, None, False, ("no solution",), None, None)
+        return FrontierPoint(eps, st, None, None, None, None, False, ("no solution",), None, None)
     sch = pipeline.extract_schedule(built, sol.x)
     verdict = verify_plan(scenario, sch, require_ic=request.require_ic, two_sided=request.two_sided)
     report = pipeline.judge(scenario, sch, thresholds=False, fixes=False)
+    lev = np.asarray(sch.values(scenario).leverage, dtype=float)
     return FrontierPoint(
         epsilon=eps,
         status=st,
         schedule=sch,
-        min_leverage=float(np.min(sch.values(scenario).leverage)),
+        min_leverage=float(np.min(lev)),
+        total_leverage=float(np.sum(lev)),
         transformation=transformation_value(scenario, sch),
         verified=verdict.ok,
         violations=verdict.violations,
         target_compatible=report.target_compatible,
         incentive_compatible=report.incentive_compatible,
+        leverage=tuple(float(x) for x in lev),
     )
 
 
@@ -310,8 +421,10 @@ def trade_off(
     backend: str = "highs",
     require_ic: bool | str | None = None,
     time_limit: float | None = None,
+    axis: str = "leverage",
+    hold_smallest: bool = False,
 ) -> Frontier:
-    """The frontier between the smallest leverage and the transformation value.
+    """The frontier between a leverage measure and the transformation value.
 
     Parameters
     ----------
@@ -326,6 +439,15 @@ def trade_off(
         member's rows); default the scenario's ``parameters.require_ic``.
     time_limit : float, optional
         Seconds for the whole frontier.
+    axis : str, optional
+        The leverage measure of :data:`LEVERAGE_GOALS`: ``"leverage"`` (the
+        smallest leverage, the default) or ``"leverage_total"`` (the sum
+        over phases).
+    hold_smallest : bool, optional
+        On the ``leverage_total`` axis, hold the smallest leverage at its
+        best value ``max min_k L_k`` at every point (one more solve), so the
+        frontier shows what transformation costs in the other phases'
+        leverage without weakening the weakest phase.
 
     Returns
     -------
@@ -335,7 +457,8 @@ def trade_off(
     Raises
     ------
     ValueError
-        For fewer than 2 points or a bad backend, time limit or ``require_ic``.
+        For fewer than 2 points, an unknown axis, ``hold_smallest`` on the
+        ``leverage`` axis, or a bad backend, time limit or ``require_ic``.
 
     Examples
     --------
@@ -345,24 +468,50 @@ def trade_off(
     (3, True)
     >>> f.points[0].transformation >= f.points[-1].transformation
     True
+    >>> g = trade_off(load_scenario(default_scenario_path()), points=3, axis="leverage_total")
+    >>> g.points[0].total_leverage < g.points[-1].total_leverage
+    True
     """
     if isinstance(points, bool) or not isinstance(points, int) or points < 2:
         raise ValueError(f"points is {points!r}; a frontier needs at least 2 (its two anchors)")
+    if axis not in LEVERAGE_GOALS:
+        raise ValueError(
+            f"axis is {axis!r}; the leverage measure is one of {', '.join(LEVERAGE_GOALS)}"
+        )
+    if hold_smallest and axis != "leverage_total":
+        raise ValueError(
+            f"hold_smallest is set on the {axis!r} axis; it holds the smallest leverage "
+            "on the leverage_total axis only"
+        )
     request = pipeline.check_args(
         scenario, backend=backend, require_ic=require_ic, time_limit=time_limit
     )
     t0 = time.perf_counter()
     deadline = None if request.time_limit is None else t0 + request.time_limit
-    stg = _stages(scenario, request, deadline)
+    stg = _stages(scenario, request, deadline, axis)
+
+    def done(pts: tuple[FrontierPoint, ...], st: Status, msg: str) -> Frontier:
+        secs = time.perf_counter() - t0
+        return Frontier(scenario, pts, st, msg, secs, stg.solves, backend, axis)
+
+    held = ""
+    if hold_smallest:
+        assert stg.lmin is not None
+        best = stg.run(stg.lmin, -INF, -INF)
+        if best.x is None:
+            return done((), best.status, f"no plan: {best.message}")
+        top = float(stg.lmin @ best.x)
+        stg.held_min = leximin.level_floor(top, leximin.LEVEL_TOL)
+        held = f", the smallest leverage held at its best {top:,.1f} USD m"
     st_a, sol_a = stg.point("leverage", -INF)
     if sol_a.x is None:
-        msg = f"no plan: {sol_a.message}"
-        return Frontier(scenario, (), st_a, msg, time.perf_counter() - t0, stg.solves, backend)
+        return done((), st_a, f"no plan: {sol_a.message}")
     st_b, sol_b = stg.point("transformation", -INF)
     anchor_a = _judged(scenario, request, 0.0, st_a, sol_a, stg.built)
     anchor_b = _judged(scenario, request, 0.0, st_b, sol_b, stg.built)
-    hi = anchor_a.min_leverage
-    lo = anchor_b.min_leverage if anchor_b.min_leverage is not None else hi
+    hi = anchor_a.value(axis)
+    lo = anchor_b.value(axis)
+    lo = hi if lo is None else lo
     assert hi is not None and lo is not None
     lo = min(lo, hi)
     eps = [lo + (hi - lo) * i / (points - 1) for i in range(points)]
@@ -379,7 +528,7 @@ def trade_off(
     status = Status.OPTIMAL if every else Status.FEASIBLE
     msg = (
         f"{points} points by the epsilon-constraint method, "
-        f"smallest leverage from {lo:,.1f} to {hi:,.1f} USD m"
+        f"{AXIS_LABELS[axis]} from {lo:,.1f} to {hi:,.1f} USD m{held}"
     )
     plans = {
         (tuple(sorted(p.schedule.measures.items())), tuple(sorted(p.schedule.milestones.items())))
@@ -388,16 +537,19 @@ def trade_off(
     }
     if len(plans) == 1 and len(found) > 1:
         msg += (
-            "; one plan has both the largest smallest leverage and the largest "
+            f"; one plan has both the largest {AXIS_LABELS[axis]} and the largest "
             "transformation value (no trade-off on these axes)"
         )
+        if axis == "leverage":
+            msg += (
+                "; what transformation costs in the phases that do not bind shows on "
+                "--frontier leverage_total,transformation"
+            )
     elif len(plans) > 1:
         msg += f"; {len(plans)} distinct plans"
     if not every:
         msg += "; some points were not proven optimal (time limit?)"
-    return Frontier(
-        scenario, tuple(found), status, msg, time.perf_counter() - t0, stg.solves, backend
-    )
+    return done(tuple(found), status, msg)
 
 
 @dataclass(frozen=True)
@@ -408,8 +560,8 @@ class Placement:
     ----------
     label : str
         What the plan is ("default optimum", "the proposal").
-    min_leverage, transformation : float
-        ``min_k L_k`` and ``T`` (USD m).
+    min_leverage, total_leverage, transformation : float
+        ``min_k L_k``, ``sum_k L_k`` and ``T`` (USD m).
     verified : bool
         The verifier accepts the schedule.
     incentive_compatible : bool
@@ -421,12 +573,14 @@ class Placement:
     transformation: float
     verified: bool
     incentive_compatible: bool
+    total_leverage: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """The placement as a JSON-ready dict."""
         return {
             "label": self.label,
             "min_leverage": self.min_leverage,
+            "total_leverage": self.total_leverage,
             "transformation": self.transformation,
             "verified": self.verified,
             "incentive_compatible": self.incentive_compatible,
@@ -448,11 +602,14 @@ def place(scenario: Scenario, schedule: Schedule, label: str) -> Placement:
     Returns
     -------
     Placement
-        Its smallest leverage and transformation value, and its verdicts.
+        Its smallest and total leverage, its transformation value, and its
+        verdicts.
     """
+    lev = np.asarray(schedule.values(scenario).leverage, dtype=float)
     return Placement(
         label=label,
-        min_leverage=float(np.min(schedule.values(scenario).leverage)),
+        min_leverage=float(np.min(lev)),
+        total_leverage=float(np.sum(lev)),
         transformation=transformation_value(scenario, schedule),
         verified=verify_plan(scenario, schedule).ok,
         incentive_compatible=pipeline.judge(

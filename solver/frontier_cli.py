@@ -1,23 +1,34 @@
-"""``relief solve --frontier leverage,transformation [--points N]``: the trade-off curve.
+"""``relief solve --frontier leverage[_total],transformation [--points N]``: the trade-off curve.
 
 ::
 
     relief solve [SCENARIO] --frontier leverage,transformation [--points N]
                  [--backend B] [--require-ic | --both-sides] [--time-limit S] [--json] [--out FILE]
+    relief solve [SCENARIO] --frontier leverage_total,transformation [--hold-smallest] ...
 
-Prints one line per point (the floor on the smallest leverage, the smallest
-leverage and the transformation value the plan reaches, USD m; whether the
-verifier accepts it and whether the incentive check passes), then each
-point's plan as what it changes against the leverage anchor.  ``--json``
-prints the list of points (:meth:`solver.frontier.FrontierPoint.to_dict`).
-See ``docs/formulation.md`` ("Transformation" and "The frontier").
+The leverage measure is the smallest leverage ``min_k L_k`` (``leverage``)
+or the total ``sum_k L_k`` (``leverage_total``; ``--hold-smallest`` holds
+the smallest leverage at its best value at every point).  Prints one line per
+point (the floor on the axis's measure, the smallest and the total leverage
+and the transformation value the plan reaches, USD m; whether the verifier
+accepts it and whether the incentive check passes), then each point's plan
+as what it changes against the leverage anchor.  ``--json`` prints the list
+of points (:meth:`solver.frontier.FrontierPoint.to_dict`).  See
+``docs/formulation.md`` ("Transformation" and "The frontier").
 """
 
 from __future__ import annotations
 
 import argparse
 
-from solver.frontier import DEFAULT_POINTS, Frontier, FrontierPoint, parse_goals, trade_off
+from solver.frontier import (
+    AXIS_LABELS,
+    DEFAULT_POINTS,
+    Frontier,
+    FrontierPoint,
+    parse_goals,
+    trade_off,
+)
 from solver.io import dumps_json
 
 __all__ = ["add_arguments", "render_frontier", "run_frontier"]
@@ -34,10 +45,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("two goals (docs/formulation.md, The frontier)")
     g.add_argument(
         "--frontier",
-        metavar="leverage,transformation",
+        metavar="leverage[_total],transformation",
         default=None,
-        help="the trade-off curve between the smallest leverage and the transformation "
-        "value (epsilon-constraint; every point verified and incentive-checked)",
+        help="the trade-off curve between a leverage measure (leverage: the smallest "
+        "min_k L_k; leverage_total: the sum over phases) and the transformation value "
+        "(epsilon-constraint; every point verified and incentive-checked)",
     )
     g.add_argument(
         "--points",
@@ -45,6 +57,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_POINTS,
         metavar="N",
         help=f"points of the frontier, both ends included (default {DEFAULT_POINTS})",
+    )
+    g.add_argument(
+        "--hold-smallest",
+        action="store_true",
+        help="with --frontier leverage_total,transformation: hold the smallest leverage "
+        "at its best value at every point",
     )
 
 
@@ -84,17 +102,24 @@ def render_frontier(frontier: Frontier) -> str:
     str
         The text ``relief solve --frontier`` prints.
     """
+    axis = AXIS_LABELS[frontier.axis]
     lines = [
-        f"Frontier: smallest leverage x transformation value (USD m) of {frontier.scenario.name} "
+        f"Frontier: {axis} x transformation value (USD m) of {frontier.scenario.name} "
         f"[backend {frontier.backend}, {frontier.solves} solves, {frontier.seconds:.2f} s]",
         f"  {frontier.message}",
-        "   #     epsilon   min leverage  transformation  verified  IC target  IC both",
+        f"  epsilon: the floor on the {axis}"
+        + ("" if frontier.axis == "leverage" else " (sum_k L_k over the phases)"),
+        "   #     epsilon   min leverage  total leverage  transformation  verified  IC target"
+        "  IC both",
     ]
+
+    def num(v: float | None) -> str:
+        return "-" if v is None else f"{v:,.1f}"
+
     for i, p in enumerate(frontier.points, 1):
-        lev = "-" if p.min_leverage is None else f"{p.min_leverage:,.1f}"
-        tra = "-" if p.transformation is None else f"{p.transformation:,.1f}"
         lines.append(
-            f"  {i:>2}  {p.epsilon:>10,.1f}  {lev:>13}  {tra:>14}  {_yes(p.verified):>8}  "
+            f"  {i:>2}  {p.epsilon:>10,.1f}  {num(p.min_leverage):>13}  "
+            f"{num(p.total_leverage):>14}  {num(p.transformation):>14}  {_yes(p.verified):>8}  "
             f"{_yes(p.target_compatible):>9}  {_yes(p.incentive_compatible):>7}"
         )
     if frontier.points:
@@ -123,14 +148,21 @@ def run_frontier(args: argparse.Namespace, scenario: object) -> int:
     Raises
     ------
     ValueError
-        For a bad ``--frontier`` or ``--points``, or ``--frontier`` with
-        ``--plan``, ``--robust``, ``--objective`` or another formulation.
+        For a bad ``--frontier`` or ``--points``, ``--hold-smallest`` on the
+        ``leverage`` axis, or ``--frontier`` with ``--plan``, ``--robust``,
+        ``--objective`` or another formulation.
     """
     from solver.io import write_atomic
     from solver.scenario import Scenario
 
     assert isinstance(scenario, Scenario)
-    parse_goals(args.frontier)
+    axis, _ = parse_goals(args.frontier)
+    hold = bool(getattr(args, "hold_smallest", False))
+    if hold and axis != "leverage_total":
+        raise ValueError(
+            f"--hold-smallest is given with --frontier {args.frontier!r}; it holds the "
+            "smallest leverage on the total axis: give --frontier leverage_total,transformation"
+        )
     for flag, given in (
         ("--plan", args.plan),
         ("--robust", getattr(args, "robust", None)),
@@ -148,6 +180,8 @@ def run_frontier(args: argparse.Namespace, scenario: object) -> int:
         backend=args.backend,
         require_ic="both" if args.both_sides else (args.require_ic or None),
         time_limit=args.time_limit,
+        axis=axis,
+        hold_smallest=hold,
     )
     doc = dumps_json(frontier.to_list(), indent=2)
     if args.out:

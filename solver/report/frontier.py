@@ -78,10 +78,12 @@ def frontier_chart(doc: dict[str, Any]) -> Figure | None:
     fr = doc.get("frontier")
     if not fr:
         return None
-    pts = [p for p in fr["points"] if p["min_leverage"] is not None]
+    total = bool(fr["points"]) and fr["points"][0].get("axis") == "leverage_total"
+    key = "total_leverage" if total else "min_leverage"  # the axis the points were solved on
+    pts = [p for p in fr["points"] if p[key] is not None]
     fig = new_figure(8, 4.8)
     ax = fig.add_subplot()
-    xs = [p["min_leverage"] for p in pts]
+    xs = [p[key] for p in pts]
     ys = [p["transformation"] for p in pts]
     ax.plot(xs, ys, "-", color="#555555", linewidth=1, zorder=1)
     ok = [p for p in pts if p["verified"] and p["incentive_compatible"]]
@@ -89,14 +91,16 @@ def frontier_chart(doc: dict[str, Any]) -> Figure | None:
     for group, marker, label in ((ok, "o", "frontier: both sides stay"),
                                  (bad, "s", "frontier: a side would defect")):  # fmt: skip
         if group:
-            ax.scatter([p["min_leverage"] for p in group], [p["transformation"] for p in group],
+            ax.scatter([p[key] for p in group], [p["transformation"] for p in group],
                        marker=marker, color="#2ca02c", zorder=2, label=label)  # fmt: skip
     for pl, (color, marker) in zip(fr["placements"], (("#1f77b4", "*"), ("#ff7f0e", "D")),
                                    strict=False):  # fmt: skip
         label = pl["label"] + ("" if pl["verified"] else " (breaks a constraint)")
-        ax.scatter([pl["min_leverage"]], [pl["transformation"]], marker=marker, s=140,
+        ax.scatter([pl[key]], [pl["transformation"]], marker=marker, s=140,
                    color=color, zorder=3, label=label)  # fmt: skip
-    ax.set_xlabel("smallest leverage min_k L_k (USD m)")
+    ax.set_xlabel(
+        "total leverage sum_k L_k (USD m)" if total else "smallest leverage min_k L_k (USD m)"
+    )
     ax.set_ylabel("transformation value (USD m)")
     ax.set_title("Two goals: leverage against marketization and integration")
     ax.legend(fontsize=8)
