@@ -1,5 +1,8 @@
 """Known answers for the second goal: transformation and the frontier (issue 17).
 
+The two-measure case below is on the smallest-leverage axis; CHOICE, further
+down, is on the total-leverage axis.
+
 One phase of one year, discount 0.5 (beta = 0.5 a year; the last phase repeats
 forever, so G_1 = 0.5 / (1 - 0.5) = 1 and 1 USD m/yr is worth
 ``w_1 = beta a (1 + tau) = 0.5 * 1 * 2 = 1`` USD m at the start). One nuclear
@@ -196,9 +199,150 @@ def test_place_puts_a_plan_on_the_axes():
     assert p.verified and p.incentive_compatible and p.to_dict()["label"] == "B only"
 
 
+# The total-leverage axis (``--frontier leverage_total,transformation``).
+#
+# Two phases of one year, discount 0.5 (beta = 0.5 a year, tau = 1, so
+# G_1 = G_2 = 1 and V^C_1 = V^C_2 = R_2 - C_2 with no transfers). Phase 1: step
+# M1 (cost 10, b = 0.5, detected for certain) and relief A (v = 20, r = 1);
+# phase 2: step M2 (the same) and, the instrument granting one measure a
+# phase, either Y (v = 20, r = 1, t = 0) or Z (v = 20, r = 0.5, t = 0.5).
+# Aggregates: R_1 = 20, R_2 = 40, Q_1 = 20, C_1 = 10, C_2 = 20, B_1 = 5,
+# B_2 = 10, and Q_2 = 40 (Y) or 30 (Z).
+#
+# * Phase 1 (M2 still to come, so a stall is possible):
+#   stall  V^C_1 - G_1 (R_1 - C_1)                 = 20 - 10        = 10;
+#   overt  V^C_1 - G_1 (R_1 - Q_1 - C_1 + B_1)     = 20 - (-5)      = 25;
+#   covert (pi = 1, caught as phase 2 begins)  V^C_1 - G_1 P_2 = Q_2 - B_2
+#                                                  = 30 (Y), 20 (Z);
+#   so L_1 = 10 for both: the stall binds, and it does not see phase 2's
+#   reversibility.
+# * Phase 2 (the last; covert at pi = 1 equals overt): L_2 = Q_2 - B_2
+#   = 30 (Y), 20 (Z).
+# * T = 0.5 X_1 + 0.25 (1 + tau) X_2 = 0.5 X_2, X_2 = t v = 10 for Z: T = 5 (Z), 0 (Y).
+#
+# Y: L = (10, 30), smallest 10, total 40, T = 0.
+# Z: L = (10, 20), smallest 10, total 30, T = 5.
+# (Neither, the other choice the rows allow: L_1 = stall = 0 - 10 = -10.)
+#
+# The smallest leverage is 10 either way, so the smallest-leverage frontier is
+# one plan (Z: it wins the second stage on T) at every floor 10. On the total
+# axis the ends are Y (40, T = 0) and Z (30, T = 5); a floor in (30, 40] needs Y.
+# What transformation costs here is phase 2's leverage: 10 USD m for T = 5.
+CHOICE = {
+    "name": "a choice in phase 2",
+    "phases": 2,
+    "parameters": {"discount": 0.5, "reciprocity": 1.0},
+    "instruments": [{"id": "exec", "kind": "executive", "credibility": 1.0, "capacity": 1}],
+    "measures": [
+        {"id": "A", "value": 20, "reversibility": 1.0, "instrument": "exec",
+         "phase_window": [1, 1], "mandatory_by": 1},
+        {"id": "Y", "value": 20, "reversibility": 1.0, "instrument": "exec",
+         "phase_window": [2, 2]},
+        {"id": "Z", "value": 20, "reversibility": 0.5, "instrument": "exec",
+         "phase_window": [2, 2], "transformation": 0.5},
+    ],
+    "milestones": [
+        {"id": "M1", "value": 1, "cost": 10, "reversibility": 0.5, "detection": 1.0,
+         "mandatory_by": 1},
+        {"id": "M2", "value": 1, "cost": 10, "reversibility": 0.5, "detection": 1.0,
+         "phase_window": [2, 2], "mandatory_by": 2},
+    ],
+}  # fmt: skip
+
+Y_PLAN = {"A": 1, "Y": 2, "Z": None}
+Z_PLAN = {"A": 1, "Y": None, "Z": 2}
+
+
+def _total_points(f):
+    return [
+        (p.epsilon, p.min_leverage, p.total_leverage, p.transformation, *p.leverage)
+        for p in f.points
+    ]
+
+
+def test_the_hand_derived_leverage_vectors():
+    s = scenario_from_dict(CHOICE)
+    steps = {"M1": 1, "M2": 2}
+    got = [tuple(Schedule(m, steps).values(s).leverage) for m in (Y_PLAN, Z_PLAN)]
+    assert np.array(got) == pytest.approx(np.array([(10.0, 30.0), (10.0, 20.0)]))
+    none = Schedule({"A": 1, "Y": None, "Z": None}, steps).values(s).leverage
+    assert tuple(none) == pytest.approx((-10.0, 10.0))
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_the_smallest_leverage_frontier_is_one_plan(n):
+    f = trade_off(scenario_from_dict(CHOICE), points=n)
+    assert f.axis == "leverage"
+    assert [p.schedule.measures for p in f.points] == [Z_PLAN] * n
+    assert np.array(_total_points(f)) == pytest.approx(
+        np.array([(10.0, 10.0, 30.0, 5.0, 10.0, 20.0)] * n)
+    )
+    assert "no trade-off on these axes" in f.message
+
+
+@pytest.mark.parametrize(
+    ("n", "plans", "expected"),
+    [
+        (2, [Z_PLAN, Y_PLAN], [(30.0, 10.0, 30.0, 5.0, 10.0, 20.0),
+                               (40.0, 10.0, 40.0, 0.0, 10.0, 30.0)]),
+        (3, [Z_PLAN, Y_PLAN, Y_PLAN], [(30.0, 10.0, 30.0, 5.0, 10.0, 20.0),
+                                       (35.0, 10.0, 40.0, 0.0, 10.0, 30.0),
+                                       (40.0, 10.0, 40.0, 0.0, 10.0, 30.0)]),
+    ],
+)  # fmt: skip
+def test_the_total_leverage_frontier_has_the_hand_derived_points(n, plans, expected):
+    f = trade_off(scenario_from_dict(CHOICE), points=n, axis="leverage_total")
+    assert f.status.value == "optimal" and f.axis == "leverage_total"
+    assert [p.schedule.measures for p in f.points] == plans
+    assert np.array(_total_points(f)) == pytest.approx(np.array(expected))
+    assert all(p.verified and p.target_compatible and p.incentive_compatible for p in f.points)
+    assert "2 distinct plans" in f.message
+    doc = f.to_list()
+    assert {d["axis"] for d in doc} == {"leverage_total"}
+    got = np.array([(d["min_leverage"], d["total_leverage"], *d["leverage"]) for d in doc])
+    assert got == pytest.approx(np.array([(e[1], e[2], *e[4:]) for e in expected]))
+
+
+def test_holding_the_smallest_leverage_keeps_the_hand_derived_points():
+    # both plans have the best smallest leverage (10), so holding it changes nothing
+    f = trade_off(scenario_from_dict(CHOICE), points=2, axis="leverage_total", hold_smallest=True)
+    assert [p.schedule.measures for p in f.points] == [Z_PLAN, Y_PLAN]
+    assert "the smallest leverage held at its best 10.0 USD m" in f.message
+
+
+def test_default_model_total_axis_shows_a_trade_off_the_smallest_hides():
+    s = load_scenario(default_scenario_path())
+    small = trade_off(s, points=2)
+    total = trade_off(s, points=3, axis="leverage_total")
+    held = trade_off(s, points=3, axis="leverage_total", hold_smallest=True)
+    for f in (total, held):
+        assert all(p.verified and p.target_compatible for p in f.points)
+        assert all(p.schedule.measures["R26"] is None for p in f.points)
+        tot = [p.total_leverage for p in f.points]
+        tra = [p.transformation for p in f.points]
+        assert tot[0] < tot[-1] and tra[0] > tra[-1]  # a trade-off, both ways
+        for p in f.points:  # recomputed from the schedule
+            assert p.total_leverage == pytest.approx(sum(p.leverage))
+            assert p.min_leverage == pytest.approx(min(p.leverage))
+    # the transformation end has the smallest-leverage frontier's largest T
+    assert total.points[0].transformation == pytest.approx(small.points[0].transformation)
+    assert held.points[0].transformation == pytest.approx(small.points[0].transformation)
+    best = small.points[-1].min_leverage
+    assert all(p.min_leverage >= best - 1e-6 * best for p in held.points)
+    # the held curve lies within the unheld one on the total axis
+    assert held.points[-1].total_leverage <= total.points[-1].total_leverage + 1e-6
+
+
 def test_bad_arguments_are_refused():
     s = scenario_from_dict(TWO)
     with pytest.raises(ValueError, match="points is 1; a frontier needs at least 2"):
         trade_off(s, points=1)
     with pytest.raises(ValueError, match=r"--frontier is 'leverage'; the frontier is between"):
         parse_goals("leverage")
+    with pytest.raises(ValueError, match=r"'leverage_total'; the frontier is between"):
+        parse_goals("leverage_total")
+    assert parse_goals("transformation,leverage_total") == ("leverage_total", "transformation")
+    with pytest.raises(ValueError, match="axis is 'total'; the leverage measure is one of"):
+        trade_off(s, axis="total")
+    with pytest.raises(ValueError, match="hold_smallest is set on the 'leverage' axis"):
+        trade_off(s, hold_smallest=True)
