@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Install Debian's chromium for the report's headless-browser test
-# (tests/regression/test_issue4_report_browser.py). Idempotent: does nothing
+# Install Debian's chromium for the report's headless-browser tests
+# (tests/regression/test_issue4_report_browser.py and
+# test_issue15_report_layout_browser.py). Idempotent: does nothing
 # when /usr/bin/chromium is already there. Needs root (CI runs as root).
 # fonts-liberation is only a Recommends of chromium: without it (or another
-# font) the page text would render without glyphs.
+# font) the page text would render without glyphs. fonts-dejavu-core is the
+# font the report's figures are laid out in (matplotlib's DejaVu Sans): with it
+# the browser measures the figures' text as matplotlib placed it.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
     exit 0
@@ -14,5 +17,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y --no-install-recommends chromium fonts-liberation
+apt-get install -y --no-install-recommends chromium fonts-liberation fonts-dejavu-core
 /usr/bin/chromium --version

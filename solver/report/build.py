@@ -42,6 +42,28 @@ def default_comparison() -> Path:
     return MODELS_DIR / "plans" / "proposal_2018.toml"
 
 
+def annuity(scenario: Scenario) -> list[float]:
+    """``G_k`` per phase: the value at the end of phase ``k`` of 1 USD m a year from then on.
+
+    The report divides a margin at the end of phase ``k`` by ``G_k`` to show it
+    per year (:class:`solver.timeline.Timeline`, the target's discounting).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    list of float
+        ``G_1..G_K`` in years.
+    """
+    from solver.timeline import Timeline
+
+    tl = Timeline(scenario.phase_lengths(), scenario.annual_discount())
+    return [float(g) for g in tl.annuity]
+
+
 def assemble(
     scenario: Scenario,
     plan: Plan,
@@ -97,6 +119,10 @@ def assemble(
             "phases": scenario.phases,
             "phase_names": list(scenario.phase_names),
             "parameters": json.loads(json.dumps(asdict(p), default=list)),
+            "phase_years": list(scenario.phase_lengths()),
+            "annual_discount": scenario.annual_discount(),
+            "annuity": annuity(scenario),
+            "actors": {a.id: a.name for a in scenario.actors},
         },
         "items": catalogue(scenario),
         "sources": sources_used(scenario),
@@ -118,7 +144,8 @@ def render(doc: dict[str, Any]) -> dict[str, str]:
     Parameters
     ----------
     doc : dict
-        The report document (completed in place with its ``figures`` list).
+        The report document (completed in place with its ``findings`` and
+        ``figures`` lists).
 
     Returns
     -------
@@ -126,9 +153,11 @@ def render(doc: dict[str, Any]) -> dict[str, str]:
         File name -> content, for each of :data:`REPORT_FILES`.
     """
     from solver.report.figures import render_figures
+    from solver.report.findings import findings
     from solver.report.html import render_html
     from solver.report.markdown import render_markdown
 
+    doc["findings"] = findings(doc)
     figures = render_figures(doc)
     doc["figures"] = [{"id": f.id, "title": f.title, "caption": f.caption} for f in figures]
     return {

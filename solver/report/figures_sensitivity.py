@@ -2,7 +2,10 @@
 
 Each function takes the report document and returns a figure, or ``None``
 when the sweep results (contract in :mod:`solver.report.sensitivity`) do not
-include its method.
+include its method.  Figures with one row per parameter or item grow with
+the rows; parameter names are drawn horizontally (turned text would run into
+its neighbours); point and cell labels that would overlap are moved or left
+out (the section's table has every number).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from solver.report.canvas import new_figure
+from solver.report.layout import drop_overflowing, fit_title, overlaps, short
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -45,7 +49,7 @@ def tornado(doc: dict[str, Any]) -> Figure | None:
     base = s.get("base")
     rows = sorted(s["rows"], key=lambda r: abs(r["output_high"] - r["output_low"]))
     base = base if base is not None else (rows[-1]["output_low"] + rows[-1]["output_high"]) / 2
-    fig = new_figure(9, 1.2 + 0.35 * len(rows))
+    fig = new_figure(9, 1.8 + 0.3 * len(rows))
     ax = fig.add_subplot()
     from matplotlib.patches import Patch
 
@@ -61,45 +65,97 @@ def tornado(doc: dict[str, Any]) -> Figure | None:
         Patch(color=high, label="parameter at high"),
     ]
     ax.axvline(base, color="black", linewidth=0.8)
-    labels = [f"{r['parameter']}  [{r['low']:g}, {r['high']:g}]" for r in rows]
+    labels = [f"{short(r['parameter'], 48)} [{r['low']:g}, {r['high']:g}]" for r in rows]
     ax.set_yticks(range(len(rows)), labels, fontsize=8)
     ax.set_xlabel(s.get("output", "output"))
-    ax.set_title("Tornado: one parameter at a time")
-    ax.legend(handles=handles, fontsize=8)
+    fit_title(fig, ax, "Tornado: one parameter at a time")
+    fig.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 
 def sobol_bars(doc: dict[str, Any]) -> Figure | None:
-    """First-order (S1) and total (ST) Sobol indices with confidence intervals."""
+    """First-order (S1) and total (ST) Sobol indices with confidence intervals, one row each."""
     s = summary(doc, "sobol")
     if s is None:
         return None
     rows = sorted(s["rows"], key=lambda r: -r["ST"])
-    xs = range(len(rows))
-    fig = new_figure(max(6.0, 1.5 + 0.6 * len(rows)), 4.2)
+    ys = range(len(rows))
+    fig = new_figure(9, 1.8 + 0.42 * len(rows))
     ax = fig.add_subplot()
-    ax.bar(
-        [x - 0.2 for x in xs],
+    ax.barh(
+        [y - 0.2 for y in ys],
         [r["S1"] for r in rows],
         0.4,
-        yerr=[r["S1_conf"] for r in rows],
+        xerr=[r["S1_conf"] for r in rows],
         capsize=3,
         label="S1 (first order)",
     )
-    ax.bar(
-        [x + 0.2 for x in xs],
+    ax.barh(
+        [y + 0.2 for y in ys],
         [r["ST"] for r in rows],
         0.4,
-        yerr=[r["ST_conf"] for r in rows],
+        xerr=[r["ST_conf"] for r in rows],
         capsize=3,
         label="ST (total)",
     )
-    ax.set_xticks(list(xs), [r["parameter"] for r in rows], rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("index (share of output variance)")
-    ax.set_title(f"Sobol indices of {s.get('output', 'the output')} (bars: 95% CI)")
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.legend(fontsize=8)
+    ax.set_yticks(list(ys), [short(r["parameter"], 56) for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("index (share of output variance)")
+    fit_title(fig, ax, f"Sobol indices of {s.get('output', 'the output')} (bars: 95% CI)")
+    ax.axvline(0, color="black", linewidth=0.6)
+    fig.legend(fontsize=8, loc="outside lower center", ncols=2, frameon=False)
     return fig
+
+
+_OFFSETS = (
+    (4, 4, "left"),
+    (4, -11, "left"),
+    (-4, 4, "right"),
+    (-4, -11, "right"),
+    (4, 14, "left"),
+    (-4, 14, "right"),
+    (4, -21, "left"),
+    (-4, -21, "right"),
+)
+"""Where a point's label may go, in points from the point, with its alignment, in order."""
+
+
+def place_point_labels(fig: Figure, ax: Any, points: list[tuple[float, float, str]]) -> int:
+    """Label each point where the label overlaps no other label and stays in the axes.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (laid out here).
+    ax : matplotlib.axes.Axes
+        The axes holding the points.
+    points : list of (float, float, str)
+        ``(x, y, label)``, most important first.
+
+    Returns
+    -------
+    int
+        How many labels found no free place and were left out.
+    """
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    frame = ax.get_window_extent(renderer)
+    placed: list[Any] = []
+    missing = 0
+    for x, y, label in points:
+        for dx, dy, ha in _OFFSETS:
+            text = ax.annotate(
+                label, (x, y), xytext=(dx, dy), textcoords="offset points", fontsize=8, ha=ha
+            )
+            box = text.get_window_extent(renderer)
+            fits = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
+            if fits and box.y1 <= frame.y1 and not any(overlaps([b, box]) for b in placed):
+                placed.append(box)
+                break
+            text.remove()
+        else:
+            missing += 1
+    return missing
 
 
 def morris_scatter(doc: dict[str, Any]) -> Figure | None:
@@ -107,20 +163,18 @@ def morris_scatter(doc: dict[str, Any]) -> Figure | None:
     s = summary(doc, "morris")
     if s is None:
         return None
-    fig = new_figure(7, 4.5)
+    fig = new_figure(8, 5.0)
     ax = fig.add_subplot()
     for r in s["rows"]:
         ax.errorbar(r["mu_star"], r["sigma"], xerr=r.get("mu_star_conf"), fmt="o", color="#4c72b0")
-        ax.annotate(
-            r["parameter"],
-            (r["mu_star"], r["sigma"]),
-            fontsize=8,
-            xytext=(4, 4),
-            textcoords="offset points",
-        )
+    ax.margins(0.15)
     ax.set_xlabel("mu* (mean |elementary effect|)")
     ax.set_ylabel("sigma (spread: interactions, nonlinearity)")
-    ax.set_title(f"Morris screening of {s.get('output', 'the output')}")
+    fit_title(fig, ax, f"Morris screening of {s.get('output', 'the output')}")
+    rows = sorted(s["rows"], key=lambda r: -r["mu_star"])
+    place_point_labels(
+        fig, ax, [(r["mu_star"], r["sigma"], short(r["parameter"], 40)) for r in rows]
+    )
     return fig
 
 
@@ -134,13 +188,14 @@ def stability_heatmap(doc: dict[str, Any]) -> Figure | None:
     grid = [
         [*r["probabilities"], *[0.0] * (width - len(r["probabilities"])), r["never"]] for r in rows
     ]
-    fig = new_figure(7, 1.5 + 0.27 * len(rows))
+    fig = new_figure(max(7.0, 2.5 + 0.6 * (width + 1)), 2.0 + 0.27 * len(rows))
     ax = fig.add_subplot()
     im = ax.imshow(grid, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    cells = []
     for i, line in enumerate(grid):
         for j, p in enumerate(line):
             if p >= 0.005:
-                ax.text(
+                text = ax.text(
                     j,
                     i,
                     f"{p:.2f}",
@@ -149,17 +204,32 @@ def stability_heatmap(doc: dict[str, Any]) -> Figure | None:
                     fontsize=7,
                     color="white" if p > 0.6 else "black",
                 )
+                cells.append((text, _cell_box(ax, i, j)))
     _outline_plan(ax, doc, rows, width)
     ax.set_xticks(range(width + 1), [*[str(k) for k in range(1, width + 1)], "never"])
-    ax.set_yticks(range(len(rows)), [r["id"] for r in rows], fontsize=8)
+    ax.set_yticks(range(len(rows)), [short(r["id"], 24) for r in rows], fontsize=8)
     ax.xaxis.tick_top()
     n = s.get("samples")
-    ax.set_title(
+    fit_title(
+        fig,
+        ax,
         f"Plan stability: P(phase) over {n if n is not None else 'the'} samples "
-        "(framed: optimized plan)"
+        "(framed: optimized plan)",
     )
     fig.colorbar(im, ax=ax, label="probability")
+    drop_overflowing(fig, cells)
     return fig
+
+
+def _cell_box(ax: Any, i: int, j: int) -> Any:
+    """The display box of heatmap cell ``(i, j)``, for :func:`drop_overflowing`."""
+    from matplotlib.transforms import Bbox
+
+    def box(renderer: Any) -> Any:
+        corners = ax.transData.transform([(j - 0.5, i - 0.5), (j + 0.5, i + 0.5)])
+        return Bbox.from_extents(*corners.min(axis=0), *corners.max(axis=0))
+
+    return box
 
 
 def _outline_plan(ax: Any, doc: dict[str, Any], rows: list[dict[str, Any]], width: int) -> None:
@@ -197,7 +267,7 @@ def threshold_curves(doc: dict[str, Any]) -> Figure | None:
         if c.get("threshold") is not None:
             ax.axvline(c["threshold"], color="red", linestyle="--", label=f"{c['threshold']:.3g}")
             ax.legend(fontsize=7, title="break-even", title_fontsize=7)
-        ax.set_xlabel(c["parameter"], fontsize=8)
+        ax.set_xlabel(short(c["parameter"], 44), fontsize=8)
         ax.set_ylabel(s.get("output", "output"), fontsize=8)
     for ax in axes[len(curves) :]:
         ax.set_axis_off()
@@ -237,7 +307,7 @@ def threshold_distances(s: dict[str, Any]) -> Figure | None:
             )
         )
     )
-    fig = new_figure(9, 1.3 + 0.3 * len(rows))
+    fig = new_figure(9, 1.8 + 0.3 * len(rows))
     ax = fig.add_subplot()
     for key, color, marker in (("threshold", "#4c72b0", "o"), ("ic_threshold", "red", "X")):
         pts = [(i, _distance(r["base"], r.get(key))) for i, r in enumerate(rows)]
@@ -248,10 +318,10 @@ def threshold_distances(s: dict[str, Any]) -> Figure | None:
             label = "plan changes" if key == "threshold" else "incentive compatibility lost"
             ax.plot(xs, ys, marker, color=color, linestyle="none", label=label)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_yticks(range(len(rows)), [str(r["parameter"]) for r in rows], fontsize=8)
+    ax.set_yticks(range(len(rows)), [short(str(r["parameter"]), 56) for r in rows], fontsize=8)
     ax.set_xlabel("change from the base value to the threshold (%)")
-    ax.set_title("Thresholds: how far each parameter can move")
-    ax.legend(fontsize=8)
+    fit_title(fig, ax, "Thresholds: how far each parameter can move")
+    fig.legend(fontsize=8, loc="outside lower center", ncols=2, frameon=False)
     return fig
 
 

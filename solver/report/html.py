@@ -1,4 +1,4 @@
-"""Self-contained HTML report: inline CSS, figures as data-URI PNGs, no scripts.
+"""Self-contained HTML report: inline CSS, figures as inline SVG, no scripts.
 
 Every piece of text that comes from a scenario, plan or sweep file passes
 through :func:`html.escape`.  A Content-Security-Policy forbids loading
@@ -25,7 +25,10 @@ h2 { margin-top: 2.5rem; border-bottom: 1px solid #ccc; }
 nav ul { columns: 3; list-style: none; padding: 0; }
 .description { white-space: pre-line; background: #f6f8fa; padding: .8rem; border-radius: 4px; }
 figure { margin: 1rem 0; }
-figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figure svg.report-figure { display: block; max-width: 100%; height: auto;
+       border: 1px solid #ddd; }
+section#findings ul { padding-left: 1.2rem; }
+section#findings li { margin: .35rem 0; }
 figcaption { font-size: .9rem; color: #555; }
 table { border-collapse: collapse; margin: 1rem 0; font-size: .85rem; }
 caption { text-align: left; font-weight: 600; padding: .3rem 0; }
@@ -63,11 +66,9 @@ def render_table(table: Table) -> str:
 
 
 def render_figure(fig: RenderedFigure) -> str:
-    """Return ``fig`` as a ``<figure>`` with an inline base64 PNG."""
+    """Return ``fig`` as a ``<figure>`` holding its inline SVG and caption."""
     return (
-        f'<figure id="fig-{escape(fig.id)}">'
-        f'<img class="report-figure" data-figure="{escape(fig.id)}" alt="{escape(fig.title)}" '
-        f'src="data:image/png;base64,{fig.png_base64}">'
+        f'<figure id="fig-{escape(fig.id)}">{fig.svg}'
         f"<figcaption>{escape(fig.title)}. {escape(fig.caption)}</figcaption></figure>"
     )
 
@@ -78,6 +79,9 @@ def render_section(section: Section, figures: dict[str, RenderedFigure]) -> str:
     for i, par in enumerate(section.paragraphs):
         cls = ' class="description"' if section.id == "summary" and i == 0 else ""
         parts.append(f"<p{cls}>{escape(par)}</p>")
+    if section.bullets:
+        items = "".join(f"<li>{escape(b)}</li>" for b in section.bullets)
+        parts.append(f'<ul class="{escape(section.id)}">{items}</ul>')
     if section.figure and section.figure in figures:
         parts.append(render_figure(figures[section.figure]))
     parts += [render_table(t) for t in section.tables]

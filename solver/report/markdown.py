@@ -42,6 +42,8 @@ def render_section(section: Section, figure_titles: dict[str, str]) -> str:
     """Return one section as Markdown: heading, paragraphs, figure note, tables."""
     parts = [f"## {md_escape(section.title)}"]
     parts += [md_escape(p) for p in section.paragraphs]
+    if section.bullets:
+        parts.append("\n".join(f"- {md_escape(b)}" for b in section.bullets))
     if section.figure and section.figure in figure_titles:
         parts.append(f"*Figure: {md_escape(figure_titles[section.figure])} (in report.html).*")
     parts += [render_table(t) for t in section.tables]

@@ -26,13 +26,14 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
-    """A report section: heading, paragraphs, an optional figure and its tables."""
+    """A report section: heading, paragraphs, a list (``bullets``), an optional figure, tables."""
 
     id: str
     title: str
     paragraphs: list[str] = field(default_factory=list)
     figure: str | None = None
     tables: list[Table] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
 
 
 def cell(value: Any) -> str:
@@ -89,6 +90,23 @@ def _plain(v: Any) -> bool:
     if isinstance(v, list):
         return all(_plain(x) for x in v)
     return v is None or isinstance(v, str | int | float | bool)
+
+
+def findings_section(doc: dict[str, Any]) -> Section | None:
+    """The findings, first on the page: plain sentences from the results (:mod:`.findings`)."""
+    from solver.report.findings import findings
+
+    found = doc.get("findings")
+    if found is None:
+        found = findings(doc)
+    if not found:
+        return None
+    par = [
+        "Generated from the numbers below. USD m are millions of US dollars, discounted to "
+        "the end of the phase named; 'a year from then on' is the same amount as a yearly "
+        "flow from that point on, forever, with the same present value."
+    ]
+    return Section("findings", "Findings", par, bullets=[f["text"] for f in found])
 
 
 def summary_section(doc: dict[str, Any]) -> Section:
@@ -254,17 +272,38 @@ def phases_section(doc: dict[str, Any]) -> Section | None:
     return Section("relief", "Relief and step cost per phase", par, "relief", tables)
 
 
+def _per_year(doc: dict[str, Any], phase: Any, value: Any) -> float | None:
+    """``value / G_phase`` (USD m a year); ``None`` when either is missing."""
+    annuity = doc["scenario"].get("annuity") or []
+    if not isinstance(value, int | float) or not isinstance(phase, int):
+        return None
+    if not 1 <= phase <= len(annuity) or annuity[phase - 1] <= 0:
+        return None
+    return float(value) / annuity[phase - 1]
+
+
+def _deviation_cell(rec: dict[str, Any]) -> str | None:
+    kind = rec.get("deviation")
+    if not kind:
+        return None
+    reverses = rec.get("reverses") or []
+    return f"{kind} ({', '.join(reverses)})" if reverses and kind != "stall" else str(kind)
+
+
 def incentives_section(doc: dict[str, Any]) -> Section | None:
-    """Leverage and the game check per phase (the leverage chart's table)."""
+    """Leverage and the game check per phase (the leverage chart's table), with per-year columns."""
     plans = _plans(doc)
     if not plans:
         return None
     cols = [
         "phase",
         "leverage",
+        "leverage per year",
         "comply value",
         "deviate value",
         "IC margin",
+        "IC margin per year",
+        "best deviation",
         "incentive compatible",
         "snapback credible",
         "critical detection",
@@ -278,17 +317,21 @@ def incentives_section(doc: dict[str, Any]) -> Section | None:
         }
         rows = []
         for r in p["phases"]:
-            g = ic.get(r["phase"], {})
+            k = r["phase"]
+            g = ic.get(k, {})
             rows.append(
                 [
-                    r["phase"],
+                    k,
                     r["leverage"],
+                    _per_year(doc, k, r["leverage"]),
                     r["comply_value"],
                     r["deviate_value"],
+                    g.get("ic_margin"),
+                    _per_year(doc, k, g.get("ic_margin")),
+                    _deviation_cell(g),
                     *[
-                        g.get(k)
-                        for k in (
-                            "ic_margin",
+                        g.get(key)
+                        for key in (
                             "incentive_compatible",
                             "snapback_credible",
                             "critical_detection",
@@ -303,12 +346,21 @@ def incentives_section(doc: dict[str, Any]) -> Section | None:
             tables.append(
                 Table(
                     f"{p['title']}: coalition members",
-                    ["actor", "phase", "margin", "stays", "deviation", "side payment"],
+                    [
+                        "actor",
+                        "phase",
+                        "margin",
+                        "margin per year",
+                        "stays",
+                        "deviation",
+                        "side payment (USD m a year)",
+                    ],
                     [
                         [
                             m["actor"],
                             m["phase"],
                             m["margin"],
+                            _per_year(doc, m["phase"], m["margin"]),
                             m["stays"],
                             m["deviation"].replace("_", " "),
                             m["side_payment"],
@@ -318,11 +370,23 @@ def incentives_section(doc: dict[str, Any]) -> Section | None:
                 )
             )
     par = [
-        "Leverage L_k = V^C_k - V^D_k (USD m, discounted): what the target loses by backsliding "
-        "after phase k. The IC margin is the game module's subgame-perfect counterpart.",
+        "Leverage L_k = V^C_k - V^D_k (USD m, discounted to the end of phase k): what the target "
+        "loses by its best deviation after phase k. The IC margin is the game module's "
+        "subgame-perfect counterpart (the same deviations, judged with credible snapbacks only).",
+        "Comply value V^C_k and deviate value V^D_k are the target's present values, at the end "
+        "of phase k, of keeping to the plan and of its best deviation (stall, open or secret "
+        "reversal), each counted against no deal (0: no relief received, no step taken). A "
+        "negative deviate value means that even its best deviation leaves the target worse off "
+        "than no deal at all: the cost of the steps it has taken and cannot undo outweighs the "
+        "relief it would keep. Only the difference, the margin, decides.",
+        "These values add up yearly flows for ever, so they run large (a flow of 100 USD m a "
+        "year is worth 100 G_k). The per-year columns divide by G_k, the present value at the "
+        "end of phase k of 1 USD m a year from then on: the margin as the yearly flow it is "
+        "worth (the figure draws these).",
         "Coalition members (where the scenario gives them payoffs in USD m): the margin of "
-        "staying in the deal against leaving it or ceasing to enforce, and the side payment "
-        "(USD m a year from the next phase on) that would hold a member that defects.",
+        "staying in the deal against leaving it, ceasing to enforce or ceasing to pay, and the "
+        "side payment (USD m a year from the next phase on) that would hold a member that "
+        "defects.",
     ]
     return Section("leverage", "Leverage and incentive compatibility", par, "leverage", tables)
 
@@ -469,9 +533,10 @@ def build_sections(doc: dict[str, Any]) -> list[Section]:
     Returns
     -------
     list of Section
-        Summary, plan, relief, leverage, comparison, sweeps, sources, provenance.
+        Findings, summary, plan, relief, leverage, comparison, sweeps, sources, provenance.
     """
     parts = [
+        findings_section(doc),
         summary_section(doc),
         backtest_section(doc),
         plan_section(doc),

@@ -5,8 +5,9 @@ is driven through the Chrome DevTools Protocol over ``--remote-debugging-pipe``
 (NUL-separated JSON on file descriptors 3 and 4), with the standard library
 only: no websocket client, no Playwright browser download.  The page is
 loaded from ``file://``, console messages, uncaught exceptions and log
-entries (CSP violations, failed loads) are collected, every figure's image
-is checked to have decoded, and a screenshot is checked to be non-blank.
+entries (CSP violations, failed loads) are collected, every figure (inline
+SVG with its text; an ``<img>`` must have decoded) is checked to be drawn,
+and a screenshot is checked to be non-blank.
 
 Without Chromium the test skips, except under CI (``CI`` set), where it fails.
 """
@@ -136,8 +137,11 @@ class Browser:
 
 FIGURE_PROBE = """JSON.stringify({
   title: document.title,
-  figures: Array.from(document.querySelectorAll('img.report-figure')).map(i => ({
-      id: i.dataset.figure, ok: i.complete && i.naturalWidth > 0, w: i.naturalWidth})),
+  figures: Array.from(document.querySelectorAll('img.report-figure, svg.report-figure')).map(
+    f => f.tagName.toLowerCase() === 'img'
+      ? {id: f.dataset.figure, ok: f.complete && f.naturalWidth > 0, w: f.naturalWidth}
+      : {id: f.dataset.figure, w: Math.round(f.getBoundingClientRect().width),
+         ok: f.getBoundingClientRect().height > 50 && f.querySelectorAll('text').length > 0}),
   svgs: document.querySelectorAll('svg').length,
   tables: document.querySelectorAll('table').length,
   height: document.documentElement.scrollHeight})"""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from pathlib import Path
@@ -93,22 +92,25 @@ def test_html_is_self_contained(full: tuple[Path, dict]) -> None:
     assert "Content-Security-Policy" in html
     for attr in re.findall(r'(?:src|href)="([^"]*)"', html):
         assert attr.startswith(("data:", "#")), attr
-    assert not re.search(r"url\(", html)
+    for ref in re.findall(r"url\(([^)]*)\)", html):  # the inline figures' clip paths
+        assert ref.startswith("#fig-"), ref
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # several figures on one page: ids stay unique
 
 
-def test_every_figure_is_an_inline_png_with_a_table(full: tuple[Path, dict]) -> None:
+def test_every_figure_is_an_inline_svg_with_a_table(full: tuple[Path, dict]) -> None:
     out, doc = full
     html = (out / "report.html").read_text()
     md = (out / "report.md").read_text()
     ids = [f["id"] for f in doc["figures"]]
     assert set(ids) == {"plan", "relief", "leverage", "frontier"} | SENSITIVITY_FIGURES
-    imgs = re.findall(r'data-figure="([^"]+)"[^>]*src="data:image/png;base64,([^"]+)"', html)
-    assert [i for i, _ in imgs] == ids
-    for _, data in imgs:
-        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    svgs = re.findall(r'<svg class="report-figure" data-figure="([^"]+)"', html)
+    assert svgs == ids
+    assert "<?xml" not in html and "<!DOCTYPE svg" not in html
     for fid in ids:
         section = html.split(f'<section id="{fid}">', 1)[1].split("</section>", 1)[0]
         assert f'id="fig-{fid}"' in section and "<table>" in section, fid
+        assert "<text " in section and "</svg>" in section, fid  # text stays text
     for f in doc["figures"]:
         assert f"Figure: {f['title']}" in md
 
