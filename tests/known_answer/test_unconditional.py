@@ -37,6 +37,7 @@ from solver.formulation.common import BuildOptions
 from solver.frontier import trade_off
 from solver.pipeline import fix_schedule
 from solver.plan import Schedule
+from solver.robust.types import type_scenario
 from solver.scenario import ScenarioError, scenario_from_dict
 from solver.scenario_types import canonical_json
 from solver.shipped import default_scenario_path
@@ -279,16 +280,24 @@ def test_good_combinations_are_accepted():
 
 
 def test_a_target_type_cannot_make_it_reversible():
+    # named, the override is refused; a wildcard sets every other measure and leaves it at 0
     doc = copy.deepcopy(AID)
     doc["target_types"] = [
-        {"id": "t", "prior": 1.0, "overrides": {"measures.*.reversibility": 0.5}}
+        {"id": "t", "prior": 1.0, "overrides": {"measures.F.reversibility": 0.5}}
     ]
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(doc, source="aid.toml")
-    assert err.value.problems == [
-        "aid.toml: target_types[0] (t).overrides.measures.*.reversibility is 0.5; "
-        f"measures.F.reversibility must stay 0: {WHY} (docs/scenario.md, unconditional)"
+    (problem,) = err.value.problems
+    assert problem.startswith(
+        "aid.toml: target_types[0] (t).overrides.measures.F.reversibility is 0.5"
+    )
+    assert "measure 'F' is unconditional, so its reversibility is 0 by definition" in problem
+    doc["target_types"] = [
+        {"id": "t", "prior": 1.0, "overrides": {"measures.*.reversibility": 0.5}}
     ]
+    s = scenario_from_dict(doc, source="aid.toml")
+    typed = type_scenario(s, s.target_types[0])
+    assert {m.id: m.reversibility for m in typed.measures} == {"P": 0.5, "A": 0.5, "F": 0.0}
 
 
 def test_relief_validate_refuses_a_bad_combination_with_exit_2(tmp_path):
