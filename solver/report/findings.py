@@ -197,7 +197,7 @@ def _target(doc: dict[str, Any], plan: dict[str, Any]) -> tuple[str, dict[str, A
 
 def _member(doc: dict[str, Any], actor: str) -> str:
     name = (doc["scenario"].get("actors") or {}).get(actor)
-    return f"{actor} ({name})" if name and name != actor else actor
+    return f"{name} ({actor})" if name and name != actor else actor
 
 
 def _coalition(doc: dict[str, Any], plan: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
@@ -264,18 +264,18 @@ def _weakest(doc: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, str]]:
             _, info = min(failing, key=lambda s: s[1]["phase"])
         else:
             _, info = min(sides, key=lambda s: _per_year(doc, s[1]["phase"], s[1]["margin"]))
-        side = (
-            "the target's side"
+        who = (
+            "the target's side: its margin is"
             if info["who"] == "target"
-            else f"the coalition's side ({_member(doc, info['who'])})"
+            else f"the coalition's side: the margin of {_member(doc, info['who'])} is"
         )
         k, margin = info["phase"], info["margin"]
         if margin < 0:
-            text = f"The plan breaks first in {_phase_label(doc, k)}, on {side}: "
+            text = f"The plan breaks first in {_phase_label(doc, k)}, on {who} "
         else:
             text = f"Weakest phase: {_phase_label(doc, k)}, where the plan holds most narrowly, "
-            text += f"on {side}: "
-        out.append({"topic": "weakest", "text": text + f"margin {_money(doc, k, margin)}."})
+            text += f"on {who} "
+        out.append({"topic": "weakest", "text": text + f"{_money(doc, k, margin)}."})
     if target is not None:
         out.append({"topic": "target", "text": target[0]})
     if coalition is not None:

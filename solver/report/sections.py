@@ -114,6 +114,7 @@ def summary_section(doc: dict[str, Any]) -> Section:
     rows = []
     for p in doc["plans"]:
         lev = [r["leverage"] for r in p["phases"]]
+        yearly = [_per_year(doc, r["phase"], r["leverage"]) for r in p["phases"]]
         ic = p.get("incentives")
         rows.append(
             [
@@ -122,6 +123,7 @@ def summary_section(doc: dict[str, Any]) -> Section:
                 p["status"],
                 p["objective"],
                 min(lev) if lev else None,
+                min((y for y in yearly if y is not None), default=None),
                 None if ic is None else ic["incentive_compatible"],
                 len(p["violations"]),
             ]
@@ -136,6 +138,7 @@ def summary_section(doc: dict[str, Any]) -> Section:
         "status",
         "objective",
         "min leverage",
+        "min leverage per year",
         "incentive compatible",
         "violations",
     ]
