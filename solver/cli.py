@@ -66,6 +66,10 @@ def _cmd_solve(args: argparse.Namespace) -> int:
         )
     if args.out:
         check_writable(args.out)  # fail before solving, not after
+    if not args.frontier and (args.points is not None or args.hold_smallest):
+        from solver.frontier_cli import refuse_without_frontier
+
+        refuse_without_frontier(args)
     if args.robust:
         from solver.robust.cli import run_robust
 

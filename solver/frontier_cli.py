@@ -54,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--points",
         type=int,
-        default=DEFAULT_POINTS,
+        default=None,
         metavar="N",
         help=f"points of the frontier, both ends included (default {DEFAULT_POINTS})",
     )
@@ -172,6 +172,8 @@ def run_frontier(args: argparse.Namespace, scenario: object) -> int:
             raise ValueError(f"{flag} is {given!r}; --frontier sets its own objectives")
     if args.formulation != "step":
         raise ValueError(f"--formulation is {args.formulation!r}; --frontier uses the step model")
+    if args.points is None:
+        args.points = DEFAULT_POINTS
     if args.points < 2:
         raise ValueError(f"--points is {args.points}; a frontier needs at least 2 (its two ends)")
     frontier = trade_off(
@@ -189,3 +191,32 @@ def run_frontier(args: argparse.Namespace, scenario: object) -> int:
     print(doc if args.json else render_frontier(frontier))
     ok = bool(frontier.points) and all(p.verified for p in frontier.points)
     return 0 if ok else 1
+
+
+def refuse_without_frontier(args: argparse.Namespace) -> None:
+    """Refuse the frontier's own options when ``--frontier`` is not given.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``relief solve``'s arguments.
+
+    Raises
+    ------
+    ValueError
+        When ``--points`` or ``--hold-smallest`` is given without ``--frontier``
+        (they would be ignored silently).
+    """
+    given = [
+        name
+        for name, on in (
+            ("--points", getattr(args, "points", None) is not None),
+            ("--hold-smallest", bool(getattr(args, "hold_smallest", False))),
+        )
+        if on
+    ]
+    if given and not getattr(args, "frontier", None):
+        raise ValueError(
+            f"{' and '.join(given)} given without --frontier; they only shape a frontier "
+            "(relief solve --frontier leverage,transformation ...)"
+        )

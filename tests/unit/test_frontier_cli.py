@@ -91,6 +91,8 @@ def test_text_table_and_out_file(two, tmp_path, capsys):
          "--objective is 'speed'; --frontier sets its own objectives"),
         (["--frontier", "leverage,transformation", "--formulation", "pulse"],
          "--frontier uses the step model"),
+        (["--points", "3"], "--points given without --frontier"),
+        (["--hold-smallest"], "--hold-smallest given without --frontier"),
     ],
 )  # fmt: skip
 def test_bad_frontier_arguments_exit_2(two, capsys, extra, message):
