@@ -24,8 +24,12 @@ NOT_FOR_A_SOLVE_OWN = (
     "solver.robust.batch",
     "solver.robust.saa",
     "solver.backtest",
+    "solver.game.equilibria",
+    "solver.game.nfg",
+    "solver.game.normal_form",
 )
-"""Modules of the package a plain solve does not run (report, sweeps, robust solve)."""
+"""Modules of the package a plain solve does not run (report, sweeps, robust solve, the
+enumeration of equilibria of ``relief game``)."""
 
 
 def _unneeded(modules: set[str]) -> list[str]:
@@ -52,3 +56,20 @@ def test_the_sweep_package_still_exports_its_names_on_access() -> None:
     assert set(sensitivity.__all__) <= set(dir(sensitivity))
     with pytest.raises(AttributeError, match="no_such_name"):
         _ = sensitivity.no_such_name
+
+
+def test_the_game_package_keeps_its_functions_when_submodules_of_their_name_load() -> None:
+    # solver.game.check and solver.game.equilibria are modules and functions; importing
+    # the module must not leave the package attribute (or solver.check) the module.
+    import subprocess
+    import sys
+
+    probe = (
+        "import types, solver.game.check, solver.game.equilibria, solver, solver.game as g\n"
+        "from solver.game import check, equilibria\n"
+        "print(all(isinstance(f, types.FunctionType) for f in "
+        "(g.check, g.equilibria, check, equilibria, solver.check)))"
+    )
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "True"
