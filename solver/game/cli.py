@@ -3,8 +3,8 @@
 ``relief check [SCENARIO] [--plan PLAN] [--json]`` prints the per-phase
 subgame-perfect verdict (exit 0 if the plan is incentive compatible, 1 if
 not or if solving found no plan, 2 on bad input).  ``relief game FILE.nfg
-[--json]`` prints every extreme Nash equilibrium of a two-player Gambit game
-(exit 0, or 2 on bad input).
+[--json] [--method lex|bases]`` prints every extreme Nash equilibrium of a
+two-player Gambit game (exit 0, or 2 on bad input).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from solver.game.check import check
-from solver.game.equilibria import equilibria
+from solver.game.equilibria import METHODS, equilibria
 from solver.game.nfg import NfgError, read_nfg
 from solver.io import dumps_json
 from solver.scenario import ScenarioError
@@ -50,10 +50,17 @@ def add_game_parser(subparsers: Any) -> argparse.ArgumentParser:
         "game",
         help="all Nash equilibria of a two-player Gambit .nfg game",
         description="Enumerate every extreme Nash equilibrium (best-response polytope "
-        "vertex enumeration, each verified).",
+        "vertex enumeration, each verified; docs/game.md).",
     )
     p.add_argument("file", help="a .nfg file (payoff-list or outcome-list variant)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--method",
+        choices=METHODS,
+        default=METHODS[0],
+        help="vertex enumeration: lex (default; lexicographic pivoting, exact, up to 15 x 15) "
+        "or bases (every basis, the earlier cross-check, up to 10 x 10)",
+    )
     p.set_defaults(func=run_game)
     return p
 
@@ -108,7 +115,7 @@ def run_game(args: argparse.Namespace) -> int:
     """Run ``relief game``; return the exit code."""
     try:
         game = read_nfg(args.file)
-        eq = equilibria(game.A, game.B)
+        eq = equilibria(game.A, game.B, method=args.method)
     except NfgError as exc:
         return _error(str(exc))
     except ValueError as exc:

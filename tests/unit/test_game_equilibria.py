@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from solver.game import equilibria, is_equilibrium, read_nfg
-from solver.game.equilibria import polytope_vertices, positive_shift
+from solver.game.equilibria import integer_payoffs, polytope_vertices, positive_shift
 
 GAMES = Path(__file__).resolve().parents[1] / "fixtures" / "games"
 
@@ -142,3 +143,125 @@ def test_is_equilibrium_rejects_non_distributions():
     A = np.eye(2)
     assert not is_equilibrium(A, A, [0.7, 0.7], [1, 0])
     assert not is_equilibrium(A, A, [1.1, -0.1], [1, 0])
+
+
+# --- method="lex" (default) against method="bases", exactness --------------------------
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in GAMES.glob("*.nfg")))
+def test_both_methods_agree_on_the_fixture_games(name):
+    g = read_nfg(GAMES / name)
+    lex, bases = equilibria(g.A, g.B), equilibria(g.A, g.B, method="bases")
+    assert _as_set(lex) == _as_set(bases)
+    assert lex.degenerate == bases.degenerate
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="method is 'simplex'; it must be one of lex, bases"):
+        equilibria([[1]], [[1]], method="simplex")
+
+
+def _support_enumeration(A, B):
+    """Every equilibrium of a nondegenerate game, in Fractions (equal-size supports)."""
+    A = [[Fraction(v) for v in row] for row in np.asarray(A).tolist()]
+    B = [[Fraction(v) for v in row] for row in np.asarray(B).tolist()]
+    m, n = len(A), len(A[0])
+
+    def indifferent(M, rows, cols):  # weights on cols making every row in rows equal, sum 1
+        k = len(rows)
+        aug = [[M[i][j] for j in cols] + [Fraction(-1), Fraction(0)] for i in rows]
+        aug.append([Fraction(1)] * k + [Fraction(0), Fraction(1)])
+        for c in range(k + 1):
+            p = next((i for i in range(c, k + 1) if aug[i][c] != 0), None)
+            if p is None:
+                return None
+            aug[c], aug[p] = aug[p], aug[c]
+            for i in range(k + 1):
+                if i != c and aug[i][c] != 0:
+                    f = aug[i][c] / aug[c][c]
+                    aug[i] = [u - f * v for u, v in zip(aug[i], aug[c], strict=True)]
+        sol = [aug[i][k + 1] / aug[i][i] for i in range(k + 1)]
+        return sol[:k], sol[k]
+
+    found = []
+    for k in range(1, min(m, n) + 1):
+        for rows in combinations(range(m), k):
+            for cols in combinations(range(n), k):
+                ys = indifferent(A, rows, cols)
+                xs = indifferent([list(c) for c in zip(*B, strict=True)], cols, rows)
+                if ys is None or xs is None or min(ys[0]) < 0 or min(xs[0]) < 0:
+                    continue
+                x, y = [Fraction(0)] * m, [Fraction(0)] * n
+                for i, v in zip(rows, xs[0], strict=True):
+                    x[i] = v
+                for j, v in zip(cols, ys[0], strict=True):
+                    y[j] = v
+                if all(sum(A[i][j] * y[j] for j in range(n)) <= ys[1] for i in range(m)) and all(
+                    sum(B[i][j] * x[i] for i in range(m)) <= xs[1] for j in range(n)
+                ):
+                    found.append((x, y))
+    return found
+
+
+def test_badly_scaled_game_gives_its_one_exact_equilibrium():
+    # payoffs from 5e-9 to 2e10: the float method's tolerance (relative to the range)
+    # accepts near-pure profiles; the exact decisions keep only the true equilibrium
+    A = np.array([[1e-10, 1e10, 3], [2, 5e-9, 1e9], [7, 1, 0]])
+    B = np.array([[1e9, 0, 1], [1e-9, 2e10, 3], [0, 5, 6]])
+    (x0, y0), *rest = _support_enumeration(A, B)
+    assert rest == []
+    eq = equilibria(A, B)
+    assert len(eq) == 1 and not eq.degenerate
+    x, y = eq.pairs[0]
+    np.testing.assert_allclose(x, [float(v) for v in x0], rtol=1e-9, atol=0)
+    np.testing.assert_allclose(y, [float(v) for v in y0], rtol=1e-9, atol=0)
+    assert np.all(x > 0) and np.all(y > 0)  # full support, exactly
+
+
+def test_ties_below_double_precision_spacing_are_kept():
+    # 1 + 2^-48 is not 1: the exact enumeration sees the game as given (pygambit
+    # agrees, tests/property) and returns the equilibrium whose middle row has
+    # probability about 2^-48, where the float method of every basis sees a tie
+    A = np.array([[1, 1 + 2**-50, 0], [0.0, 1, 1], [1, 0, 1]])
+    B = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1 + 2**-48]])
+    eq = equilibria(A, B)
+    assert len(eq) == 4 and eq.degenerate
+    tiny = [x for x, _ in eq.pairs if 0 < x[1] < 1e-12]
+    assert len(tiny) == 1 and tiny[0][1] == pytest.approx(2**-48, rel=1e-9)
+    assert all(is_equilibrium(A, B, x, y, tol=0.0) for x, y in eq.pairs)
+    assert _as_set(eq) != _as_set(equilibria(A, B, method="bases"))
+
+
+def test_integer_payoffs_are_an_exact_positive_affine_image():
+    M = np.array([[-3.0, 1.0], [0.5, 0.0]])
+    ints = integer_payoffs(M)
+    assert ints.tolist() == [[4, 12], [11, 10]]  # 2 M + 10
+    small = integer_payoffs(np.array([[0.0, 1.0, 2.0]]))
+    assert small.tolist() == [[1, 2, 3]]
+    # more than 960 bits: falls back to the double-precision map to [1, 2]
+    wide = integer_payoffs(np.array([[1e-300, 1e300], [3.0, -1e299]]))
+    assert max(int(v) for v in wide.ravel()).bit_length() <= 60
+
+
+def test_cli_method_option_gives_the_same_json(capsys):
+    import argparse
+    import json
+
+    from solver.game.cli import add_game_parser
+
+    def run(argv):
+        parser = argparse.ArgumentParser()
+        add_game_parser(parser.add_subparsers(dest="command"))
+        args = parser.parse_args(argv)
+        assert args.func(args) == 0
+        return json.loads(capsys.readouterr().out)
+
+    path = str(GAMES / "degenerate_continuum.nfg")
+    lex, bases = run(["game", path, "--json"]), run(["game", path, "--json", "--method", "bases"])
+    assert lex["degenerate"] is bases["degenerate"] is True
+
+    def key(doc):
+        return sorted((tuple(np.round(e["row"], 9)), tuple(np.round(e["col"], 9)))
+                      for e in doc["equilibria"])  # fmt: skip
+
+    assert key(lex) == key(bases) and len(lex["equilibria"]) == 3

@@ -25,7 +25,16 @@ import solver.model
 from solver import pipeline
 from solver.backends import Solution, Status, run_backend
 from solver.backends.guard import needs_guard, solve_guarded
-from solver.game.equilibria import MAX_WORK, check_size, enumeration_work, equilibria
+from solver.game.equilibria import (
+    MAX_LEX_MEMORY,
+    MAX_LEX_WORK,
+    MAX_WORK,
+    check_size,
+    enumeration_work,
+    equilibria,
+    lex_memory_bytes,
+    lex_work,
+)
 from solver.rcpsp.preemptive import FeasibleSets, OutOfTime
 from solver.rcpsp.psplib import RCPSPInstance
 
@@ -177,19 +186,26 @@ def _nfg(path: Path, m: int, n: int, seed: int = 0) -> Path:
     return path
 
 
-def _game(path: Path) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "solver.cli", "game", str(path), "--json"]
+def _game(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "solver.cli", "game", str(path), "--json", *extra]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-def test_the_bound_is_between_the_shapes_it_names() -> None:
+def test_the_bounds_are_between_the_shapes_they_name() -> None:
+    # method="lex" (default): worst-case work and memory from the upper bound theorem
+    assert lex_work(15, 15) <= MAX_LEX_WORK < lex_work(16, 16)
+    assert lex_memory_bytes(15, 15) <= MAX_LEX_MEMORY < lex_memory_bytes(16, 16)
+    assert lex_work(2, 300) <= MAX_LEX_WORK < lex_work(2, 400)
+    check_size(15, 15)
+    check_size(12, 12)
+    # method="bases" (the cross-check): every basis
     assert enumeration_work(10, 10) <= MAX_WORK < enumeration_work(10, 11)
     assert enumeration_work(2, 61) <= MAX_WORK < enumeration_work(2, 64)
     assert enumeration_work(12, 12) > MAX_WORK
-    check_size(10, 10)
+    check_size(10, 10, method="bases")
 
 
-@pytest.mark.parametrize(("m", "n"), [(12, 12), (2, 64)])
+@pytest.mark.parametrize(("m", "n"), [(16, 16), (2, 400)])
 def test_a_game_above_the_bound_is_refused_naming_file_sizes_and_bound(
     tmp_path: Path, m: int, n: int
 ) -> None:
@@ -197,15 +213,26 @@ def test_a_game_above_the_bound_is_refused_naming_file_sizes_and_bound(
     proc = _game(path)
     assert proc.returncode == 2 and proc.stdout == ""
     assert str(path) in proc.stderr and f"a {m} x {n} game" in proc.stderr
-    assert f"above the bound of {MAX_WORK:g}" in proc.stderr
+    assert f"above the bounds of {MAX_LEX_WORK:g} and" in proc.stderr
     assert "Traceback" not in proc.stderr
-    with pytest.raises(ValueError, match="above the bound"):
+    with pytest.raises(ValueError, match="above the bounds"):
         equilibria(np.zeros((m, n)), np.zeros((m, n)))
 
 
-def test_a_game_just_below_the_bound_is_solved(tmp_path: Path) -> None:
-    path = _nfg(tmp_path / "g2x61.nfg", 2, 61)
-    proc = _game(path)
+@pytest.mark.parametrize(("m", "n"), [(12, 12), (2, 64)])
+def test_the_bases_method_refuses_above_its_own_bound(tmp_path: Path, m: int, n: int) -> None:
+    path = _nfg(tmp_path / f"g{m}x{n}.nfg", m, n)
+    proc = _game(path, "--method", "bases")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert f"a {m} x {n} game" in proc.stderr and f"above the bound of {MAX_WORK:g}" in proc.stderr
+    with pytest.raises(ValueError, match="above the bound"):
+        equilibria(np.zeros((m, n)), np.zeros((m, n)), method="bases")
+
+
+@pytest.mark.parametrize(("m", "n", "extra"), [(12, 12, ()), (2, 61, ("--method", "bases"))])
+def test_a_game_below_the_bound_is_solved(tmp_path: Path, m: int, n: int, extra: tuple) -> None:
+    path = _nfg(tmp_path / f"g{m}x{n}.nfg", m, n)
+    proc = _game(path, *extra)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["equilibria"]  # every finite game has one
