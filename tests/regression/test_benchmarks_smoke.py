@@ -34,6 +34,11 @@ def test_bench_game_smoke():
     assert _run("benchmarks/bench_game.py", "--quick").strip()
 
 
+def test_bench_equilibria_smoke():
+    out = _run("benchmarks/bench_equilibria.py", "--quick")
+    assert "int  9 x 9" in out and "small  8 x 8" in out
+
+
 def test_bench_sweep_smoke():
     out = _run("benchmarks/bench_sweep.py", "--samples", "20", "--naive-samples", "4",
                "--workers", "1")  # fmt: skip
