@@ -323,9 +323,10 @@ def _forced(plan: dict[str, Any]) -> str | None:
     forced = [i for i, (lo, hi) in ranges.items() if lo == hi]
     free = [i for i in ranges if i not in set(forced)]
     text = (
-        f"Of the {len(ranges)} items, {len(forced)} are forced (they take the same phase in "
+        f"Of the {len(ranges)} items, {len(forced)} {'is' if len(forced) == 1 else 'are'} "
+        "forced (they take the same phase in "
         "every plan within 1 % of the optimum) and "
-        f"{len(free)} are free."
+        f"{len(free)} {'is' if len(free) == 1 else 'are'} free."
     )
     k = len(plan["phases"])
     if forced:
@@ -491,9 +492,11 @@ def _robust(doc: dict[str, Any]) -> list[str]:
     ]
     boxes = r.get("failure_boxes") or []
     if boxes:
-        out.append(
-            "The robust plan fails where " + "; or where ".join(b["text"] for b in boxes) + "."
-        )
+        texts = [b["text"] for b in boxes]
+        if all(x.startswith("fails") for x in texts):  # "fails when ...: 76 % of the failures"
+            out.append("The robust plan " + "; or it ".join(texts) + ".")
+        else:
+            out.append("Where the robust plan fails: " + "; ".join(texts) + ".")
     else:
         out.append("No simple box of parameter values captures where the robust plan fails.")
     return out

@@ -128,3 +128,27 @@ def test_the_incentive_table_has_per_year_columns_and_explains_negative_deviate_
     lev = doc["plans"][0]["phases"][0]["leverage"]
     per_year = lev / doc["scenario"]["annuity"][0]
     assert f"| {lev:,.1f} | {per_year:,.1f} |" in md
+
+
+def test_robust_findings_give_each_plans_share_and_the_failure_box(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    fix = Path(__file__).resolve().parents[1] / "fixtures" / "robust"
+    scenario, spec, robust = (
+        fix / "two_worlds.toml",
+        fix / "two_worlds_spec.toml",
+        tmp_path / "r.json",
+    )
+    args = ["--robust", str(spec), "--worlds", "10", "--check-worlds", "300", "--out", str(robust)]
+    solve = [sys.executable, "-m", "solver.cli", "solve", str(scenario), *args]
+    assert subprocess.run(solve, capture_output=True, timeout=300).returncode == 0
+    doc = build_report(scenario, out_dir=tmp_path / "out", robust_path=robust)
+    texts = _by_topic(doc, "robust")
+    for p in doc["robust"]["plans"]:
+        assert f"{p['plan']} {100 * p['works']:.0f} %" in texts[0]
+    boxes = doc["robust"]["failure_boxes"]
+    if boxes:
+        assert all(b["text"].removeprefix("fails ") in texts[1] for b in boxes)
+    else:
+        assert texts[1].startswith("No simple box")
