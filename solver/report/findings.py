@@ -406,8 +406,35 @@ def _top(rows: list[dict[str, Any]], key: Any, n: int = 3) -> list[dict[str, Any
     return sorted(rows, key=key)[:n]
 
 
-def _sensitivity(doc: dict[str, Any]) -> list[str]:
+def _plan_worlds(doc: dict[str, Any]) -> list[str]:
+    from solver.report.sections import plan_worlds
+
     out = []
+    for r in plan_worlds(doc):
+        s = r["summary"]
+        name = r["plan"].replace("\\", "/").rsplit("/", 1)[-1]
+        phases = s["phase_incentive_compatible"]
+        low = min(range(len(phases)), key=lambda i: phases[i])
+        text = (
+            f"Held fixed across {s['worlds']:,} sampled worlds, {name} works (every constraint "
+            f"holds and both sides keep to it in every phase) in {_pct(s['works'])} of them: "
+            f"its constraints hold in {_pct(s['constraints_hold'])}, both sides keep to it in "
+            f"{_pct(s['incentive_compatible'])}, and phase {low + 1} is the weakest "
+            f"({_pct(phases[low])} of worlds)."
+        )
+        failing = s.get("failing") or {}
+        if failing:
+            family = max(failing, key=lambda f: failing[f])
+            text += f" The constraint broken most often is {family} ({_pct(failing[family])})."
+        boxes = r.get("failure_boxes") or []
+        if boxes:
+            text += " It " + "; or it ".join(b["text"] for b in boxes) + "."
+        out.append(text)
+    return out
+
+
+def _sensitivity(doc: dict[str, Any]) -> list[str]:
+    out = _plan_worlds(doc)
     main = next((p for p in doc["plans"] if p.get("assignments")), None)
     if (s := summary(doc, "montecarlo")) is not None:
         n = s.get("samples")

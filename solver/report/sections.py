@@ -412,9 +412,66 @@ def comparison_section(doc: dict[str, Any]) -> Section | None:
     )
 
 
+def plan_worlds(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The fixed-plan-across-worlds results of the report's sweeps (``relief sensitivity --plan``).
+
+    Parameters
+    ----------
+    doc : dict
+        The report document.
+
+    Returns
+    -------
+    list of dict
+        Each result's ``plan``, ``summary`` and ``failure_boxes``, in file order.
+    """
+    sens = doc.get("sensitivity") or {}
+    return [r for r in sens.get("results", []) if r["method"] == "plan_worlds"]
+
+
+def _pct(x: Any) -> str:
+    return "–" if not isinstance(x, int | float) else f"{100 * x:.1f} %"
+
+
+def plan_worlds_section(doc: dict[str, Any]) -> Section | None:
+    """One fixed plan judged across sampled worlds: where it works, per phase, what breaks."""
+    found = plan_worlds(doc)
+    if not found:
+        return None
+    tables, par = [], []
+    for r in found:
+        s = r["summary"]
+        name = r["plan"].replace("\\", "/").rsplit("/", 1)[-1]
+        rows: list[list[Any]] = [
+            ["works (every constraint holds, both sides keep to it in every phase)",
+             _pct(s["works"])],
+            ["every constraint holds", _pct(s["constraints_hold"])],
+            ["both sides keep to it in every phase", _pct(s["incentive_compatible"])],
+        ]  # fmt: skip
+        rows += [
+            [f"both sides keep to it in phase {k}", _pct(x)]
+            for k, x in enumerate(s["phase_incentive_compatible"], 1)
+        ]
+        rows += [[f"breaks {family}", _pct(x)] for family, x in (s.get("failing") or {}).items()]
+        rows += [
+            [f"{m} stays in every phase", _pct(x)] for m, x in (s.get("members") or {}).items()
+        ]
+        tables.append(Table(f"{name} across {s['worlds']:,} worlds", ["share of worlds", ""], rows))
+        par += [f"Where {name} fails: {b['text']}." for b in r.get("failure_boxes") or []]
+    par.insert(
+        0,
+        "One plan held fixed (not re-optimized) and judged in every world sampled from the "
+        "spec's ranges (relief sensitivity --method mc --plan; docs/robust.md).",
+    )
+    return Section("plan-worlds", "A fixed plan across sampled worlds", par, tables=tables)
+
+
 def sensitivity_sections(doc: dict[str, Any]) -> list[Section]:
-    """One section per sweep method present: tornado, thresholds, stability, Sobol, Morris."""
+    """One section per sweep method present: a fixed plan across worlds, tornado, thresholds,
+    stability, Sobol, Morris."""
     out = []
+    if (fixed := plan_worlds_section(doc)) is not None:
+        out.append(fixed)
     if s := summary(doc, "oat"):
         rows = [
             [

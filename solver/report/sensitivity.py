@@ -37,6 +37,13 @@ A single ``{"method", "summary"}`` dict (such as the document printed by
 ``morris``
     ``{"output": str, "rows": [{"parameter", "mu_star", "sigma"}]}``
     (``mu_star_conf`` optional).
+
+One fixed plan across worlds (``relief sensitivity --method mc --plan PLAN
+--json``) is read too, as method ``plan_worlds``: a result with a ``plan``
+(the plan file) and a ``summary`` with ``worlds`` (int), the shares ``works``,
+``constraints_hold`` and ``incentive_compatible``, ``phase_incentive_compatible``
+(a share per phase) and, optionally, ``failing`` and ``members`` (name ->
+share); its ``failure_boxes`` (each with a ``text``) are kept.
 """
 
 from __future__ import annotations
@@ -114,6 +121,78 @@ def _check_curves(where: str, curves: Any) -> list[str]:
     return problems
 
 
+PLAN_WORLDS = "plan_worlds"
+"""Method name of one fixed plan judged across worlds (``relief sensitivity --plan``)."""
+
+
+def is_plan_worlds(result: Any) -> bool:
+    """Whether ``result`` is the document of ``relief sensitivity --method mc --plan``.
+
+    Examples
+    --------
+    >>> is_plan_worlds({"method": "mc", "plan": "p.toml", "summary": {"works": 0.5}})
+    True
+    >>> is_plan_worlds({"method": "mc", "summary": {"rows": []}})
+    False
+    """
+    summary = result.get("summary") if isinstance(result, dict) else None
+    return bool(
+        isinstance(result, dict)
+        and result.get("plan") is not None
+        and isinstance(summary, dict)
+        and "works" in summary
+    )
+
+
+def _share_problems(where: str, key: str, value: Any) -> list[str]:
+    if _is_number(value) and 0 <= value <= 1:
+        return []
+    return [f"{where}.{key} is {value!r}; it must be a share in [0, 1]"]
+
+
+def check_plan_worlds(result: dict[str, Any], where: str) -> list[str]:
+    """Return the problems of one fixed-plan-across-worlds result (empty when valid).
+
+    Parameters
+    ----------
+    result : dict
+        A result for which :func:`is_plan_worlds` holds.
+    where : str
+        ``file: results[i]`` prefix for the messages.
+
+    Returns
+    -------
+    list of str
+        One message per broken rule.
+    """
+    s = result["summary"]
+    at = f"{where}.summary"
+    problems = []
+    if not (_is_int(s.get("worlds")) and s["worlds"] > 0):
+        problems.append(f"{at}.worlds is {s.get('worlds')!r}; it must be a positive integer")
+    for key in ("works", "constraints_hold", "incentive_compatible"):
+        problems += _share_problems(at, key, s.get(key))
+    phases = s.get("phase_incentive_compatible")
+    if not isinstance(phases, list) or not phases:
+        problems.append(f"{at}.phase_incentive_compatible is {phases!r}; it must list shares")
+    else:
+        for i, x in enumerate(phases):
+            problems += _share_problems(at, f"phase_incentive_compatible[{i}]", x)
+    for key in ("failing", "members"):
+        part = s.get(key, {})
+        if not isinstance(part, dict):
+            problems.append(f"{at}.{key} is {part!r}; it must be a table of shares")
+            continue
+        for name, x in part.items():
+            problems += _share_problems(f"{at}.{key}", str(name), x)
+    boxes = result.get("failure_boxes", [])
+    if not isinstance(boxes, list) or not all(
+        isinstance(b, dict) and isinstance(b.get("text"), str) for b in boxes
+    ):
+        problems.append(f"{where}.failure_boxes is {boxes!r}; it must list tables with a text")
+    return problems
+
+
 def check_result(result: Any, where: str) -> list[str]:
     """Return the problems of one ``{"method", "summary"}`` result (empty when valid).
 
@@ -131,6 +210,8 @@ def check_result(result: Any, where: str) -> list[str]:
     """
     if not isinstance(result, dict):
         return [f"{where} is {result!r}; it must be a table with 'method' and 'summary'"]
+    if is_plan_worlds(result):
+        return check_plan_worlds(result, where)
     method = ALIASES.get(str(result.get("method")), result.get("method"))
     if method not in METHODS:
         return [f"{where}.method is {result.get('method')!r}; it must be one of {sorted(METHODS)}"]
@@ -193,16 +274,19 @@ def normalize(doc: Any, source: str) -> dict[str, Any]:
     ]
     if problems:
         raise ScenarioError(problems)
-    results = [
-        {
-            "method": ALIASES.get(r["method"], r["method"]),
+    results = []
+    for r in doc["results"]:
+        entry = {
+            "method": PLAN_WORLDS if is_plan_worlds(r) else ALIASES.get(r["method"], r["method"]),
             "summary": r["summary"],
             "source": source,
             "scenario_sha256": (r.get("scenario") or {}).get("sha256"),
             "seed": r.get("seed") if _is_int(r.get("seed")) else None,
         }
-        for r in doc["results"]
-    ]
+        if entry["method"] == PLAN_WORLDS:
+            entry["plan"] = str(r["plan"])
+            entry["failure_boxes"] = list(r.get("failure_boxes") or [])
+        results.append(entry)
     spec = doc.get("spec")
     return {"spec": spec if isinstance(spec, Mapping) else None, "seed": seed, "results": results}
 

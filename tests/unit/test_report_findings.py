@@ -152,3 +152,46 @@ def test_robust_findings_give_each_plans_share_and_the_failure_box(tmp_path: Pat
         assert all(b["text"].removeprefix("fails ") in texts[1] for b in boxes)
     else:
         assert texts[1].startswith("No simple box")
+
+
+def test_a_fixed_plan_across_worlds_gives_the_share_where_it_works(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    models = solver.MODELS_DIR
+    sweep = tmp_path / "plan_mc.json"
+    spec, plan = models / "dprk_2018_sensitivity.toml", models / "plans" / "proposal_2018.toml"
+    args = ["--method", "mc", "--plan", str(plan), "--samples", "60", "--seed", "3", "--json"]
+    cmd = [sys.executable, "-m", "solver.cli", "sensitivity", "--spec", str(spec), *args]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    sweep.write_text(r.stdout)
+    summary = json.loads(r.stdout)["summary"]
+    doc = build_report(None, out_dir=tmp_path / "out", sensitivity_path=sweep)
+    (text,) = [t for t in _by_topic(doc, "sensitivity") if t.startswith("Held fixed")]
+    assert "across 60 sampled worlds, proposal_2018.toml works" in text
+    assert f"in {100 * summary['works']:.0f} % of them" in text
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "## A fixed plan across sampled worlds" in md
+    rate = summary["constraints_hold"]
+    assert f"| every constraint holds | {100 * rate:.1f} % |" in md
+
+
+def test_a_broken_fixed_plan_document_is_refused_naming_the_field(tmp_path: Path) -> None:
+    from solver.scenario import ScenarioError
+
+    bad = tmp_path / "bad.json"
+    summary = {
+        "worlds": 10,
+        "works": 2.0,
+        "constraints_hold": 0.5,
+        "incentive_compatible": 0.5,
+        "phase_incentive_compatible": [0.5, "x"],
+    }
+    bad.write_text(json.dumps({"method": "mc", "plan": "p.toml", "summary": summary}))
+    with pytest.raises(ScenarioError) as err:
+        build_report(FIXTURE, out_dir=tmp_path / "out", sensitivity_path=bad)
+    text = "\n".join(err.value.problems)
+    assert "summary.works is 2.0; it must be a share in [0, 1]" in text
+    assert "phase_incentive_compatible[1] is 'x'" in text
+    assert not (tmp_path / "out").exists()
