@@ -252,28 +252,42 @@ class _KeySet:
     def __init__(self, words: np.ndarray, exact: bool) -> None:
         self.exact = exact or words.shape[1] == 1  # one word: the hash is the key
         self.hash = self._h(words)
-        self.words = words.copy()
+        self.words = words.copy()  # kept sorted by hash when hashes may collide
 
     def _h(self, words: np.ndarray) -> np.ndarray:
         return key_hash(words) if self.exact is False else flat_keys(words)
 
     def add(self, words: np.ndarray) -> np.ndarray:
-        """Add the rows of ``words`` not seen yet; return the index of the first of each."""
+        """Add the rows of ``words`` not seen yet; return the index of the first of each, ascending.
+
+        The candidates are sorted by hash (an unstable sort: each run of equal
+        hashes is represented by its smallest index, so the result does not
+        depend on the sort), and the runs are looked up in the seen keys by a
+        search of sorted needles.
+        """
         h = self._h(words)
-        uniq, first, inv = np.unique(h, return_index=True, return_inverse=True)
-        if not self.exact and np.any(words != words[first][inv.ravel()]):
-            raise _Collision
-        at = np.searchsorted(self.hash, uniq)
+        if len(h) == 0:
+            return np.zeros(0, dtype=np.intp)
+        order = np.argsort(h)
+        sh = h[order]
+        starts = np.flatnonzero(np.concatenate([[True], sh[1:] != sh[:-1]]))
+        if not self.exact:  # equal hashes must be equal keys
+            run = np.cumsum(np.concatenate([[False], sh[1:] != sh[:-1]]))
+            if np.any(words[order] != words[order[starts]][run]):
+                raise _Collision
+        uniq = sh[starts]
+        first = np.minimum.reduceat(order, starts)
+        pos = np.searchsorted(self.hash, uniq)
         if len(self.hash):
-            hit = self.hash[np.minimum(at, len(self.hash) - 1)] == uniq
-        else:
-            hit = np.zeros(len(uniq), dtype=bool)
-        if not self.exact and np.any(self.words[at[hit]] != words[first[hit]]):
-            raise _Collision
-        novel = ~hit
-        self.hash = np.insert(self.hash, at[novel], uniq[novel])
-        self.words = np.insert(self.words, at[novel], words[first[novel]], axis=0)
-        return np.sort(first[novel])
+            hit = self.hash[np.minimum(pos, len(self.hash) - 1)] == uniq
+            if not self.exact and np.any(self.words[pos[hit]] != words[first[hit]]):
+                raise _Collision
+            novel = ~hit
+            uniq, first, pos = uniq[novel], first[novel], pos[novel]
+        self.hash = np.insert(self.hash, pos, uniq)
+        if not self.exact:
+            self.words = np.insert(self.words, pos, words[first], axis=0)
+        return np.sort(first)
 
 
 def unique_rows(words: np.ndarray) -> np.ndarray:
