@@ -55,8 +55,10 @@ CHUNK_BYTES = 16 * 2**20
 most about this many bytes."""
 
 _INFLATE = 1.0 + 2.0**-30
-"""Error bounds are multiplied by this where they are used: each pivot's bound
-formula rounds by at most ``3u`` relative, and ``2^-30`` covers ``3u`` times
+"""Error bounds are multiplied by this where they are used (in the decisions,
+and for the pivot column and row inside a pivot, where a bound that falls short
+would be amplified by the division by ``|piv| - ep``): each pivot's bound
+formulas round by at most ``3u`` relative, and ``2^-30`` covers ``3u`` times
 more than 10^6 pivots on any path (beyond the largest supported polytope)."""
 
 
@@ -482,14 +484,14 @@ def _pivot(D: np.ndarray, E: np.ndarray, c: np.ndarray, p: np.ndarray, tmp: np.n
     """
     g = np.arange(D.shape[2])
     a = D[c, :, g].T  # (r, G): the entering column
-    ea = E[c, :, g].T
+    ea = E[c, :, g].T * _INFLATE
     piv = a[p, g]
     ep = ea[p, g]
     apiv = np.abs(piv)
     den = apiv - ep  # > 0: the pivot is certainly nonzero
     rho = D[:, p, g] / piv  # (d + 1, G): the pivot row over the pivot
     arho = np.abs(rho)
-    erho = (E[:, p, g] + arho * ep) / den + U * arho
+    erho = (E[:, p, g] * _INFLATE + arho * ep) / den + U * arho
     aa = np.abs(a)
     np.abs(D, out=tmp)
     tmp *= 2.0 * U
