@@ -286,6 +286,19 @@ def _weakest(doc: dict[str, Any], plan: dict[str, Any]) -> list[dict[str, str]]:
 def span_text(lo: int | None, hi: int | None, phases: int) -> str:
     """Where an item may go, in words: ``in phase 2``, ``in phase 2 or 3``, ``in phase 4 or never``.
 
+    Parameters
+    ----------
+    lo, hi : int or None
+        The earliest and latest phase the item may take (``lo`` ``None``: it
+        is never granted or done; ``hi`` ``None``: it may also be left out).
+    phases : int
+        The scenario's number of phases.
+
+    Returns
+    -------
+    str
+        The words.
+
     Examples
     --------
     >>> span_text(2, 2, 4), span_text(2, 3, 4), span_text(1, 4, 4), span_text(4, None, 4)
