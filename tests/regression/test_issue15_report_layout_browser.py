@@ -36,6 +36,8 @@ from solver.report.sample import sample_sensitivity
 from solver.shipped import ShippedModel, shipped_models
 from tests.regression.test_issue4_report_browser import Browser, chromium_or_skip, console_errors
 
+pytestmark = pytest.mark.slow  # eight reports built and measured (about a minute)
+
 PAD = 1.0
 """Pixels two boxes may share before they count as overlapping (anti-aliasing)."""
 
