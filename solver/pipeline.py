@@ -51,7 +51,7 @@ from solver import leximin, ranges
 from solver.backends import BACKENDS, Solution, Status, run_backend
 from solver.credibility import credibility_table
 from solver.explain import chain_conflicts, elastic_conflicts
-from solver.formulation import aggregated, pulse, step
+from solver.formulation import aggregated, cpsat, pulse, step
 from solver.formulation.common import LEXICOGRAPHIC, OBJECTIVES, BuildOptions, Built
 from solver.game.check import ICReport, check
 from solver.model import LinearModel
@@ -88,10 +88,13 @@ _BUILDERS: dict[str, Callable[[Scenario, BuildOptions], Built]] = {
     "step": step.build,
     "pulse": pulse.build,
     "aggregated": aggregated.build,
+    "cpsat": cpsat.build,
 }
 
 FORMULATIONS: tuple[str, ...] = tuple(_BUILDERS)
-"""Relief-sequencing formulations: ``step`` (default), ``pulse``, ``aggregated``."""
+"""Relief-sequencing formulations: ``step`` (default), ``pulse``, ``aggregated``, and
+``cpsat`` (the step model solved by CP-SAT in integer arithmetic, whatever the backend;
+:mod:`solver.formulation.cpsat`)."""
 
 MAX_IC_ROUNDS = 10
 """Bound on the solve / game-check rounds of :func:`incentive_loop`."""
@@ -445,8 +448,11 @@ def run(model: LinearModel, request: Request) -> Solution:
     Returns
     -------
     Solution
-        The backend's mapped result (never raises for solver trouble).
+        The backend's mapped result (never raises for solver trouble); for the
+        ``cpsat`` formulation CP-SAT's (:func:`solver.formulation.cpsat.solve_model`).
     """
+    if request.formulation == cpsat.ENGINE:
+        return cpsat.solve_model(model, time_limit=request.budget())
     return run_backend(model, request.backend, time_limit=request.budget())
 
 
@@ -643,6 +649,8 @@ def leximin_round(
     model = built.model.copy(name=f"{built.model.name}-leximin")
     cols = leximin.add_levels(model, built.vars.leverage)
     tiebreak = leximin.tiebreak_objective(built, model.num_vars)
+    if solve is None and request.formulation == cpsat.ENGINE:
+        solve = cpsat.level_solver
     solver_ = level_solver(request.backend) if solve is None else solve
     run_ = leximin.solve_levels(model, cols, tiebreak, solver_, time_limit=request.budget())
     plan = read_out(built, run_.solution, request, t_build)
