@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from solver import pipeline
+from solver.bench.run import ENGINE_FORMULATIONS
 from solver.generate import generate
 from solver.solve import root_lp_bound
 from solver.verify import verify_plan
@@ -50,12 +51,15 @@ def relief_row(job: dict[str, Any], formulation: str) -> dict[str, Any]:
     sol = pipeline.run(built.model, request)
     plan = pipeline.read_out(built, sol, request, build_s)
     verified = plan.schedule is not None and verify_plan(s, plan).ok
+    engine = formulation in ENGINE_FORMULATIONS  # CP-SAT: no backend, no LP relaxation
     return {
         "instance": job["instance"], "size": job["measures"], "phases": job["phases"],
-        "formulation": formulation, "backend": job["backend"], "status": plan.status.value,
+        "formulation": formulation, "backend": sol.backend if engine else job["backend"],
+        "status": plan.status.value,
         "objective": plan.objective, "bound": plan.bound, "gap": plan.gap,
         "build_seconds": build_s, "solve_seconds": sol.seconds,
-        "root_lp_bound": root_lp_bound(built), "nodes": sol.nodes, "verified": verified,
+        "root_lp_bound": None if engine else root_lp_bound(built), "nodes": sol.nodes,
+        "verified": verified,
     }  # fmt: skip
 
 
@@ -77,14 +81,17 @@ def psplib_row(job: dict[str, Any], formulation: str) -> dict[str, Any]:
     from solver.rcpsp import read_sm, solve_rcpsp, verify_schedule
 
     inst = read_sm(Path(job["path"]))
-    r = solve_rcpsp(
-        inst, formulation=formulation, backend=job["backend"], time_limit=job["time_limit"]
-    )
+    if formulation in ENGINE_FORMULATIONS:  # the CP-SAT engine (interval model)
+        r = solve_rcpsp(inst, engine="cpsat", time_limit=job["time_limit"])
+    else:
+        r = solve_rcpsp(
+            inst, formulation=formulation, backend=job["backend"], time_limit=job["time_limit"]
+        )
     gap = (r.makespan - r.lower_bound) / max(1, r.makespan)
     return {
         "instance": job["instance"], "size": len(inst.durations), "phases": "",
-        "formulation": formulation, "backend": job["backend"], "status": r.status.value,
-        "objective": r.makespan, "bound": r.lower_bound, "gap": gap,
+        "formulation": formulation, "backend": r.backend if r.engine == "cpsat" else job["backend"],
+        "status": r.status.value, "objective": r.makespan, "bound": r.lower_bound, "gap": gap,
         "build_seconds": "", "solve_seconds": r.seconds, "root_lp_bound": r.root_lp_bound,
         "nodes": r.nodes, "verified": verify_schedule(inst, r.schedule).ok,
         "published_optimum": job.get("optimum"),

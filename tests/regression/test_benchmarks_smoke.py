@@ -54,7 +54,7 @@ def test_bench_robust_smoke():
 def test_relief_bench_suite_smoke(tmp_path):
     out = _run("-m", "solver.cli", "bench", "--suite", "relief", "--sizes", "small",
                "--backends", "highs,cbc", "--time-limit", "20", "--out", str(tmp_path))  # fmt: skip
-    assert "18 rows, 18 verified" in out
+    assert "21 rows, 21 verified" in out  # 3 instances x (3 MIP formulations x 2 backends + cpsat)
     rows = list(csv.DictReader((tmp_path / "results.csv").open()))
     by = {}
     for r in rows:
