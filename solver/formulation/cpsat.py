@@ -108,7 +108,10 @@ RETRIES: tuple[dict[str, object], ...] = (
     {"max_presolve_iterations": 0},
     {"cp_model_presolve": False},
 )
-"""Extra parameters for the second and third try after a ``MemoryError``."""
+"""Extra parameters for the second and third try after a ``MemoryError``, or after an
+``INFEASIBLE`` answer on a model that the hint (the previous leximin level's plan)
+satisfies: on ``dprk_2018_no_reverse_veto`` OR-tools 9.15 called the second level
+infeasible, although fixing the MIP's plan in the same CP model gives a feasible point."""
 
 RETRY_SECONDS = 30.0
 """Time limit of a retry when the call has none (half the time left when it has one)."""
@@ -450,18 +453,18 @@ def _translate(model: LinearModel, unit: float) -> Translation:
         frac = sorted({round(abs(v), 12) for _, v in rows_of[j] if not _isint(v)})
         if len(frac) == 1:
             sigma[j] = frac[0]
-    # Bounds of the money grid: every money value is at most the largest row
-    # activity of the integer parts, a few times over (a CP answer at the box
-    # is refused below, so the box never hides a better plan silently).
+    # Range of the money columns: a few times the most money a row's plan columns
+    # (integer and AND columns: no big-M activations, no bounds) add up to, times
+    # the most money columns in one row; a read-out value outside it is refused.
     reach = 1.0
     width = 1
-    for i, (cols, vals) in enumerate(rows):
+    plan_kinds = ("integer", "and")
+    for cols, vals in rows:
         width = max(width, sum(1 for c in cols if kinds.get(int(c)) == "money"))
-        part = sum(abs(v) * max(abs(dlo[c]), abs(dhi[c])) for c, v in
-                   zip(cols, vals, strict=True) if kinds.get(int(c)) != "money")  # fmt: skip
-        for bnd in (lb[i], ub[i]):
-            if math.isfinite(bnd):
-                part += abs(bnd)
+        part = 0.0
+        for c, v in zip(cols, vals, strict=True):
+            if kinds.get(int(c)) in plan_kinds:
+                part += abs(v) * max(abs(dlo[c]), abs(dhi[c]))
         reach = max(reach, part)
     box = 4.0 * reach * width
     cp = cp_model.CpModel()
@@ -698,19 +701,24 @@ def solve_model(
             solver.parameters.max_time_in_seconds = max(0.01, left if not extra else left / 2)
         elif extra:
             solver.parameters.max_time_in_seconds = RETRY_SECONDS
+        setting = ", ".join(f"{k}={v}" for k, v in extra.items()) or "defaults"
         try:
             raw = solver.solve(tr.cp)
-            break
         except MemoryError:
-            failures.append(", ".join(f"{k}={v}" for k, v in extra.items()) or "defaults")
+            failures.append(f"std::bad_alloc with {setting}")
+            continue
+        if raw == cp_model.INFEASIBLE and start is not None and _meets(model, start):
+            # the hint (the previous level's plan) satisfies the model: not infeasible
+            failures.append(f"a wrong INFEASIBLE with {setting}")
+            continue
+        break
     else:
-        return done(Status.ERROR, "CP-SAT ran out of memory (std::bad_alloc) with "
-                    + "; ".join(failures))  # fmt: skip
+        return done(Status.ERROR, "CP-SAT failed: " + "; ".join(failures))
     name = solver.status_name(raw)
     note = (f"CP-SAT {name}; grid {1 / tr.unit:g} USD m, {len(tr.substituted)} columns "
             f"substituted, rows relaxed by at most {tr.max_relaxation:.1e}")  # fmt: skip
     if failures:
-        note += f" (after std::bad_alloc with {'; '.join(failures)})"
+        note += f" (after {'; '.join(failures)})"
     nodes = int(solver.num_branches)
     if raw == cp_model.INFEASIBLE:
         return done(Status.INFEASIBLE, note, nodes=nodes)
@@ -742,6 +750,24 @@ def solve_model(
     bound = bound + const_shift + (tr.objective_slack if model.maximize else -tr.objective_slack)
     status = Status.OPTIMAL if raw == cp_model.OPTIMAL else Status.FEASIBLE
     return done(status, note, sol.x, value, bound, nodes)
+
+
+def _meets(model: LinearModel, x: np.ndarray) -> bool:
+    """Whether ``x`` satisfies every row and bound of ``model`` (``FEAS_TOL``, relative)."""
+    from solver.tolerances import FEAS_TOL
+
+    x = np.asarray(x, dtype=float)
+    if x.shape != (model.num_vars,):
+        return False
+    act = model.matrix() @ x
+    lo, hi = np.asarray(model.row_lb, float), np.asarray(model.row_ub, float)
+    clo, chi = np.asarray(model.lb, float), np.asarray(model.ub, float)
+    tol_r = FEAS_TOL * np.maximum(1.0, np.abs(act))
+    tol_c = FEAS_TOL * np.maximum(1.0, np.abs(x))
+    return bool(
+        np.all(act >= lo - tol_r) and np.all(act <= hi + tol_r)
+        and np.all(x >= clo - tol_c) and np.all(x <= chi + tol_c)
+    )  # fmt: skip
 
 
 def level_solver(
