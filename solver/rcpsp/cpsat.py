@@ -242,6 +242,7 @@ class _Best:
     nodes: int = 0
     error: str = ""
     proof: str = ""
+    bound_source: str = "the critical-path / energy bound"
 
     def offer(self, cand: tuple[int, ...]) -> None:
         """Keep ``cand`` if it is feasible (:func:`verify_schedule`) and shorter."""
@@ -252,11 +253,14 @@ class _Best:
         ms = max(s + d for s, d in zip(cand, self.inst.durations, strict=True))
         if ms < self.upper:
             self.schedule, self.upper = cand, ms
+            if self.upper <= self.lower and not self.proof:
+                self.proof = f"{self.bound_source}, met by a CP-SAT schedule"
 
     def raise_lower(self, value: int, why: str) -> None:
         """Record a proven bound (and what proved it when it closes the gap)."""
         if value > self.lower:
             self.lower = value
+            self.bound_source = why
             if self.lower >= self.upper and not self.proof:
                 self.proof = why
 
