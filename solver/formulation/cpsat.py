@@ -692,6 +692,8 @@ def solve_model(
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = RELIEF_WORKERS if workers is None else workers
         solver.parameters.random_seed = seed
+        # bounded memory: CP-SAT stops with its best answer instead of growing without limit
+        solver.parameters.max_memory_in_mb = 4000
         for key, value in {**SAFE_PARAMETERS, **extra}.items():
             setattr(solver.parameters, key, value)
         if time_limit is not None:

@@ -280,6 +280,8 @@ def _cp_solve(
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    # bounded memory: CP-SAT stops with its best answer instead of growing without limit
+    solver.parameters.max_memory_in_mb = 4000
     if limit is not None:
         solver.parameters.max_time_in_seconds = max(0.01, limit)
     raw = solver.solve(cpm.model)
