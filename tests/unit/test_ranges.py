@@ -26,11 +26,12 @@ from solver import BACKENDS, MODELS_DIR, Status, evaluate, load_scenario, pipeli
 from solver.backends import run_backend
 from solver.cli import main
 from solver.pipeline import FORMULATIONS, extract_schedule
-from solver.ranges import NEAR_TOL, near_optimal, phase_ranges
+from solver.ranges import NEAR_TOL, PROBE_ENGINES, near_optimal, phase_ranges
 from solver.render import render_plan
 from solver.report.build import assemble
 from solver.report.sections import plan_section
 from solver.scenario import scenario_from_dict
+from solver.shipped import shipped_models
 from solver.verify import verify_plan
 from tests.unit.leximin_cases import (
     THREE_PHASES,
@@ -72,6 +73,39 @@ def test_ranges_are_those_of_the_enumerated_plans_within_one_percent(free_case):
     near = [sch for sch, lev in plans if within(levels, lev, NEAR_TOL)]
     assert len(near) > 1
     assert dict(plan.phase_range) == _ranges(s, near)
+
+
+@pytest.mark.parametrize("engine", PROBE_ENGINES)
+def test_both_probe_engines_give_the_enumerated_ranges(free_case, engine):
+    s, plans, plan = free_case
+    near = [sch for sch, lev in plans if within(np.asarray(plan.levels), lev, NEAR_TOL)]
+    found = phase_ranges(plan, engine=engine)
+    assert found.complete and found.ranges == _ranges(s, near)
+
+
+# every shipped scenario but the two cases whose terms no phasing meets (docs/cases.md)
+NO_PLAN = {"cases/agreed_framework_1994/scenario.toml", "cases/leap_day_2012/scenario.toml"}
+SCENARIOS = [m for m in shipped_models() if m.kind == "scenario" and m.name not in NO_PLAN]
+
+
+@pytest.mark.parametrize("path", [m.path for m in SCENARIOS], ids=[m.name for m in SCENARIOS])
+def test_the_probe_engines_agree_on_every_shipped_scenario(path):
+    # SciPy's HiGHS with presolve (the default) against highspy with presolve off
+    s = load_scenario(path)
+    plan = solve(s)
+    assert plan.status is Status.OPTIMAL, plan.message
+    fast, slow = phase_ranges(plan, engine="highs"), phase_ranges(plan, engine="highspy")
+    assert fast.complete and slow.complete
+    assert fast.ranges == slow.ranges
+    for (item, end), sch in fast.witnesses.items():
+        want = fast.ranges[item][0 if end == "earliest" else 1]
+        assert phase_of(sch, item, s.phases) == (want or s.phases + 1)
+        assert verify_plan(s, sch).ok, (item, end)
+
+
+def test_an_unknown_probe_engine_is_refused(free_case):
+    with pytest.raises(ValueError, match="engine must be one of highs, highspy"):
+        phase_ranges(free_case[2], engine="cplex")
 
 
 def test_bundled_items_share_their_range_exactly():
