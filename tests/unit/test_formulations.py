@@ -28,17 +28,16 @@ def test_formulations_agree(path, objective):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_formulations_agree_on_generated(seed):
+    # every formulation, CP-SAT included (one worker: deterministic, no time limit),
+    # proves the same leximin vector; on the 1e-9 USD m grid CP-SAT had answered
+    # "optimal" 704.04 at seed 1's first level against the MIP's 821.51
     s = generate(40, 5, seed=seed)
     plans = {f: solve(s, formulation=f) for f in FORMULATIONS}
-    mips = [plans[f].objective for f in FORMULATIONS if f != "cpsat"]
-    assert mips == pytest.approx([mips[0]] * len(mips), rel=1e-6)
-    if "cpsat" in plans:  # CP-SAT may stop at its limit on 40 x 5: never better, and verified
-        cp = plans["cpsat"]
-        assert cp.schedule is not None and verify_plan(s, cp).ok
-        if cp.status is Status.OPTIMAL:
-            assert cp.objective == pytest.approx(mips[0], rel=1e-6)
-        else:
-            assert cp.objective <= mips[0] * (1 + 1e-6) + 1e-6
+    ref = plans["step"]
+    for f, plan in plans.items():
+        assert plan.status is Status.OPTIMAL, (f, plan.message)
+        assert plan.schedule is not None and verify_plan(s, plan).ok, f
+        assert plan.levels == pytest.approx(ref.levels, rel=1e-6), f
 
 
 def test_root_bounds_are_ordered():
